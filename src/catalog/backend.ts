@@ -1,0 +1,59 @@
+// The contract between the service registry (local catalog + anti-entropy) and a
+// remote catalog cluster. Two backends implement it: the embedded MemoryCluster
+// (src/catalog/memoryCluster.ts) and etcd (src/etcd/). Everything the registry
+// sends to a server goes through `ServerManager.call`, which picks the server and
+// hands its `CatalogClient` the call's AbortSignal.
+import type { Server, Pinger } from '../serverTypes.js';
+
+/** A service registration the agent owns. Validated by the registry. */
+export interface Service {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  tags?: string[];
+  meta?: Record<string, string>;
+}
+
+/** One server's (one etcd member's) view of the remote catalog. */
+export interface CatalogClient {
+  /** Every service stored for `node`, sorted by id. */
+  listServices(node: string, signal: AbortSignal): Promise<Service[]>;
+  /** Writes one service for `node`, attached to `sessionId` (entries vanish when the session expires). */
+  putService(node: string, service: Service, sessionId: string, signal: AbortSignal): Promise<void>;
+  /** Deletes one service of `node`; deleting a missing one succeeds. */
+  deleteService(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /** Number of nodes with a live registration (count-only; the syncer's cluster size). */
+  countNodes(signal: AbortSignal): Promise<number>;
+}
+
+/** A node's registration session (an etcd lease; Chubby/Consul sessions): renewed until closed or lost. */
+export interface NodeSession {
+  readonly id: string;
+  /** Called once if the session expires or can no longer be renewed. */
+  onLost(listener: (err: unknown) => void): void;
+  /** Stops renewing and revokes the session (its entries vanish). Never rejects. */
+  close(): Promise<void>;
+}
+
+/** A change in the set of servers, fed to `ServerManager.applyMembershipEvent`. */
+export interface MembershipEvent {
+  type: 'join' | 'leave' | 'update';
+  server: Server;
+}
+
+/** A remote catalog cluster: how to reach each server, ping it, watch membership and open sessions. */
+export interface CatalogBackend {
+  /** The servers known at connect time. */
+  initialServers(): Server[];
+  /** The catalog client for one server (cached per server name). */
+  client(server: Server): CatalogClient;
+  /** Health check of one server, bounded by `signal`. */
+  readonly pinger: Pinger;
+  /** Starts delivering membership changes; returns a function that stops it. */
+  watchMembers(listener: (event: MembershipEvent) => void): () => void;
+  /** Opens (grants) a session for `node` with the given TTL, through `server`. */
+  openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession>;
+  /** Releases every connection and timer; never rejects. */
+  close(): Promise<void>;
+}

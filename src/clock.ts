@@ -1,0 +1,45 @@
+// The one notion of time in ae-sync. Every timer the library sets goes through a
+// Clock, so tests can drive time with a fake clock and the simulator with a heap clock.
+
+/**
+ * The timer surface ae-sync needs. It is a superset-compatible subset of xstate's
+ * `Clock`, of Node's globals and of `@sinonjs/fake-timers`' `createClock()` result.
+ * `now` is optional: a number (fake-timers) or a function returning milliseconds.
+ */
+export interface Clock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now?: number | (() => number);
+}
+
+/** The real clock: Node's timers and `Date.now()`. */
+export const systemClock: Clock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+/** Milliseconds according to `clock`; falls back to `Date.now()` when it has no `now`. */
+export function clockNow(clock: Clock): number {
+  const now = clock.now;
+  if (typeof now === 'number') return now;
+  if (typeof now === 'function') return now.call(clock);
+  return Date.now();
+}
+
+/** Resolves after `ms` on `clock`. Used for bounded waits (stop timeouts, ping deadlines). */
+export function sleep(clock: Clock, ms: number): { promise: Promise<void>; cancel(): void } {
+  let handle: unknown;
+  let settle: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    settle = resolve;
+    handle = clock.setTimeout(resolve, ms);
+  });
+  return {
+    promise,
+    cancel() {
+      clock.clearTimeout(handle);
+      settle();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// The shapes of a server and of a health check, shared by the server manager,
+// the catalog backends and the simulator.
+
+/** A server an agent can send RPCs to. Identified by `name` everywhere. */
+export interface Server {
+  name: string;
+  address: string;
+  datacenter?: string;
+  /** API major version the server speaks; servers newer than the manager's `apiVersion` are ignored. */
+  version?: number;
+  useTLS?: boolean;
+  meta?: Record<string, string>;
+}
+
+/** Health check of one server. Resolving `false` or rejecting both mean "failed". */
+export interface Pinger {
+  ping(server: Server, signal: AbortSignal): Promise<boolean>;
+}
