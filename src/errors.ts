@@ -13,7 +13,7 @@ export class AeSyncError extends Error {
 
 /** True for any error ae-sync raised on purpose. */
 export function isAeSyncError(err: unknown): err is AeSyncError {
-  return err instanceof Error && typeof (err as Partial<AeSyncError>).code === 'string' && (err as Error).name.length > 0;
+  return err instanceof Error && typeof (err as Partial<AeSyncError>).code === 'string' && (err).name.length > 0;
 }
 
 /** The server manager knows no server to send a call to. */

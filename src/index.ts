@@ -18,6 +18,17 @@ export {
 } from './errors.js';
 
 // --- state syncer (issue: anti-entropy syncer) -------------------------------
+export {
+  StateSyncer,
+  statePath,
+  type SyncState,
+  type StateSyncerOptions,
+  type StateSyncerEvents,
+  type SyncStats,
+  type SyncKind,
+} from './stateSyncer.js';
+export { Trigger, type TriggerTarget } from './trigger.js';
+export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
 // --- server manager and agent (issue: server manager) ------------------------
 export type { Server, Pinger } from './serverTypes.js';

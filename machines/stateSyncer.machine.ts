@@ -1,0 +1,234 @@
+// The anti-entropy state machine: when to run a full sync, when a partial one,
+// and how long to wait after failures and server-up notifications. Pure xstate v5:
+// time, randomness and the sync work itself arrive through the machine's input.
+import { and, assign, emit, fromPromise, setup } from 'xstate';
+import { scaleFactor } from '../src/stagger.js';
+
+/** One sync operation: the user's `syncFull` or `syncChanges`, handed the invocation's abort signal. */
+export type SyncFn = (signal: AbortSignal) => Promise<void> | void;
+
+/** What the machine needs from its environment. The runtime (`StateSyncer`) fills these in. */
+export interface StateSyncerInput {
+  syncFull: SyncFn;
+  syncChanges: SyncFn;
+  /** Milliseconds between full syncs, before stagger. */
+  interval: number;
+  /** Upper bound (before scaling) of the wait after a SyncFull trigger. */
+  serverUpInterval: number;
+  /** Minimum wait (before stagger) after a failed or skipped full sync. */
+  retryFailInterval: number;
+  /** Number of cluster members, for the log2 stagger scale. */
+  clusterSize: () => number;
+  /** Uniform random numbers in [0, 1). */
+  random: () => number;
+  /** Current time in ms on the same clock the actor's timers use. */
+  now: () => number;
+  /** Pause count carried over from before the actor started. */
+  paused?: number;
+  /** Triggers that arrived before the actor started. */
+  fullSyncPending?: boolean;
+  changesPending?: boolean;
+}
+
+export interface StateSyncerContext extends Required<StateSyncerInput> {
+  /** Absolute time (ms) at which the next full sync is due. Set on every entry to `fullSync`. */
+  deadline: number;
+  /** The deadline passed while the machine could not act on it (e.g. `syncChanges` was running). */
+  deadlinePassed: boolean;
+  /** A full sync was skipped because the syncer was paused; the resume that ends the pause re-triggers it. */
+  skippedWhilePaused: boolean;
+}
+
+export type StateSyncerEvent =
+  | { type: 'SYNC_FULL' }
+  | { type: 'SYNC_CHANGES' }
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' }
+  | { type: 'STOP' };
+
+/** Emitted (xstate `emit`) so the runtime can log, count and notify listeners. */
+export type StateSyncerEmitted =
+  | { type: 'fullSync.started' }
+  | { type: 'fullSync.done' }
+  | { type: 'fullSync.failed'; error: unknown }
+  | { type: 'fullSync.skipped' }
+  | { type: 'syncChanges.started' }
+  | { type: 'syncChanges.done' }
+  | { type: 'syncChanges.failed'; error: unknown }
+  | { type: 'syncChanges.skipped' };
+
+/** `floor(random() * scaleFactor(clusterSize()) * ms)`; a broken clusterSize counts as 1 node. */
+export function staggerFor(context: Pick<StateSyncerContext, 'clusterSize' | 'random'>, ms: number): number {
+  if (!(ms > 0)) return 0;
+  let nodes: number;
+  try {
+    nodes = context.clusterSize();
+  } catch {
+    nodes = 1;
+  }
+  return Math.floor(context.random() * scaleFactor(nodes) * ms);
+}
+
+const runSync = fromPromise<void, SyncFn>(async ({ input, signal }) => {
+  await input(signal);
+});
+
+export const stateSyncerMachine = setup({
+  types: {
+    input: {} as StateSyncerInput,
+    context: {} as StateSyncerContext,
+    events: {} as StateSyncerEvent,
+    emitted: {} as StateSyncerEmitted,
+  },
+  actors: {
+    syncFull: runSync,
+    syncChanges: runSync,
+  },
+  guards: {
+    isPaused: ({ context }) => context.paused > 0,
+    isDeadlinePassed: ({ context }) => context.deadlinePassed,
+    hasChangesPending: ({ context }) => context.changesPending,
+    hasFullSyncPending: ({ context }) => context.fullSyncPending,
+  },
+  delays: {
+    // Time left until the full-sync deadline fixed on entry to fullSync. Partial syncs never move it (Consul #7020).
+    fullSyncDeadline: ({ context }) => Math.max(0, context.deadline - context.now()),
+    // A SyncFull trigger waits a random part of serverUpInterval, scaled by cluster size: no thundering herd.
+    serverUpStagger: ({ context }) => staggerFor(context, context.serverUpInterval),
+    // After a failure: at least retryFailInterval, plus a scaled random part of it.
+    retryFailDelay: ({ context }) => context.retryFailInterval + staggerFor(context, context.retryFailInterval),
+  },
+  actions: {
+    setFullSyncDeadline: assign(({ context }) => ({
+      deadline: context.now() + context.interval + staggerFor(context, context.interval),
+      deadlinePassed: false,
+    })),
+    // A full sync that starts satisfies every trigger that came before it, partial ones included.
+    consumeTriggersForFullSync: assign({ fullSyncPending: false, changesPending: false }),
+    consumeChangesTrigger: assign({ changesPending: false }),
+    markDeadlinePassed: assign({ deadlinePassed: true }),
+    rememberFullSyncTrigger: assign({ fullSyncPending: true }),
+    rememberChangesTrigger: assign({ changesPending: true }),
+    markSkippedWhilePaused: assign({ skippedWhilePaused: true, fullSyncPending: false }),
+    incrementPause: assign(({ context }) => ({ paused: context.paused + 1 })),
+    // The resume that ends a pause triggers SyncChanges (as Consul does) and, if a
+    // full sync was skipped meanwhile, SyncFull too (Consul leaves it for the retry timer).
+    decrementPause: assign(({ context }) => {
+      const paused = Math.max(0, context.paused - 1);
+      if (paused > 0) return { paused };
+      return {
+        paused,
+        changesPending: true,
+        fullSyncPending: context.fullSyncPending || context.skippedWhilePaused,
+        skippedWhilePaused: false,
+      };
+    }),
+    emitFullSyncStarted: emit({ type: 'fullSync.started' }),
+    emitFullSyncDone: emit({ type: 'fullSync.done' }),
+    emitFullSyncFailed: emit(({ event }) => ({ type: 'fullSync.failed', error: (event as { error?: unknown }).error })),
+    emitFullSyncSkipped: emit({ type: 'fullSync.skipped' }),
+    emitSyncChangesStarted: emit({ type: 'syncChanges.started' }),
+    emitSyncChangesDone: emit({ type: 'syncChanges.done' }),
+    emitSyncChangesFailed: emit(({ event }) => ({
+      type: 'syncChanges.failed',
+      error: (event as { error?: unknown }).error,
+    })),
+    emitSyncChangesSkipped: emit({ type: 'syncChanges.skipped' }),
+  },
+}).createMachine({
+  id: 'stateSyncer',
+  context: ({ input }) => ({
+    paused: 0,
+    fullSyncPending: false,
+    changesPending: false,
+    ...input,
+    deadline: 0,
+    deadlinePassed: false,
+    skippedWhilePaused: false,
+  }),
+  initial: 'fullSync',
+  // Triggers that arrive while a state cannot act on them are remembered (at most one
+  // of each kind); the `always` transitions below act on them as soon as they can.
+  on: {
+    SYNC_FULL: { actions: 'rememberFullSyncTrigger' },
+    SYNC_CHANGES: { actions: 'rememberChangesTrigger' },
+    PAUSE: { actions: 'incrementPause' },
+    RESUME: { actions: 'decrementPause' },
+    STOP: { target: '.done' },
+  },
+  states: {
+    fullSync: {
+      entry: 'setFullSyncDeadline',
+      initial: 'checking',
+      states: {
+        checking: {
+          always: [
+            {
+              guard: 'isPaused',
+              target: '#stateSyncer.retryFullSync',
+              actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
+            },
+            { target: 'syncing' },
+          ],
+        },
+        syncing: {
+          entry: ['consumeTriggersForFullSync', 'emitFullSyncStarted'],
+          invoke: {
+            src: 'syncFull',
+            input: ({ context }: { context: StateSyncerContext }) => context.syncFull,
+            onDone: { target: '#stateSyncer.partialSync', actions: 'emitFullSyncDone' },
+            onError: { target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
+          },
+        },
+      },
+    },
+    partialSync: {
+      initial: 'idle',
+      after: {
+        fullSyncDeadline: { actions: 'markDeadlinePassed' },
+      },
+      states: {
+        idle: {
+          always: [
+            { guard: 'isDeadlinePassed', target: '#stateSyncer.fullSync' },
+            {
+              guard: and(['hasChangesPending', 'isPaused']),
+              actions: ['consumeChangesTrigger', 'emitSyncChangesSkipped'],
+            },
+            { guard: 'hasChangesPending', target: 'syncingChanges' },
+            { guard: 'hasFullSyncPending', target: 'waitingToSyncFull' },
+          ],
+        },
+        syncingChanges: {
+          entry: ['consumeChangesTrigger', 'emitSyncChangesStarted'],
+          invoke: {
+            src: 'syncChanges',
+            input: ({ context }: { context: StateSyncerContext }) => context.syncChanges,
+            onDone: { target: 'idle', actions: 'emitSyncChangesDone' },
+            onError: { target: 'idle', actions: 'emitSyncChangesFailed' },
+          },
+        },
+        waitingToSyncFull: {
+          after: { serverUpStagger: { target: '#stateSyncer.fullSync' } },
+        },
+      },
+    },
+    retryFullSync: {
+      initial: 'waiting',
+      states: {
+        waiting: {
+          always: { guard: 'hasFullSyncPending', target: 'waitingToSyncFull' },
+          after: { retryFailDelay: { target: '#stateSyncer.fullSync' } },
+        },
+        waitingToSyncFull: {
+          after: { serverUpStagger: { target: '#stateSyncer.fullSync' } },
+        },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+export type StateSyncerMachine = typeof stateSyncerMachine;
+/** Top-level state names, exactly as Consul's agent/ae names them. */
+export type StateSyncerStateName = 'fullSync' | 'partialSync' | 'retryFullSync' | 'done';

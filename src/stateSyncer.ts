@@ -1,0 +1,505 @@
+// StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
+// a user's SyncState. It owns everything the pure machine must not: the clock,
+// randomness, logging, stats, sync timeouts and the bounded wait on stop().
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  stateSyncerMachine,
+  type StateSyncerEmitted,
+  type StateSyncerStateName,
+  type SyncFn,
+} from '../machines/stateSyncer.machine.js';
+import { clockNow, sleep, systemClock, type Clock } from './clock.js';
+import { TypedEmitter } from './emitter.js';
+import { StoppedError, TimeoutError } from './errors.js';
+import { componentLogger, type Logger } from './logger.js';
+import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from './options.js';
+import { Trigger, type TriggerTarget } from './trigger.js';
+
+/** The state an agent keeps in sync. Both methods receive an AbortSignal that fires on stop() or timeout. */
+export interface SyncState {
+  /** Reconciles everything: reads the remote state and writes what differs. */
+  syncFull(signal: AbortSignal): Promise<void> | void;
+  /** Pushes only what changed locally since the last sync. */
+  syncChanges(signal: AbortSignal): Promise<void> | void;
+}
+
+export interface StateSyncerOptions {
+  state: SyncState;
+  /** Milliseconds between full syncs, before the cluster-scaled stagger is added. Required, > 0. */
+  interval: number;
+  /** Number of cluster members; scales every stagger by log2 above 128 nodes. Required. */
+  clusterSize: () => number;
+  /** Upper bound (ms, before scaling) of the random wait after a SyncFull trigger. Defaults to 3 000 ms. */
+  serverUpInterval?: number;
+  /** Minimum wait (ms) before retrying a failed full sync; a scaled stagger is added. Defaults to 15 000 ms. */
+  retryFailInterval?: number;
+  /** A sync running longer than this (ms) is aborted and counts as failed. Defaults to none. */
+  syncTimeout?: number;
+  /** How long (ms) stop() waits for a sync that ignores its AbortSignal. Defaults to 10 000 ms. */
+  stopTimeout?: number;
+  /** pino logger; the syncer logs through `logger.child({ component: 'stateSyncer' })`. Defaults to silent. */
+  logger?: Logger;
+  /** Random source in [0, 1). Defaults to Math.random. */
+  random?: () => number;
+  /** Timer source for every delay. Defaults to Node's timers. */
+  clock?: Clock;
+  /** xstate inspection observer (e.g. from @statelyai/inspect). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+export interface SyncStats {
+  fullSyncs: number;
+  fullSyncFailures: number;
+  /** Full syncs skipped because the syncer was paused. */
+  fullSyncsSkipped: number;
+  partialSyncs: number;
+  partialSyncFailures: number;
+  /** Failed syncs (full or partial) since the last successful one. */
+  consecutiveFailures: number;
+  /** Clock time (ms) of the last successful sync of either kind. */
+  lastSuccessAt: number | undefined;
+  lastError: unknown;
+}
+
+export interface StateSyncerEvents extends Record<string, unknown> {
+  fullSync: { durationMs: number };
+  fullSyncFailed: { error: unknown; durationMs: number; consecutiveFailures: number };
+  fullSyncSkipped: { reason: 'paused' };
+  syncChanges: { durationMs: number };
+  syncChangesFailed: { error: unknown; durationMs: number; consecutiveFailures: number };
+  /** The active state changed; `from`/`to` are top-level names, `path` the full dotted state path. */
+  transition: { from: StateSyncerStateName; to: StateSyncerStateName; path: string };
+}
+
+export type SyncKind = 'syncFull' | 'syncChanges';
+
+const DEFAULT_SERVER_UP_INTERVAL_MS = 3_000;
+const DEFAULT_RETRY_FAIL_INTERVAL_MS = 15_000;
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+type SyncActor = Actor<typeof stateSyncerMachine>;
+
+export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements TriggerTarget<SyncKind> {
+  /** Asks for a full sync after a staggered wait (e.g. a server joined). */
+  readonly syncFull: Trigger<SyncKind>;
+  /** Asks for a partial sync of local changes, at once. */
+  readonly syncChanges: Trigger<SyncKind>;
+
+  private readonly syncState: SyncState;
+  private readonly interval: number;
+  private readonly serverUpInterval: number;
+  private readonly retryFailInterval: number;
+  private readonly syncTimeout: number | undefined;
+  private readonly stopTimeout: number;
+  private readonly clusterSizeFn: () => number;
+  private readonly random: () => number;
+  private readonly clock: Clock;
+  private readonly inspect: StateSyncerOptions['inspect'];
+  private readonly baseLogger: Logger | undefined;
+  private log: Logger | undefined;
+
+  private actorRef: SyncActor | undefined;
+  private stopping: Promise<void> | undefined;
+  private pauseCount = 0;
+  // Triggers and pause carried until start() hands them to the machine.
+  private fullPendingBeforeStart = false;
+  private changesPendingBeforeStart = false;
+  // The user's sync promise that has not settled yet (at most one at a time), and who waits for it.
+  private inFlight: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private resumeWaiters: (() => void)[] = [];
+  private syncStartedAt = 0;
+  private lastPath = 'fullSync';
+  private warnedClusterSize = false;
+  private readonly counters: SyncStats = {
+    fullSyncs: 0,
+    fullSyncFailures: 0,
+    fullSyncsSkipped: 0,
+    partialSyncs: 0,
+    partialSyncFailures: 0,
+    consecutiveFailures: 0,
+    lastSuccessAt: undefined,
+    lastError: undefined,
+  };
+
+  constructor(options: StateSyncerOptions) {
+    super((event, err) => this.logger().error({ err, event }, 'state syncer listener threw'));
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`StateSyncer options must be an object, received ${String(options)}`);
+    }
+    const { state } = options;
+    if (
+      state === null ||
+      typeof state !== 'object' ||
+      typeof state.syncFull !== 'function' ||
+      typeof state.syncChanges !== 'function'
+    ) {
+      throw new TypeError('state must have syncFull(signal) and syncChanges(signal) methods');
+    }
+    this.syncState = state;
+    this.interval = positiveNumber('interval', options.interval);
+    this.clusterSizeFn = fn('clusterSize', options.clusterSize);
+    this.serverUpInterval = nonNegativeNumber('serverUpInterval', options.serverUpInterval, DEFAULT_SERVER_UP_INTERVAL_MS);
+    this.retryFailInterval = nonNegativeNumber(
+      'retryFailInterval',
+      options.retryFailInterval,
+      DEFAULT_RETRY_FAIL_INTERVAL_MS,
+    );
+    this.syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
+    this.stopTimeout = nonNegativeNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT_MS);
+    this.random = fn('random', options.random, Math.random);
+    this.clock = options.clock ?? systemClock;
+    if (typeof this.clock.setTimeout !== 'function' || typeof this.clock.clearTimeout !== 'function') {
+      throw new TypeError('clock must have setTimeout(fn, ms) and clearTimeout(handle)');
+    }
+    this.inspect = options.inspect;
+    this.baseLogger = options.logger;
+    this.syncFull = new Trigger<SyncKind>(this, 'syncFull');
+    this.syncChanges = new Trigger<SyncKind>(this, 'syncChanges');
+  }
+
+  /** The xstate actor, for subscribe/inspection. Undefined before start(). */
+  get actor(): SyncActor | undefined {
+    return this.actorRef;
+  }
+
+  /** The top-level state; `'fullSync'` before start(), `'done'` after stop(). */
+  get state(): StateSyncerStateName {
+    if (this.stopping) return 'done';
+    const actor = this.actorRef;
+    if (!actor) return 'fullSync';
+    return topLevel(actor.getSnapshot().value);
+  }
+
+  get paused(): boolean {
+    return this.pauseCount > 0;
+  }
+
+  /** Starts syncing: enters fullSync and calls syncFull at once. Throws StoppedError after stop(). */
+  start(): this {
+    if (this.stopping) throw new StoppedError('StateSyncer was stopped and cannot be started again');
+    if (this.actorRef) return this;
+    const actor = createActor(stateSyncerMachine, {
+      input: {
+        syncFull: this.runFull,
+        syncChanges: this.runChanges,
+        interval: this.interval,
+        serverUpInterval: this.serverUpInterval,
+        retryFailInterval: this.retryFailInterval,
+        clusterSize: this.safeClusterSize,
+        random: this.random,
+        now: this.now,
+        paused: this.pauseCount,
+        fullSyncPending: this.fullPendingBeforeStart,
+        changesPending: this.changesPendingBeforeStart,
+      },
+      clock: this.clock,
+      ...(this.inspect ? { inspect: this.inspect } : {}),
+    });
+    this.actorRef = actor;
+    actor.on('*', (emitted) => this.onEmitted(emitted));
+    actor.subscribe({
+      next: (snapshot) => this.onSnapshot(snapshot.value),
+      error: (err) => this.logger().error({ err }, 'state syncer machine failed'),
+    });
+    actor.start();
+    return this;
+  }
+
+  /**
+   * Stops syncing from any state: aborts the in-flight sync and resolves once it has
+   * settled (or after `stopTimeout`). Safe before start() and when repeated; never rejects.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const actor = this.actorRef;
+    if (actor) actor.send({ type: 'STOP' });
+    this.stopping = this.waitForInFlight().then(() => {
+      this.flush(this.resumeWaiters);
+    });
+    return this.stopping;
+  }
+
+  /**
+   * Pauses syncing (counted: every pause needs a resume). The count goes up at once;
+   * the promise resolves when no sync is in flight.
+   */
+  pause(): Promise<void> {
+    this.pauseCount++;
+    this.send({ type: 'PAUSE' });
+    if (!this.inFlight) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Ends one pause. Returns true when this call ended the pause; that call also
+   * triggers SyncChanges, and SyncFull if a full sync was skipped while paused.
+   * Throws Error when there is no pause to end (nothing changes then).
+   */
+  resume(): boolean {
+    if (this.pauseCount === 0) throw new Error('unbalanced StateSyncer.resume(): the syncer is not paused');
+    this.pauseCount--;
+    const ended = this.pauseCount === 0;
+    if (this.actorRef && !this.stopping) this.actorRef.send({ type: 'RESUME' });
+    else if (ended && !this.stopping) this.changesPendingBeforeStart = true;
+    if (ended) this.flush(this.resumeWaiters);
+    return ended;
+  }
+
+  /** A promise that resolves when the current pause ends (or the syncer stops); undefined when not paused. */
+  waitResume(): Promise<void> | undefined {
+    if (this.pauseCount === 0) return undefined;
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  /** Counts of syncs and failures so far (a copy). */
+  stats(): SyncStats {
+    return { ...this.counters };
+  }
+
+  // --- TriggerTarget -----------------------------------------------------------
+
+  /** @internal Trigger plumbing. */
+  fire(kind: SyncKind): void {
+    if (this.stopping) return;
+    if (this.actorRef) {
+      this.actorRef.send({ type: kind === 'syncFull' ? 'SYNC_FULL' : 'SYNC_CHANGES' });
+    } else if (kind === 'syncFull') {
+      this.fullPendingBeforeStart = true;
+    } else {
+      this.changesPendingBeforeStart = true;
+    }
+  }
+
+  /** @internal Trigger plumbing. */
+  isPending(kind: SyncKind): boolean {
+    if (this.stopping) return false;
+    const actor = this.actorRef;
+    if (!actor) return kind === 'syncFull' ? this.fullPendingBeforeStart : this.changesPendingBeforeStart;
+    const context = actor.getSnapshot().context;
+    return kind === 'syncFull' ? context.fullSyncPending : context.changesPending;
+  }
+
+  // --- internals ---------------------------------------------------------------
+
+  private send(event: { type: 'PAUSE' | 'RESUME' }): void {
+    if (this.actorRef && !this.stopping) this.actorRef.send(event);
+  }
+
+  private logger(): Logger {
+    return (this.log ??= componentLogger(this.baseLogger, 'stateSyncer'));
+  }
+
+  private readonly now = (): number => clockNow(this.clock);
+
+  // clusterSize() comes from outside (gossip, a store query): a throw or nonsense
+  // must not kill the machine, so it counts as 1 node and is logged once.
+  private readonly safeClusterSize = (): number => {
+    let size: unknown;
+    try {
+      size = this.clusterSizeFn();
+    } catch (err) {
+      this.warnClusterSize({ err });
+      return 1;
+    }
+    if (typeof size !== 'number' || Number.isNaN(size) || size < 0) {
+      this.warnClusterSize({ clusterSize: size });
+      return 1;
+    }
+    return size;
+  };
+
+  private warnClusterSize(details: object): void {
+    if (this.warnedClusterSize) return;
+    this.warnedClusterSize = true;
+    this.logger().warn(details, 'clusterSize() failed or returned an invalid value; using 1 (logged once)');
+  }
+
+  private readonly runFull: SyncFn = (signal) => this.runSync('syncFull', signal);
+  private readonly runChanges: SyncFn = (signal) => this.runSync('syncChanges', signal);
+
+  /**
+   * Calls the user's sync with the invocation's signal. Never two in flight: a sync
+   * abandoned after a timeout is waited for before the next one is called. With
+   * `syncTimeout`, the wait and the call together are bounded.
+   */
+  private runSync(kind: SyncKind, signal: AbortSignal): Promise<void> {
+    this.syncStartedAt = this.now();
+    // Fast path, the common case: no timeout to arm and nothing left running. The user's
+    // method is called synchronously, inside the transition that invoked it.
+    if (this.syncTimeout === undefined && !this.inFlight) return this.callUser(kind, signal);
+    return this.runBounded(kind, signal, this.syncTimeout);
+  }
+
+  private async runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
+    if (timeoutMs === undefined) {
+      await this.waitPrevious(signal);
+      return this.callUser(kind, signal);
+    }
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    const timer = sleep(this.clock, timeoutMs);
+    let finished = false;
+    const timeout = timer.promise.then(() => {
+      if (finished || signal.aborted) return;
+      const error = new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`);
+      controller.abort(error);
+      throw error;
+    });
+    try {
+      if (this.inFlight) {
+        await Promise.race([this.waitPrevious(controller.signal), timeout]);
+        if (controller.signal.aborted) throw controller.signal.reason;
+      }
+      await Promise.race([this.callUser(kind, controller.signal), timeout]);
+    } finally {
+      finished = true;
+      timer.cancel();
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
+  private async waitPrevious(signal: AbortSignal): Promise<void> {
+    const previous = this.inFlight;
+    if (!previous) return;
+    this.logger().warn('previous sync is still running after its timeout; waiting for it');
+    await Promise.race([previous, abortPromise(signal)]);
+  }
+
+  private callUser(kind: SyncKind, signal: AbortSignal): Promise<void> {
+    let result: Promise<void>;
+    try {
+      result = Promise.resolve(this.syncState[kind](signal));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight = settled;
+    void settled.then(() => {
+      if (this.inFlight !== settled) return;
+      this.inFlight = undefined;
+      this.flush(this.idleWaiters);
+    });
+    return result;
+  }
+
+  private async waitForInFlight(): Promise<void> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    const timer = sleep(this.clock, this.stopTimeout);
+    const finished = await Promise.race([inFlight.then(() => true), timer.promise.then(() => false)]);
+    timer.cancel();
+    if (!finished) {
+      this.logger().warn(
+        { stopTimeoutMs: this.stopTimeout },
+        'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
+      );
+      this.inFlight = undefined;
+      this.flush(this.idleWaiters);
+    }
+  }
+
+  private flush(waiters: (() => void)[]): void {
+    if (waiters.length === 0) return;
+    const pending = waiters.splice(0);
+    for (const resolve of pending) resolve();
+  }
+
+  private onEmitted(emitted: StateSyncerEmitted): void {
+    const c = this.counters;
+    switch (emitted.type) {
+      case 'fullSync.started':
+      case 'syncChanges.started':
+        return;
+      case 'fullSync.done':
+        c.fullSyncs++;
+        this.succeeded();
+        this.emit('fullSync', { durationMs: this.now() - this.syncStartedAt });
+        return;
+      case 'syncChanges.done':
+        c.partialSyncs++;
+        this.succeeded();
+        this.emit('syncChanges', { durationMs: this.now() - this.syncStartedAt });
+        return;
+      case 'fullSync.failed':
+        c.fullSyncFailures++;
+        this.failed(emitted.error);
+        this.logger().error({ err: emitted.error }, 'full sync failed; will retry');
+        this.emit('fullSyncFailed', this.failure(emitted.error));
+        return;
+      case 'syncChanges.failed':
+        c.partialSyncFailures++;
+        this.failed(emitted.error);
+        this.logger().error({ err: emitted.error }, 'partial sync failed');
+        this.emit('syncChangesFailed', this.failure(emitted.error));
+        return;
+      case 'fullSync.skipped':
+        c.fullSyncsSkipped++;
+        this.emit('fullSyncSkipped', { reason: 'paused' });
+        return;
+      case 'syncChanges.skipped':
+        return;
+    }
+  }
+
+  private succeeded(): void {
+    this.counters.consecutiveFailures = 0;
+    this.counters.lastSuccessAt = this.now();
+  }
+
+  private failed(error: unknown): void {
+    this.counters.consecutiveFailures++;
+    this.counters.lastError = error;
+  }
+
+  private failure(error: unknown) {
+    return {
+      error,
+      durationMs: this.now() - this.syncStartedAt,
+      consecutiveFailures: this.counters.consecutiveFailures,
+    };
+  }
+
+  private onSnapshot(value: unknown): void {
+    const path = statePath(value);
+    if (path === this.lastPath) return;
+    const from = this.lastPath;
+    this.lastPath = path;
+    this.emit('transition', { from: topLevel(from), to: topLevel(path), path });
+  }
+}
+
+// Abort reasons here are always Errors (AbortError, TimeoutError), so they pass through as they are.
+/* eslint-disable @typescript-eslint/prefer-promise-reject-errors */
+function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
+
+/** 'partialSync.idle' for { partialSync: 'idle' }. */
+export function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const parts: string[] = [];
+  let v: unknown = value;
+  for (let depth = 0; depth < 8 && v && typeof v === 'object'; depth++) {
+    const key = Object.keys(v)[0];
+    if (key === undefined) break;
+    parts.push(key);
+    v = (v as Record<string, unknown>)[key];
+  }
+  if (typeof v === 'string') parts.push(v);
+  return parts.join('.');
+}
+
+function topLevel(value: unknown): StateSyncerStateName {
+  const path = typeof value === 'string' ? value : statePath(value);
+  const dot = path.indexOf('.');
+  return (dot < 0 ? path : path.slice(0, dot)) as StateSyncerStateName;
+}

@@ -1,0 +1,30 @@
+// Helpers for testing code that embeds ae-sync: a fake clock the library accepts
+// as its `Clock`, and deterministic random sources. Exported as `ae-sync/testing`.
+import { createClock } from '@sinonjs/fake-timers';
+import type { Clock } from './clock.js';
+import { createRandom } from './random.js';
+
+/** A `@sinonjs/fake-timers` clock that is also an ae-sync `Clock`. Drive it with `tickAsync(ms)`. */
+export type TestClock = ReturnType<typeof createClock> & Clock;
+
+/**
+ * Makes a fake clock starting at `startMs` (default 0). Timers run only when the test
+ * advances it (`await clock.tickAsync(ms)` lets promise callbacks run between timers);
+ * `clock.countTimers()` tells whether anything is still scheduled.
+ */
+export function createTestClock(startMs = 0): TestClock {
+  return createClock(startMs);
+}
+
+/** A random source that returns `value` every time (e.g. 0 for "no stagger", 0.5 for the midpoint). */
+export function constantRandom(value: number): () => number {
+  if (!(value >= 0 && value < 1)) throw new RangeError(`random value must be in [0, 1), received ${value}`);
+  return () => value;
+}
+
+/** A seeded, reproducible random source (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  return createRandom(seed);
+}
+
+export { createRandom };
