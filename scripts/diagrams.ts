@@ -21,7 +21,7 @@ function mermaidId(node: AnyStateNode): string {
 function guardLabel(guard: unknown): string {
   if (guard === undefined) return '';
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && guard !== null && 'type' in guard) return String((guard as { type: unknown }).type);
+  if (typeof guard === 'object' && guard !== null && 'type' in guard) return String((guard).type);
   const nested = (guard as { guards?: unknown[] }).guards;
   const name = (guard as { name?: string }).name;
   if (Array.isArray(nested)) return nested.map(guardLabel).join(name === 'or' ? ' || ' : ' && ');
