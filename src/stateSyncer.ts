@@ -1,7 +1,8 @@
 // StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import type { Actor, InspectionEvent, Observer } from 'xstate';
+import { createHostedActor } from './actorHost.js';
 import {
   stateSyncerMachine,
   type StateSyncerEmitted,
@@ -106,8 +107,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   private changesPendingBeforeStart = false;
   // The user's sync promise that has not settled yet (at most one at a time), and who waits for it.
   private inFlight: Promise<void> | undefined;
-  private idleWaiters: (() => void)[] = [];
-  private resumeWaiters: (() => void)[] = [];
+  // Created on first use: most syncers never have anyone waiting.
+  private idleWaiters: (() => void)[] | undefined;
+  private resumeWaiters: (() => void)[] | undefined;
   private syncStartedAt = 0;
   private lastPath = 'fullSync';
   private warnedClusterSize = false;
@@ -123,7 +125,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   };
 
   constructor(options: StateSyncerOptions) {
-    super((event, err) => this.logger().error({ err, event }, 'state syncer listener threw'));
+    super();
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`StateSyncer options must be an object, received ${String(options)}`);
     }
@@ -179,7 +181,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   start(): this {
     if (this.stopping) throw new StoppedError('StateSyncer was stopped and cannot be started again');
     if (this.actorRef) return this;
-    const actor = createActor(stateSyncerMachine, {
+    const actor = createHostedActor(stateSyncerMachine, {
       input: {
         syncFull: this.runFull,
         syncChanges: this.runChanges,
@@ -194,7 +196,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
         changesPending: this.changesPendingBeforeStart,
       },
       clock: this.clock,
-      ...(this.inspect ? { inspect: this.inspect } : {}),
+      inspect: this.inspect,
     });
     this.actorRef = actor;
     actor.on('*', (emitted) => this.onEmitted(emitted));
@@ -228,7 +230,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     this.pauseCount++;
     this.send({ type: 'PAUSE' });
     if (!this.inFlight) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   /**
@@ -249,7 +251,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   /** A promise that resolves when the current pause ends (or the syncer stops); undefined when not paused. */
   waitResume(): Promise<void> | undefined {
     if (this.pauseCount === 0) return undefined;
-    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+    return new Promise((resolve) => (this.resumeWaiters ??= []).push(resolve));
   }
 
   /** Counts of syncs and failures so far (a copy). */
@@ -284,6 +286,10 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
 
   private send(event: { type: 'PAUSE' | 'RESUME' }): void {
     if (this.actorRef && !this.stopping) this.actorRef.send(event);
+  }
+
+  protected override listenerFailed(event: keyof StateSyncerEvents, err: unknown): void {
+    this.logger().error({ err, event }, 'state syncer listener threw');
   }
 
   private logger(): Logger {
@@ -403,8 +409,8 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     }
   }
 
-  private flush(waiters: (() => void)[]): void {
-    if (waiters.length === 0) return;
+  private flush(waiters: (() => void)[] | undefined): void {
+    if (!waiters || waiters.length === 0) return;
     const pending = waiters.splice(0);
     for (const resolve of pending) resolve();
   }

@@ -68,8 +68,8 @@ describe('TypedEmitter', () => {
     const e = new (class extends E {})();
     const got: number[] = [];
     const withHook = new (class extends TypedEmitter<{ ping: number }> {
-      constructor() {
-        super((_event, err) => errors.push(err));
+      protected override listenerFailed(_event: 'ping', err: unknown) {
+        errors.push(err);
       }
       fire(n: number) {
         this.emit('ping', n);

@@ -1,0 +1,78 @@
+// Server manager figures: cost of the RPC-path calls (findServer, notifyFailedServer)
+// and heap per idle, started manager at 10,000 managers with 5 servers each.
+// Run under `node --expose-gc --import tsx` (npm run bench) for honest heap figures.
+import { ServerManager } from '../src/serverManager.js';
+import type { Pinger, Server } from '../src/serverTypes.js';
+import { systemClock } from '../src/clock.js';
+
+const pinger: Pinger = { ping: () => Promise.resolve(true) };
+const MANAGERS = 10_000;
+const SERVERS = 5;
+
+function fiveServers(tag: string): Server[] {
+  return Array.from({ length: SERVERS }, (_, i) => ({ name: `${tag}-s${i}`, address: `10.0.${i}.1:8300` }));
+}
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect) {
+    collect();
+    collect();
+  }
+}
+
+function nsPerCall(calls: number, body: (i: number) => void): number {
+  for (let i = 0; i < Math.min(calls, 100_000); i++) body(i); // warm up the JIT
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) body(i);
+  return Number(process.hrtime.bigint() - start) / calls;
+}
+
+/** heapUsed growth per manager while `count` started managers sit idle. */
+async function heapPerManager(ownServers: boolean): Promise<number> {
+  const shared = fiveServers('shared');
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const managers: ServerManager[] = [];
+  for (let i = 0; i < MANAGERS; i++) {
+    const m = new ServerManager({ pinger, clock: systemClock });
+    for (const s of ownServers ? fiveServers(`m${i}`) : shared) m.addServer(s);
+    m.start();
+    managers.push(m);
+  }
+  gc();
+  const perManager = (process.memoryUsage().heapUsed - before) / MANAGERS;
+  await Promise.all(managers.map((m) => m.stop()));
+  return perManager;
+}
+
+export async function run(): Promise<Record<string, string | number>> {
+  const manager = new ServerManager({ pinger, clock: systemClock });
+  for (const s of fiveServers('hot')) manager.addServer(s);
+
+  let sink = 0;
+  const findNs = nsPerCall(10_000_000, () => {
+    sink += (manager.findServer() as Server).name.length;
+  });
+  const notifyRotateNs = nsPerCall(2_000_000, () => {
+    manager.notifyFailedServer(manager.findServer() as Server);
+  });
+  const notNow = fiveServers('other')[0] as Server;
+  const notifyNoopNs = nsPerCall(10_000_000, () => {
+    manager.notifyFailedServer(notNow);
+  });
+  await manager.stop();
+
+  const ownBytes = await heapPerManager(true);
+  const sharedBytes = await heapPerManager(false);
+  const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  return {
+    'findServer() ns/call': findNs.toFixed(1),
+    'notifyFailedServer() ns/call (front: rotates)': notifyRotateNs.toFixed(1),
+    'notifyFailedServer() ns/call (not front: no-op)': notifyNoopNs.toFixed(1),
+    'heap bytes per idle started manager, 10,000 × 5 own servers (target ≤ 4096)': Math.round(ownBytes),
+    'heap bytes per idle started manager, 10,000 sharing 5 servers': Math.round(sharedBytes),
+    'gc exposed': hasGc ? 'yes' : 'no (heap figures unreliable)',
+    sink: sink > 0 ? 'ok' : 'none',
+  };
+}

@@ -1,0 +1,84 @@
+// What an agent embeds: a StateSyncer keeping local state in the catalog and a
+// ServerManager choosing the server it talks to, wired as Consul wires them —
+// the manager supplies the cluster size, and new or returning servers ask for a full sync.
+import { ServerManager, type ServerManagerOptions } from './serverManager.js';
+import { StateSyncer, type StateSyncerOptions } from './stateSyncer.js';
+import { describeValue } from './options.js';
+
+/**
+ * Options of both parts. `logger`, `clock` and `random` are shared; the syncer's
+ * cluster size is always `servers.numNodes()` (give the manager `clusterSize`
+ * or feed it heartbeats to change it).
+ */
+export interface SyncAgentOptions
+  extends Omit<StateSyncerOptions, 'clusterSize'>,
+    Omit<ServerManagerOptions, 'logger' | 'clock' | 'random'> {}
+
+export interface SyncAgent {
+  readonly syncer: StateSyncer;
+  readonly servers: ServerManager;
+  /** Starts the manager, then the syncer (the syncer asks the manager for the cluster size at once). */
+  start(): SyncAgent;
+  /** Stops both; resolves when both have stopped. Safe before start() and when repeated; never rejects. */
+  stop(): Promise<void>;
+}
+
+function noop(): void {}
+
+export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`createSyncAgent options must be an object, received ${describeValue(options)}`);
+  const { logger, clock, random } = options;
+  const servers = new ServerManager({
+    pinger: options.pinger,
+    clusterSize: options.clusterSize,
+    logger,
+    clock,
+    random,
+    minReuseDuration: options.minReuseDuration,
+    jitterFraction: options.jitterFraction,
+    connsPerSecPerServer: options.connsPerSecPerServer,
+    pingTimeout: options.pingTimeout,
+    apiVersion: options.apiVersion,
+  });
+  const syncer = new StateSyncer({
+    state: options.state,
+    interval: options.interval,
+    clusterSize: () => servers.numNodes(),
+    serverUpInterval: options.serverUpInterval,
+    retryFailInterval: options.retryFailInterval,
+    syncTimeout: options.syncTimeout,
+    stopTimeout: options.stopTimeout,
+    logger,
+    clock,
+    random,
+    inspect: options.inspect,
+  });
+
+  // A new server may hold none of this agent's state, and an agent that was cut
+  // off may have missed changes: both call for a full sync. The syncer's
+  // triggers coalesce, so a server-up and the online change from the same
+  // addServer() cause one staggered full sync.
+  const requestFullSync = (): void => syncer.syncFull.trigger();
+  const unsubscribe = [servers.on('serverUp', requestFullSync), servers.on('online', requestFullSync)];
+
+  let stopping: Promise<void> | undefined;
+  const agent: SyncAgent = {
+    syncer,
+    servers,
+    start() {
+      // Order matters (Consul seed 000): the syncer's first full sync reads
+      // numNodes() right away, so the manager must be up first.
+      servers.start();
+      syncer.start();
+      return agent;
+    },
+    stop() {
+      if (stopping) return stopping;
+      for (const off of unsubscribe) off();
+      stopping = Promise.all([servers.stop(), syncer.stop()]).then(noop, noop);
+      return stopping;
+    },
+  };
+  return agent;
+}
