@@ -1,0 +1,317 @@
+// The demo's scripted scenario, independent of any terminal: several catalog agents
+// keep their services registered while a server fails, entries are deleted remotely
+// and a server joins. Time comes from the injected clock, so a test can run it fast.
+import type { InspectionEvent, Observer } from 'xstate';
+import type { DemoTarget } from './target.js';
+import { createCatalogAgent, type CatalogAgent } from '../catalog/catalogAgent.js';
+import { diffCatalog } from '../catalog/registry.js';
+import { type Clock, systemClock, clockNow, sleep } from '../clock.js';
+import { createRandom } from '../random.js';
+import { scaleFactor } from '../stagger.js';
+import type { Logger } from '../logger.js';
+
+/** Every duration of the scenario, in ms. The defaults compress Consul's minutes into seconds. */
+export interface DemoTiming {
+  /** Full-sync interval (a random stagger of up to the same again is added). */
+  interval: number;
+  serverUpInterval: number;
+  retryFailInterval: number;
+  sessionTtl: number;
+  callTimeout: number;
+  pingTimeout: number;
+  minReuseDuration: number;
+  clusterSizeRefresh: number;
+  /** Longest wait for a phase to converge before its check fails. */
+  phaseTimeout: number;
+  /** How long the steady phase runs after convergence. */
+  steadyMs: number;
+  /** How often convergence is polled. */
+  pollMs: number;
+}
+
+export const DEFAULT_TIMING: DemoTiming = {
+  interval: 5_000,
+  serverUpInterval: 2_000,
+  retryFailInterval: 1_000,
+  sessionTtl: 5_000,
+  callTimeout: 500,
+  pingTimeout: 500,
+  minReuseDuration: 15_000,
+  clusterSizeRefresh: 2_000,
+  phaseTimeout: 15_000,
+  steadyMs: 1_500,
+  pollMs: 100,
+};
+
+export interface DemoOptions {
+  target: DemoTarget;
+  clock?: Clock;
+  /** Seed of every agent's random source. Defaults to 1. */
+  seed?: number;
+  /** Number of agents. Defaults to 6. */
+  agents?: number;
+  /** Services each agent registers at start. Defaults to 5. */
+  servicesPerAgent?: number;
+  timing?: Partial<DemoTiming>;
+  /** xstate inspection observer handed to every syncer (e.g. @statelyai/inspect). */
+  inspect?: Observer<InspectionEvent>;
+  logger?: Logger;
+  /** Narrative lines ("server mem-2 fails"). */
+  onEvent?: (line: string) => void;
+  /** Called once the agents exist, so a status view can watch them. */
+  onAgents?: (agents: readonly CatalogAgent[]) => void;
+  /** Called when a phase starts. */
+  onPhase?: (name: string) => void;
+}
+
+export interface PhaseResult {
+  name: string;
+  durationMs: number;
+  fullSyncs: number;
+  partialSyncs: number;
+  /** Failed syncs (full and partial) during the phase. */
+  failures: number;
+  /** Remote writes (puts + deletes) the agents made during the phase. */
+  writes: number;
+  /** Write calls that failed (refused or timed out); each is retried once on the next server. */
+  failedWrites: number;
+  /** From the fault to convergence, in ms; undefined when it never converged, null when nothing was broken. */
+  repairMs: number | undefined | null;
+  /** Entries that differ between the agents and the cluster at the end of the phase. */
+  lost: number;
+}
+
+export interface DemoCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DemoResult {
+  phases: PhaseResult[];
+  checks: DemoCheck[];
+  /** Offsets (ms after the join) at which each agent started its full sync. */
+  joinOffsets: number[];
+  ok: boolean;
+  totalMs: number;
+}
+
+interface Totals {
+  fullSyncs: number;
+  partialSyncs: number;
+  failures: number;
+  writes: number;
+  failedWrites: number;
+}
+
+/** Plays the scenario, stops the agents, and reports every figure and check. Never throws for a failed check. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { target } = options;
+  const clock = options.clock ?? systemClock;
+  const timing: DemoTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const count = options.agents ?? 6;
+  const perAgent = options.servicesPerAgent ?? 5;
+  const seed = options.seed ?? 1;
+  const say = options.onEvent ?? (() => undefined);
+  const now = (): number => clockNow(clock);
+  const started = now();
+
+  const agents: CatalogAgent[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = `agent-${i + 1}`;
+    agents.push(
+      createCatalogAgent({
+        backend: target.backendFor(node),
+        node,
+        clock,
+        random: createRandom(seed * 1_000 + i),
+        logger: options.logger,
+        inspect: options.inspect,
+        interval: timing.interval,
+        serverUpInterval: timing.serverUpInterval,
+        retryFailInterval: timing.retryFailInterval,
+        sessionTtl: timing.sessionTtl,
+        callTimeout: timing.callTimeout,
+        pingTimeout: timing.pingTimeout,
+        minReuseDuration: timing.minReuseDuration,
+        clusterSizeRefresh: timing.clusterSizeRefresh,
+      }),
+    );
+  }
+  options.onAgents?.(agents);
+
+  const totals = (): Totals => {
+    const t: Totals = { fullSyncs: 0, partialSyncs: 0, failures: 0, writes: 0, failedWrites: 0 };
+    for (const a of agents) {
+      const s = a.agent.syncer.stats();
+      const r = a.registry.stats();
+      t.fullSyncs += s.fullSyncs;
+      t.partialSyncs += s.partialSyncs;
+      t.failures += s.fullSyncFailures + s.partialSyncFailures;
+      t.writes += r.puts + r.deletes;
+      t.failedWrites += r.failedWrites;
+    }
+    return t;
+  };
+  /** Entries that differ between each agent's local catalog and the cluster. */
+  const differences = async (): Promise<number> => {
+    let n = 0;
+    for (const a of agents) {
+      const d = diffCatalog(a.registry.services(), await target.readEntries(a.node));
+      n += d.missing.length + d.extra.length + d.different.length;
+    }
+    return n;
+  };
+  /** Polls `done` until it holds; the elapsed ms, or undefined after `timeoutMs`. */
+  const waitUntil = async (done: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number | undefined> => {
+    const t0 = now();
+    for (;;) {
+      if (await done()) return now() - t0;
+      if (now() - t0 >= timeoutMs) return undefined;
+      await sleep(clock, timing.pollMs).promise;
+    }
+  };
+  const converged = async (): Promise<boolean> => (await differences()) === 0;
+
+  const phases: PhaseResult[] = [];
+  const checks: DemoCheck[] = [];
+  const check = (name: string, ok: boolean, detail: string): void => {
+    checks.push({ name, ok, detail });
+    say(`${ok ? '✓' : '✗'} ${name}: ${detail}`);
+  };
+  const phase = async (name: string, body: () => Promise<number | undefined | null>): Promise<PhaseResult> => {
+    options.onPhase?.(name);
+    say(`— ${name}`);
+    const before = totals();
+    const t0 = now();
+    const repairMs = await body();
+    const after = totals();
+    const result: PhaseResult = {
+      name,
+      durationMs: now() - t0,
+      fullSyncs: after.fullSyncs - before.fullSyncs,
+      partialSyncs: after.partialSyncs - before.partialSyncs,
+      failures: after.failures - before.failures,
+      writes: after.writes - before.writes,
+      failedWrites: after.failedWrites - before.failedWrites,
+      repairMs,
+      lost: await differences(),
+    };
+    phases.push(result);
+    return result;
+  };
+  const serviceId = (i: number): string => `svc-${String(i).padStart(2, '0')}`;
+  const fronts = (): string[] => agents.map((a) => a.agent.servers.findServer()?.name ?? '-');
+  const joinOffsets: number[] = [];
+
+  try {
+    // 1. Steady state: every agent registers its services and converges.
+    const steady = await phase('steady state', async () => {
+      agents.forEach((a, k) => {
+        for (let i = 0; i < perAgent; i++) {
+          a.registry.register({ id: serviceId(i), name: `app-${i}`, address: `10.0.${k + 1}.${i + 1}`, port: 8000 + i, tags: ['demo'] });
+        }
+        a.start();
+      });
+      const repair = await waitUntil(converged, timing.phaseTimeout);
+      await sleep(clock, timing.steadyMs).promise;
+      return repair;
+    });
+    check('steady state converges', steady.repairMs !== undefined && steady.lost === 0, `${count * perAgent} services registered in ${fmt(steady.repairMs)}`);
+
+    // 2. The server most agents use fails while they keep changing their catalogs.
+    const counts = new Map<string, number>();
+    for (const name of fronts()) counts.set(name, (counts.get(name) ?? 0) + 1);
+    const victim = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? '-';
+    const users = counts.get(victim) ?? 0;
+    const failed = await phase(`server ${victim} fails`, async () => {
+      say(`server ${victim} fails (front server of ${users} agent(s)); every agent changes one service and adds one`);
+      await target.failServer(victim);
+      agents.forEach((a, k) => {
+        a.registry.register({ id: serviceId(0), name: 'app-0', address: `10.0.${k + 1}.1`, port: 9000, tags: ['demo', 'changed'] });
+        a.registry.register({ id: 'late', name: 'late', address: `10.0.${k + 1}.99`, port: 9999 });
+      });
+      return waitUntil(async () => fronts().every((f) => f !== victim) && (await converged()), timing.phaseTimeout);
+    });
+    check('agents fail over', fronts().every((f) => f !== victim), `${users} agent(s) moved off ${victim}`);
+    check('nothing lost after the failure', failed.repairMs !== undefined && failed.lost === 0, `repaired in ${fmt(failed.repairMs)}, ${failed.lost} entries differ`);
+
+    // 3. Someone deletes and corrupts entries behind the agents' backs.
+    let drifted = 0;
+    const drift = await phase('remote deletions', async () => {
+      for (let k = 0; k < agents.length; k++) {
+        const a = agents[k] as CatalogAgent;
+        if (k % 3 === 0 || k % 3 === 1) {
+          await target.deleteEntry(a.node, serviceId(1));
+          await target.deleteEntry(a.node, serviceId(2));
+          drifted += 2;
+        } else {
+          await target.corruptEntry(a.node, serviceId(3));
+          drifted += 1;
+        }
+      }
+      say(`${drifted} entries deleted or corrupted remotely; waiting for anti-entropy`);
+      return waitUntil(converged, timing.phaseTimeout);
+    });
+    check('anti-entropy restores the entries', drift.repairMs !== undefined && drift.lost === 0, `${drifted} entries restored in ${fmt(drift.repairMs)}`);
+    check('full syncs write only the differences', drift.writes === drifted, `${drift.writes} writes for ${drifted} damaged entries`);
+
+    // 4. A server joins: each agent runs one full sync, staggered over serverUpInterval.
+    const firstFull = new Map<string, number>();
+    let joinAt = 0;
+    // The stagger window stretches with the cluster size (×1 up to 128 nodes).
+    const window = scaleFactor(count) * timing.serverUpInterval;
+    const offs = agents.map((a) =>
+      a.agent.syncer.on('transition', (t) => {
+        if (t.to === 'fullSync' && joinAt > 0 && !firstFull.has(a.node)) firstFull.set(a.node, now() - joinAt);
+      }),
+    );
+    const join = await phase('a server joins', async () => {
+      joinAt = now();
+      const name = await target.joinServer();
+      say(`server ${name} joins; agents schedule staggered full syncs`);
+      await waitUntil(() => firstFull.size === agents.length, window + 2_000);
+      await waitUntil(converged, timing.phaseTimeout);
+      return null; // nothing was broken: a join costs one full sync per agent and repairs nothing
+    });
+    for (const off of offs) off();
+    joinOffsets.push(...[...firstFull.values()].sort((a, b) => a - b));
+    const spread = joinOffsets.length > 0 ? (joinOffsets.at(-1) as number) - (joinOffsets[0] as number) : 0;
+    const peak = peakWithin(joinOffsets, 100);
+    check(
+      'every agent full-syncs after the join',
+      joinOffsets.length === agents.length && (joinOffsets.at(-1) ?? Infinity) <= window + 1_000,
+      `${joinOffsets.length}/${agents.length} within ${fmt(joinOffsets.at(-1))}`,
+    );
+    check(
+      'staggered, not a stampede',
+      joinOffsets.length > 1 && spread >= window / 10 && peak < agents.length,
+      `spread ${fmt(spread)} over a ${fmt(window)} window; at most ${peak} start within 100 ms`,
+    );
+    check('nothing lost after the join', join.lost === 0, `${join.lost} entries differ`);
+    const lost = phases.reduce((n, p) => n + p.lost, 0);
+    check('entries lost: 0', lost === 0, `${lost} entries lost over all phases`);
+  } catch (err) {
+    check('scenario ran to the end', false, String((err as Error | undefined)?.message ?? err));
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()));
+  }
+  return { phases, checks, joinOffsets, ok: checks.every((c) => c.ok), totalMs: now() - started };
+}
+
+/** Largest number of offsets inside any window of `windowMs`. */
+export function peakWithin(sortedOffsets: readonly number[], windowMs: number): number {
+  let peak = 0;
+  let start = 0;
+  for (let end = 0; end < sortedOffsets.length; end++) {
+    while ((sortedOffsets[end] as number) - (sortedOffsets[start] as number) >= windowMs) start++;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}
+
+export function fmt(ms: number | undefined | null): string {
+  if (ms === null) return '—';
+  if (ms === undefined) return 'never';
+  return ms >= 1_000 ? `${(ms / 1_000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}

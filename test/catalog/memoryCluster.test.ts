@@ -1,0 +1,332 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryCluster, ServerUnavailableError, SessionNotFoundError, type MemoryOpRecord } from '../../src/catalog/memoryCluster.js';
+import type { MembershipEvent, NodeSession, Service } from '../../src/catalog/backend.js';
+import type { Server } from '../../src/serverTypes.js';
+import { createTestClock, type TestClock } from '../../src/testing.js';
+
+const svc = (id: string, port = 80): Service => ({ id, name: 'web', address: '10.0.0.1', port });
+const never = new AbortController().signal;
+
+/** Settles promise state without advancing time. */
+async function flush(clock: TestClock): Promise<void> {
+  await clock.tickAsync(0);
+}
+
+function track<T>(promise: Promise<T>): { settled: () => boolean; value: () => T | undefined; error: () => unknown } {
+  let done = false;
+  let value: T | undefined;
+  let error: unknown;
+  promise.then(
+    (v) => {
+      done = true;
+      value = v;
+    },
+    (e: unknown) => {
+      done = true;
+      error = e;
+    },
+  );
+  return { settled: () => done, value: () => value, error: () => error };
+}
+
+describe('MemoryCluster', () => {
+  let clock: TestClock;
+  let cluster: MemoryCluster;
+
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  function setup(options: ConstructorParameters<typeof MemoryCluster>[0] = {}): { session: () => Promise<NodeSession> } {
+    clock = createTestClock();
+    cluster = new MemoryCluster({ clock, ...options });
+    return { session: () => cluster.openSession(cluster.initialServers()[0]!, 'n1', 900, never) };
+  }
+
+  it('names three servers mem-1..mem-3 when no servers are given', () => {
+    setup();
+    expect(cluster.initialServers()).toEqual([
+      { name: 'mem-1', address: 'memory://mem-1' },
+      { name: 'mem-2', address: 'memory://mem-2' },
+      { name: 'mem-3', address: 'memory://mem-3' },
+    ]);
+  });
+
+  it('stores, lists (sorted copies) and deletes entries when the servers are up', async () => {
+    const { session } = setup();
+    const s = await session();
+    const [a, b] = cluster.initialServers() as [Server, Server];
+    await cluster.client(a).putService('n1', svc('z'), s.id, never);
+    await cluster.client(b).putService('n1', svc('a'), s.id, never);
+    const listed = await cluster.client(b).listServices('n1', never);
+    expect(listed.map((x) => x.id)).toEqual(['a', 'z']);
+    listed[0]!.port = 1;
+    expect(cluster.readEntries('n1')[0]!.port).toBe(80);
+    await cluster.client(a).deleteService('n1', 'a', never);
+    await cluster.client(a).deleteService('n1', 'missing', never);
+    expect(cluster.readEntries('n1').map((x) => x.id)).toEqual(['z']);
+    expect(await cluster.client(a).countNodes(never)).toBe(1);
+    expect(cluster.stats()).toMatchObject({ put: 2, delete: 2, list: 1, count: 1, openSession: 1, failed: 0 });
+  });
+
+  it('rejects a put when its session is unknown', async () => {
+    setup();
+    await expect(cluster.client(cluster.initialServers()[0]!).putService('n1', svc('a'), 'nope', never)).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect(cluster.readEntries('n1')).toEqual([]);
+  });
+
+  it('rejects calls and pings at once when a server failed, and serves again after heal', async () => {
+    setup();
+    const [a] = cluster.initialServers();
+    cluster.fail('mem-1');
+    await expect(cluster.client(a!).listServices('n1', never)).rejects.toBeInstanceOf(ServerUnavailableError);
+    await expect(cluster.pinger.ping(a!, never)).rejects.toThrow(/mem-1 unavailable: connection refused/);
+    cluster.heal('mem-1');
+    await expect(cluster.pinger.ping(a!, never)).resolves.toBe(true);
+  });
+
+  it('holds calls to a frozen server until heal', async () => {
+    setup();
+    const [a] = cluster.initialServers();
+    cluster.freeze(a!);
+    const call = track(cluster.client(a!).countNodes(never));
+    await clock.tickAsync(60_000);
+    expect(call.settled()).toBe(false);
+    cluster.heal(a!);
+    await flush(clock);
+    expect(call.settled()).toBe(true);
+    expect(call.value()).toBe(0);
+  });
+
+  it('rejects a call parked on a frozen server with the abort reason when its signal aborts', async () => {
+    setup();
+    const [a] = cluster.initialServers();
+    cluster.freeze(a!);
+    const controller = new AbortController();
+    const call = track(cluster.pinger.ping(a!, controller.signal));
+    await flush(clock);
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await flush(clock);
+    expect(call.error()).toBe(reason);
+  });
+
+  it('rejects a parked call when its frozen server fails or is removed', async () => {
+    setup();
+    const [a, b] = cluster.initialServers();
+    cluster.freeze(a!);
+    cluster.freeze(b!);
+    const first = track(cluster.pinger.ping(a!, never));
+    const second = track(cluster.pinger.ping(b!, never));
+    cluster.fail(a!);
+    cluster.removeServer(b!);
+    await flush(clock);
+    expect(first.error()).toBeInstanceOf(ServerUnavailableError);
+    expect(second.error()).toBeInstanceOf(ServerUnavailableError);
+    expect((second.error() as Error).message).toMatch(/not a member/);
+  });
+
+  it('completes a call only after its latency when latency is set', async () => {
+    setup({ latencyMs: 100 });
+    const [a] = cluster.initialServers();
+    const call = track(cluster.pinger.ping(a!, never));
+    await clock.tickAsync(99);
+    expect(call.settled()).toBe(false);
+    await clock.tickAsync(1);
+    expect(call.value()).toBe(true);
+  });
+
+  it('fails a call whose server fails during the latency', async () => {
+    setup({ latencyMs: (op) => (op === 'ping' ? 50 : 0) });
+    const [a] = cluster.initialServers();
+    const call = track(cluster.pinger.ping(a!, never));
+    await clock.tickAsync(10);
+    cluster.fail(a!);
+    await clock.tickAsync(40);
+    expect(call.error()).toBeInstanceOf(ServerUnavailableError);
+  });
+
+  it('reports joins and leaves to watchers until they unsubscribe', () => {
+    setup();
+    const events: MembershipEvent[] = [];
+    const stop = cluster.watchMembers((e) => events.push(e));
+    cluster.addServer('mem-4');
+    cluster.removeServer('mem-2');
+    cluster.removeServer('unknown');
+    stop();
+    cluster.addServer('mem-5');
+    expect(events).toEqual([
+      { type: 'join', server: { name: 'mem-4', address: 'memory://mem-4' } },
+      { type: 'leave', server: { name: 'mem-2', address: 'memory://mem-2' } },
+    ]);
+    expect(cluster.serverNames()).toEqual(['mem-1', 'mem-3', 'mem-4', 'mem-5']);
+    expect(() => cluster.addServer('mem-1')).toThrow(RangeError);
+    expect(() => cluster.fail('nope')).toThrow(/unknown server "nope"/);
+  });
+
+  it('keeps a session alive while renewals succeed', async () => {
+    const { session } = setup();
+    const s = await session();
+    await cluster.client(cluster.initialServers()[0]!).putService('n1', svc('a'), s.id, never);
+    await clock.tickAsync(10_000);
+    expect(cluster.readEntries('n1')).toHaveLength(1);
+    expect(cluster.sessionCount()).toBe(1);
+  });
+
+  it('expires a session exactly one TTL after its last renewal when no server is reachable', async () => {
+    const { session } = setup();
+    const s = await session();
+    const lost: unknown[] = [];
+    s.onLost((err) => lost.push(err));
+    await cluster.client(cluster.initialServers()[0]!).putService('n1', svc('a'), s.id, never);
+    await clock.tickAsync(300); // renewed at 300
+    cluster.failAll();
+    await clock.tickAsync(899); // t = 1199
+    expect(cluster.readEntries('n1')).toHaveLength(1);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1); // t = 1200 = 300 + TTL
+    expect(cluster.readEntries('n1')).toEqual([]);
+    expect(cluster.sessionCount()).toBe(0);
+    expect(lost).toHaveLength(1);
+    expect(clock.countTimers()).toBe(0);
+  });
+
+  it('reports a session lost at the next renewal when the servers dropped it', async () => {
+    const { session } = setup();
+    const s = await session();
+    const lost: unknown[] = [];
+    s.onLost((err) => lost.push(err));
+    cluster.partition('nobody'); // unrelated agent: no effect
+    (cluster as unknown as { revokeNow(id: string): void }).revokeNow(s.id);
+    await clock.tickAsync(299);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1);
+    expect(lost[0]).toBeInstanceOf(SessionNotFoundError);
+  });
+
+  it('removes the entries at once when a session is closed', async () => {
+    const { session } = setup();
+    const s = await session();
+    await cluster.client(cluster.initialServers()[0]!).putService('n1', svc('a'), s.id, never);
+    await s.close();
+    await s.close();
+    expect(cluster.readEntries('n1')).toEqual([]);
+    expect(clock.countTimers()).toBe(0);
+  });
+
+  it('cuts off only the partitioned agent when partition is called', async () => {
+    setup();
+    const mine = cluster.connect('agent-a');
+    const other = cluster.connect('agent-b');
+    const [a] = cluster.initialServers();
+    cluster.partition('agent-a');
+    const controller = new AbortController();
+    const parked = track(mine.pinger.ping(a!, controller.signal));
+    await expect(other.pinger.ping(a!, never)).resolves.toBe(true);
+    await clock.tickAsync(1000);
+    expect(parked.settled()).toBe(false);
+    cluster.unpartition('agent-a');
+    await flush(clock);
+    expect(parked.value()).toBe(true);
+  });
+
+  it('lets a partitioned agent lose its session while others keep theirs', async () => {
+    setup();
+    const mine = cluster.connect('agent-a');
+    const other = cluster.connect('agent-b');
+    const [a] = cluster.initialServers();
+    const s1 = await mine.openSession(a!, 'n1', 900, never);
+    const s2 = await other.openSession(a!, 'n2', 900, never);
+    await mine.client(a!).putService('n1', svc('x'), s1.id, never);
+    await other.client(a!).putService('n2', svc('y'), s2.id, never);
+    cluster.partition('agent-a');
+    await clock.tickAsync(900);
+    expect(cluster.readEntries('n1')).toEqual([]);
+    expect(cluster.readEntries('n2')).toHaveLength(1);
+    expect(await other.client(a!).countNodes(never)).toBe(1);
+  });
+
+  it('changes the store behind the agents when drift is injected', async () => {
+    const { session } = setup();
+    const s = await session();
+    const client = cluster.client(cluster.initialServers()[0]!);
+    await client.putService('n1', svc('a'), s.id, never);
+    await client.putService('n1', svc('b'), s.id, never);
+    expect(cluster.corruptEntry('n1', 'a')).toBe(true);
+    expect(cluster.deleteEntry('n1', 'b')).toBe(true);
+    expect(cluster.deleteEntry('n1', 'b')).toBe(false);
+    cluster.injectEntry('n1', svc('c'));
+    expect(cluster.readEntries('n1')).toEqual([
+      { ...svc('a', 81), meta: { corrupted: 'true' } },
+      svc('c'),
+    ]);
+    expect(cluster.corruptEntry('n1', 'a', (x) => ({ ...x, address: 'evil' }))).toBe(true);
+    expect(cluster.readEntries('n1')[0]!.address).toBe('evil');
+  });
+
+  it('emits one op record per operation, failed ones included', async () => {
+    setup();
+    const ops: MemoryOpRecord[] = [];
+    cluster.on('op', (r) => ops.push(r));
+    const [a] = cluster.initialServers();
+    await clock.tickAsync(5);
+    await cluster.client(a!).listServices('n1', never);
+    cluster.fail(a!);
+    await cluster.client(a!).listServices('n1', never).catch(() => undefined);
+    expect(ops).toEqual([
+      { op: 'list', server: 'mem-1', agent: undefined, node: 'n1', id: undefined, at: 5, ok: true },
+      { op: 'list', server: 'mem-1', agent: undefined, node: 'n1', id: undefined, at: 5, ok: false },
+    ]);
+  });
+
+  it('rejects parked calls and stops all timers when closed', async () => {
+    const { session } = setup();
+    await session();
+    cluster.freeze('mem-1');
+    const parked = track(cluster.pinger.ping(cluster.initialServers()[0]!, never));
+    await cluster.close();
+    await flush(clock);
+    expect(parked.error()).toBeInstanceOf(ServerUnavailableError);
+    expect(clock.countTimers()).toBe(0);
+  });
+
+  it('counts a node once however many sessions it holds, until its last one ends', async () => {
+    setup();
+    const [a] = cluster.initialServers();
+    const s1 = await cluster.openSession(a!, 'n1', 900, never);
+    const s2 = await cluster.openSession(a!, 'n1', 900, never);
+    await cluster.openSession(a!, 'n2', 900, never);
+    expect(await cluster.client(a!).countNodes(never)).toBe(2);
+    await s1.close();
+    expect(await cluster.client(a!).countNodes(never)).toBe(2);
+    await s2.close();
+    expect(await cluster.client(a!).countNodes(never)).toBe(1);
+  });
+
+  it('cancels calls waiting out their latency when closed', async () => {
+    setup({ latencyMs: 1000 });
+    const call = track(cluster.pinger.ping(cluster.initialServers()[0]!, never));
+    await clock.tickAsync(10);
+    await cluster.close();
+    await flush(clock);
+    expect(call.error()).toBeInstanceOf(ServerUnavailableError);
+    expect(clock.countTimers()).toBe(0);
+  });
+
+  it('rejects with RangeError and opens nothing when a session TTL is not positive', async () => {
+    setup();
+    const [a] = cluster.initialServers();
+    await expect(cluster.openSession(a!, 'n1', 0, never)).rejects.toBeInstanceOf(RangeError);
+    await expect(cluster.openSession(a!, 'n1', NaN, never)).rejects.toThrow(/ttlMs/);
+    expect(cluster.sessionCount()).toBe(0);
+  });
+
+  it('refuses bad options with typed errors', () => {
+    clock = createTestClock();
+    expect(() => new MemoryCluster({ clock, latencyMs: -1 })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, servers: 0 })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, servers: [''] })).toThrow(TypeError);
+    cluster = new MemoryCluster({ clock, servers: ['a', 'b'] });
+    expect(cluster.serverNames()).toEqual(['a', 'b']);
+  });
+});
