@@ -9,20 +9,15 @@ import {
   type StateSyncerStateName,
   type SyncFn,
 } from '../machines/stateSyncer.machine.js';
-import { clockNow, sleep, systemClock, type Clock } from './clock.js';
+import { clockNow, systemClock, type Clock } from './clock.js';
 import { TypedEmitter } from './emitter.js';
-import { StoppedError, TimeoutError } from './errors.js';
+import { StoppedError } from './errors.js';
 import { componentLogger, type Logger } from './logger.js';
 import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from './options.js';
+import { isSyncSkippedError, SyncRunner, type SyncKind, type SyncState } from './syncRunner.js';
 import { Trigger, type TriggerTarget } from './trigger.js';
 
-/** The state an agent keeps in sync. Both methods receive an AbortSignal that fires on stop() or timeout. */
-export interface SyncState {
-  /** Reconciles everything: reads the remote state and writes what differs. */
-  syncFull(signal: AbortSignal): Promise<void> | void;
-  /** Pushes only what changed locally since the last sync. */
-  syncChanges(signal: AbortSignal): Promise<void> | void;
-}
+export type { SyncKind, SyncState };
 
 export interface StateSyncerOptions {
   state: SyncState;
@@ -72,8 +67,6 @@ export interface StateSyncerEvents extends Record<string, unknown> {
   transition: { from: StateSyncerStateName; to: StateSyncerStateName; path: string };
 }
 
-export type SyncKind = 'syncFull' | 'syncChanges';
-
 const DEFAULT_SERVER_UP_INTERVAL_MS = 3_000;
 const DEFAULT_RETRY_FAIL_INTERVAL_MS = 15_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -86,11 +79,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   /** Asks for a partial sync of local changes, at once. */
   readonly syncChanges: Trigger<SyncKind>;
 
-  private readonly syncState: SyncState;
   private readonly interval: number;
   private readonly serverUpInterval: number;
   private readonly retryFailInterval: number;
-  private readonly syncTimeout: number | undefined;
   private readonly stopTimeout: number;
   private readonly clusterSizeFn: () => number;
   private readonly random: () => number;
@@ -105,14 +96,14 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   // Triggers and pause carried until start() hands them to the machine.
   private fullPendingBeforeStart = false;
   private changesPendingBeforeStart = false;
-  // The user's sync promise that has not settled yet (at most one at a time), and who waits for it.
-  private inFlight: Promise<void> | undefined;
+  private readonly runner: SyncRunner;
   // Created on first use: most syncers never have anyone waiting.
-  private idleWaiters: (() => void)[] | undefined;
   private resumeWaiters: (() => void)[] | undefined;
   private syncStartedAt = 0;
   private lastPath = 'fullSync';
   private warnedClusterSize = false;
+  // A full sync was skipped by the runner (paused while queued): the resume that ends the pause re-triggers it.
+  private fullSkippedInRunner = false;
   private readonly counters: SyncStats = {
     fullSyncs: 0,
     fullSyncFailures: 0,
@@ -138,7 +129,6 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     ) {
       throw new TypeError('state must have syncFull(signal) and syncChanges(signal) methods');
     }
-    this.syncState = state;
     this.interval = positiveNumber('interval', options.interval);
     this.clusterSizeFn = fn('clusterSize', options.clusterSize);
     this.serverUpInterval = nonNegativeNumber('serverUpInterval', options.serverUpInterval, DEFAULT_SERVER_UP_INTERVAL_MS);
@@ -147,13 +137,20 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
       options.retryFailInterval,
       DEFAULT_RETRY_FAIL_INTERVAL_MS,
     );
-    this.syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
+    const syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
     this.stopTimeout = nonNegativeNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT_MS);
     this.random = fn('random', options.random, Math.random);
     this.clock = options.clock ?? systemClock;
     if (typeof this.clock.setTimeout !== 'function' || typeof this.clock.clearTimeout !== 'function') {
       throw new TypeError('clock must have setTimeout(fn, ms) and clearTimeout(handle)');
     }
+    this.runner = new SyncRunner(
+      state,
+      this.clock,
+      syncTimeout,
+      () => this.logger().warn('previous sync is still running after its timeout; waiting for it'),
+      () => this.pauseCount > 0,
+    );
     this.inspect = options.inspect;
     this.baseLogger = options.logger;
     this.syncFull = new Trigger<SyncKind>(this, 'syncFull');
@@ -216,7 +213,13 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     if (this.stopping) return this.stopping;
     const actor = this.actorRef;
     if (actor) actor.send({ type: 'STOP' });
-    this.stopping = this.waitForInFlight().then(() => {
+    this.stopping = this.runner.settle(this.stopTimeout).then((settled) => {
+      if (!settled) {
+        this.logger().warn(
+          { stopTimeoutMs: this.stopTimeout },
+          'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
+        );
+      }
       this.flush(this.resumeWaiters);
     });
     return this.stopping;
@@ -229,8 +232,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   pause(): Promise<void> {
     this.pauseCount++;
     this.send({ type: 'PAUSE' });
-    if (!this.inFlight) return Promise.resolve();
-    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
+    return this.runner.whenIdle();
   }
 
   /**
@@ -242,8 +244,13 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     if (this.pauseCount === 0) throw new Error('unbalanced StateSyncer.resume(): the syncer is not paused');
     this.pauseCount--;
     const ended = this.pauseCount === 0;
-    if (this.actorRef && !this.stopping) this.actorRef.send({ type: 'RESUME' });
-    else if (ended && !this.stopping) this.changesPendingBeforeStart = true;
+    if (this.actorRef && !this.stopping) {
+      this.actorRef.send({ type: 'RESUME' });
+      if (ended && this.fullSkippedInRunner) {
+        this.fullSkippedInRunner = false;
+        this.actorRef.send({ type: 'SYNC_FULL' });
+      }
+    } else if (ended && !this.stopping) this.changesPendingBeforeStart = true;
     if (ended) this.flush(this.resumeWaiters);
     return ended;
   }
@@ -321,93 +328,14 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     this.logger().warn(details, 'clusterSize() failed or returned an invalid value; using 1 (logged once)');
   }
 
-  private readonly runFull: SyncFn = (signal) => this.runSync('syncFull', signal);
-  private readonly runChanges: SyncFn = (signal) => this.runSync('syncChanges', signal);
-
-  /**
-   * Calls the user's sync with the invocation's signal. Never two in flight: a sync
-   * abandoned after a timeout is waited for before the next one is called. With
-   * `syncTimeout`, the wait and the call together are bounded.
-   */
-  private runSync(kind: SyncKind, signal: AbortSignal): Promise<void> {
+  private readonly runFull: SyncFn = (signal) => {
     this.syncStartedAt = this.now();
-    // Fast path, the common case: no timeout to arm and nothing left running. The user's
-    // method is called synchronously, inside the transition that invoked it.
-    if (this.syncTimeout === undefined && !this.inFlight) return this.callUser(kind, signal);
-    return this.runBounded(kind, signal, this.syncTimeout);
-  }
-
-  private async runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
-    if (timeoutMs === undefined) {
-      await this.waitPrevious(signal);
-      return this.callUser(kind, signal);
-    }
-    const controller = new AbortController();
-    const forward = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', forward, { once: true });
-    const timer = sleep(this.clock, timeoutMs);
-    let finished = false;
-    const timeout = timer.promise.then(() => {
-      if (finished || signal.aborted) return;
-      const error = new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`);
-      controller.abort(error);
-      throw error;
-    });
-    try {
-      if (this.inFlight) {
-        await Promise.race([this.waitPrevious(controller.signal), timeout]);
-        if (controller.signal.aborted) throw controller.signal.reason;
-      }
-      await Promise.race([this.callUser(kind, controller.signal), timeout]);
-    } finally {
-      finished = true;
-      timer.cancel();
-      signal.removeEventListener('abort', forward);
-    }
-  }
-
-  private async waitPrevious(signal: AbortSignal): Promise<void> {
-    const previous = this.inFlight;
-    if (!previous) return;
-    this.logger().warn('previous sync is still running after its timeout; waiting for it');
-    await Promise.race([previous, abortPromise(signal)]);
-  }
-
-  private callUser(kind: SyncKind, signal: AbortSignal): Promise<void> {
-    let result: Promise<void>;
-    try {
-      result = Promise.resolve(this.syncState[kind](signal));
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight = settled;
-    void settled.then(() => {
-      if (this.inFlight !== settled) return;
-      this.inFlight = undefined;
-      this.flush(this.idleWaiters);
-    });
-    return result;
-  }
-
-  private async waitForInFlight(): Promise<void> {
-    const inFlight = this.inFlight;
-    if (!inFlight) return;
-    const timer = sleep(this.clock, this.stopTimeout);
-    const finished = await Promise.race([inFlight.then(() => true), timer.promise.then(() => false)]);
-    timer.cancel();
-    if (!finished) {
-      this.logger().warn(
-        { stopTimeoutMs: this.stopTimeout },
-        'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
-      );
-      this.inFlight = undefined;
-      this.flush(this.idleWaiters);
-    }
-  }
+    return this.runner.run('syncFull', signal);
+  };
+  private readonly runChanges: SyncFn = (signal) => {
+    this.syncStartedAt = this.now();
+    return this.runner.run('syncChanges', signal);
+  };
 
   private flush(waiters: (() => void)[] | undefined): void {
     if (!waiters || waiters.length === 0) return;
@@ -432,12 +360,21 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
         this.emit('syncChanges', { durationMs: this.now() - this.syncStartedAt });
         return;
       case 'fullSync.failed':
+        if (isSyncSkippedError(emitted.error)) {
+          // Paused while queued behind an earlier sync: a skip, and the resume re-triggers it.
+          c.fullSyncsSkipped++;
+          this.fullSkippedInRunner = true;
+          this.emit('fullSyncSkipped', { reason: 'paused' });
+          return;
+        }
         c.fullSyncFailures++;
         this.failed(emitted.error);
         this.logger().error({ err: emitted.error }, 'full sync failed; will retry');
         this.emit('fullSyncFailed', this.failure(emitted.error));
         return;
       case 'syncChanges.failed':
+        // Skipped while paused: the resume that ends the pause triggers SyncChanges anyway.
+        if (isSyncSkippedError(emitted.error)) return;
         c.partialSyncFailures++;
         this.failed(emitted.error);
         this.logger().error({ err: emitted.error }, 'partial sync failed');
@@ -478,16 +415,6 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     this.emit('transition', { from: topLevel(from), to: topLevel(path), path });
   }
 }
-
-// Abort reasons here are always Errors (AbortError, TimeoutError), so they pass through as they are.
-/* eslint-disable @typescript-eslint/prefer-promise-reject-errors */
-function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
 
 /** 'partialSync.idle' for { partialSync: 'idle' }. */
 export function statePath(value: unknown): string {

@@ -602,3 +602,26 @@ describe('StateSyncer syncTimeout on success', () => {
     expect(syncer.stats().fullSyncs).toBe(1);
   });
 });
+
+describe('StateSyncer pause while a sync is queued behind a timed-out one', () => {
+  it('skips the queued full sync, counts no failure, and runs it after the resume that ends the pause', async () => {
+    make({ syncTimeout: 1_000 });
+    state.mode.syncFull = 'manual';
+    syncer.start();
+    const first = state.last('syncFull')!;
+    await clock.tickAsync(1_000); // first times out and ignores its signal
+    syncer.syncFull.trigger();
+    await clock.tickAsync(1_500); // the next full sync is invoked and waits for the first
+    void syncer.pause();
+    first.resolve();
+    await flush(clock);
+    expect(state.calls).toHaveLength(1); // the queued one never ran
+    expect(syncer.stats()).toMatchObject({ fullSyncFailures: 1, fullSyncsSkipped: 1 });
+    state.mode.syncFull = 'resolve';
+    syncer.resume();
+    await clock.tickAsync(1_499);
+    expect(state.calls).toHaveLength(1);
+    await clock.tickAsync(1);
+    expect(state.times('syncFull')).toEqual([0, 4_000]);
+  });
+});

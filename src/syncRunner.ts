@@ -1,0 +1,164 @@
+// Calls the user's SyncState for the syncer's machine, safely: never two calls in
+// flight, an optional timeout that aborts a call and fails it, and a bounded wait
+// for the last call when the syncer stops. "In flight" means the promise the user's
+// method returned has not settled, whatever the machine has moved on to.
+import { sleep, type Clock } from './clock.js';
+import { AeSyncError, TimeoutError } from './errors.js';
+
+/**
+ * A sync that was invoked but never called because the syncer was paused while it
+ * waited for an earlier call (one that outlived its timeout). Not a failure.
+ */
+export class SyncSkippedError extends AeSyncError {
+  constructor(kind: SyncKind) {
+    super('ERR_SYNC_SKIPPED', `${kind} skipped: the syncer was paused while it waited for an earlier sync`);
+  }
+}
+export const isSyncSkippedError = (err: unknown): err is SyncSkippedError =>
+  err instanceof Error && err.name === 'SyncSkippedError';
+
+export type SyncKind = 'syncFull' | 'syncChanges';
+
+/** The state an agent keeps in sync. Both methods receive an AbortSignal that fires on stop() or timeout. */
+export interface SyncState {
+  /** Reconciles everything: reads the remote state and writes what differs. */
+  syncFull(signal: AbortSignal): Promise<void> | void;
+  /** Pushes only what changed locally since the last sync. */
+  syncChanges(signal: AbortSignal): Promise<void> | void;
+}
+
+export class SyncRunner {
+  private inFlight: Promise<void> | undefined;
+  // Created on first use: most syncers never have anyone waiting.
+  private idleWaiters: (() => void)[] | undefined;
+
+  constructor(
+    private readonly state: SyncState,
+    private readonly clock: Clock,
+    /** Abort and fail a call running longer than this (ms); undefined for no limit. */
+    private readonly timeoutMs: number | undefined,
+    /** Told when a call must first wait for an earlier one that outlived its timeout. */
+    private readonly onWaitForPrevious: () => void,
+    /** Asked again after such a wait: a paused syncer must not start the queued call. */
+    private readonly isPaused: () => boolean,
+  ) {}
+
+  /** True while a call's promise is unsettled. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /**
+   * Runs `state[kind](signal)`. The fast path — no timeout to arm, nothing left
+   * running — calls the user synchronously, inside the transition that asked.
+   */
+  run(kind: SyncKind, signal: AbortSignal): Promise<void> {
+    if (this.timeoutMs === undefined && !this.inFlight) return this.call(kind, signal);
+    return this.runBounded(kind, signal, this.timeoutMs);
+  }
+
+  /** Resolves when no call is in flight (at once if none is). */
+  whenIdle(): Promise<void> {
+    if (!this.inFlight) return Promise.resolve();
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
+  }
+
+  /**
+   * Waits up to `maxWaitMs` on the clock for the call in flight. Returns false when
+   * it had to abandon a call that ignored its signal (its result no longer matters).
+   */
+  async settle(maxWaitMs: number): Promise<boolean> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return true;
+    const timer = sleep(this.clock, maxWaitMs);
+    const finished = await Promise.race([inFlight.then(() => true), timer.promise.then(() => false)]);
+    timer.cancel();
+    if (!finished) this.becameIdle();
+    return finished;
+  }
+
+  private async runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
+    if (timeoutMs === undefined) {
+      await this.waitPrevious(signal);
+      return this.callUnlessPaused(kind, signal);
+    }
+    const controller = new AbortController();
+    const timer = sleep(this.clock, timeoutMs);
+    // Stop aborts the invocation: abort the user's signal and drop the timeout timer at
+    // once, so nothing of this call stays scheduled once stop() has resolved.
+    const forward = () => {
+      controller.abort(signal.reason);
+      timer.cancel();
+    };
+    signal.addEventListener('abort', forward, { once: true });
+    let finished = false;
+    const timeout = timer.promise.then(() => {
+      if (finished || signal.aborted) return;
+      const error = new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`);
+      controller.abort(error);
+      throw error;
+    });
+    try {
+      // The wait for an earlier call counts against this call's own timeout.
+      if (this.inFlight) {
+        await Promise.race([this.waitPrevious(controller.signal), timeout]);
+        if (controller.signal.aborted) throw controller.signal.reason;
+        await Promise.race([this.callUnlessPaused(kind, controller.signal), timeout]);
+        return;
+      }
+      await Promise.race([this.call(kind, controller.signal), timeout]);
+    } finally {
+      finished = true;
+      timer.cancel();
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
+  private async waitPrevious(signal: AbortSignal): Promise<void> {
+    const previous = this.inFlight;
+    if (!previous) return;
+    this.onWaitForPrevious();
+    await Promise.race([previous, abortPromise(signal)]);
+  }
+
+  private callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> {
+    if (this.isPaused()) return Promise.reject(new SyncSkippedError(kind));
+    return this.call(kind, signal);
+  }
+
+  private call(kind: SyncKind, signal: AbortSignal): Promise<void> {
+    let result: Promise<void>;
+    try {
+      result = Promise.resolve(this.state[kind](signal));
+    } catch (err) {
+      // A method that throws instead of rejecting is a failed sync all the same.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight = settled;
+    void settled.then(() => {
+      if (this.inFlight === settled) this.becameIdle();
+    });
+    return result;
+  }
+
+  private becameIdle(): void {
+    this.inFlight = undefined;
+    const waiters = this.idleWaiters;
+    if (!waiters || waiters.length === 0) return;
+    for (const resolve of waiters.splice(0)) resolve();
+  }
+}
+
+// Abort reasons here are always Errors (AbortError, TimeoutError), so they pass through as they are.
+/* eslint-disable @typescript-eslint/prefer-promise-reject-errors */
+function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
