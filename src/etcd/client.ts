@@ -1,0 +1,89 @@
+// One etcd3 client per member, configured so a call goes to exactly that member,
+// is tried once (the server manager, not etcd3, decides where to retry) and
+// always carries a deadline — so a frozen member costs one deadline, not minutes.
+import { Etcd3, type CallOptionsFactory, type IOptions } from 'etcd3';
+import type { Endpoint, EtcdAuthOptions, EtcdTlsOptions } from './options.js';
+
+type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+
+/**
+ * A pass-through fault policy. etcd3's defaults (3 retries over a circuit breaker
+ * that opens for 5 s) would hide a member's failure from the server manager and
+ * stretch one call over several deadlines; etcd3 only ever calls `execute`.
+ */
+const passThrough = {
+  execute: <T>(fn: (context: { signal: AbortSignal }) => T | Promise<T>): Promise<T> =>
+    Promise.resolve().then(() => fn({ signal: new AbortController().signal })),
+} as unknown as Policy;
+
+/**
+ * `defaultCallOptions` as a factory, so every unary call (and every retry etcd3
+ * might make) gets a fresh deadline. Streams get none: a deadline would cut a
+ * long-lived stream; the keepalive sets its own per-stream deadline.
+ */
+export function deadlineFactory(callTimeoutMs: number): CallOptionsFactory {
+  return (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs });
+}
+
+export interface MemberClientOptions {
+  endpoint: Endpoint;
+  callTimeoutMs: number;
+  auth: EtcdAuthOptions | undefined;
+  tls: EtcdTlsOptions | undefined;
+}
+
+/** An etcd3 client bound to one member. Constructing it opens no connection. */
+export function createMemberClient(options: MemberClientOptions): Etcd3 {
+  const { endpoint, callTimeoutMs, auth, tls } = options;
+  const factory = deadlineFactory(callTimeoutMs);
+  const config: IOptions = {
+    hosts: [`${endpoint.secure ? 'https' : 'http'}://${endpoint.address}`],
+    defaultCallOptions: factory,
+    dialTimeout: callTimeoutMs,
+    faultHandling: { host: () => passThrough, global: passThrough },
+  };
+  if (auth) config.auth = { username: auth.username, password: auth.password, callOptions: factory };
+  if (tls) config.credentials = { ...tls };
+  return new Etcd3(config);
+}
+
+/** The reason an aborted signal carries, as an Error. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error(typeof reason === 'string' ? reason : 'The operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+/**
+ * Runs one etcd call with a deadline of `timeoutMs` and rejects as soon as
+ * `signal` aborts (the gRPC call itself ends at its deadline; its outcome is then ignored).
+ */
+export function boundedCall<T>(
+  signal: AbortSignal,
+  timeoutMs: number,
+  run: (options: { deadline: number }) => Promise<T>,
+): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  let work: Promise<T>;
+  try {
+    work = run({ deadline: Date.now() + timeoutMs });
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

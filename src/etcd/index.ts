@@ -1,0 +1,13 @@
+// `ae-sync/etcd`: the etcd catalog backend for the service registry.
+export { createEtcdBackend, REDACT_PATHS, type EtcdBackend } from './backend.js';
+export {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_POLL_MEMBERS_MS,
+  DEFAULT_PREFIX,
+  type EtcdAuthOptions,
+  type EtcdBackendOptions,
+  type EtcdTlsOptions,
+} from './options.js';
+export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
+export { membersToServers, diffServers } from './members.js';
+export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';

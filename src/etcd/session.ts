@@ -1,0 +1,176 @@
+// A node's registration session: an etcd lease renewed by our own keepalive
+// loop. The loop renews through any member (the one the lease was granted on
+// first), so losing one member does not lose the lease; each attempt is bounded.
+// The session is lost when etcd says the lease is gone, or when no renewal has
+// succeeded for two TTLs: a new leader refreshes every lease by a full TTL, so one
+// TTL without renewal (e.g. while the leader is frozen) does not prove expiry.
+import type { Etcd3 } from 'etcd3';
+import type { NodeSession } from '../catalog/backend.js';
+import type { Clock } from '../clock.js';
+import { clockNow } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { AeSyncError } from '../errors.js';
+
+export interface SessionDeps {
+  /** Member clients to renew/revoke through, `preferred` (a server name) first. */
+  clients: (preferred: string) => Array<{ name: string; client: Etcd3 }>;
+  /** The server the lease was granted through: the first one tried. */
+  grantedVia: string;
+  callTimeoutMs: number;
+  clock: Clock;
+  log: Logger;
+  /** Called once when the session ends (closed or lost), so the backend forgets it. */
+  onEnd: (session: EtcdSession) => void;
+}
+
+/**
+ * A session is given up locally after this many TTLs without a successful renewal.
+ * 1 would re-register needlessly whenever a leader election outlasts the TTL (etcd
+ * refreshes every lease by a full TTL on a new leader); 2 is what etcd3's own Lease
+ * uses. An expiry etcd reports (TTL ≤ 0, "lease not found") is acted on at once.
+ */
+export const LOST_AFTER_TTLS = 2;
+
+/** Error a lost session reports to its `onLost` listeners. */
+export class SessionLostError extends AeSyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SESSION_LOST', message, options);
+  }
+}
+export const isSessionLostError = (err: unknown): err is SessionLostError =>
+  err instanceof Error && err.name === 'SessionLostError';
+
+/** Renews once through `client`; resolves the TTL etcd reports (≤ 0: lease gone). */
+function keepAliveOnce(client: Etcd3, id: string, timeoutMs: number, clock: Clock): Promise<number> {
+  return client.leaseClient.leaseKeepAlive({ deadline: Date.now() + timeoutMs }).then(
+    (stream) =>
+      new Promise<number>((resolve, reject) => {
+        let settled = false;
+        const finish = (fn: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clock.clearTimeout(timer);
+          try {
+            stream.cancel();
+          } catch {
+            // already closed
+          }
+          fn();
+        };
+        const timer = clock.setTimeout(() => finish(() => reject(new Error(`lease keepalive timed out after ${timeoutMs} ms`))), timeoutMs);
+        stream.on('error', (err) => finish(() => reject(err)));
+        stream.on('data', (res) => finish(() => resolve(Number(res.TTL))));
+        stream.write({ ID: id });
+      }),
+  );
+}
+
+export class EtcdSession implements NodeSession {
+  private readonly listeners: Array<(err: unknown) => void> = [];
+  private ended = false;
+  private lostError: unknown;
+  private timer: unknown;
+  private lastRenewMs: number;
+  private renewing: Promise<void> | undefined;
+  /** The member the last renewal went through; tried first next time, so a dead member costs one attempt, not one per renewal. */
+  private preferred: string;
+
+  constructor(
+    readonly id: string,
+    readonly node: string,
+    readonly ttlMs: number,
+    private readonly deps: SessionDeps,
+  ) {
+    this.lastRenewMs = clockNow(deps.clock);
+    this.preferred = deps.grantedVia;
+    this.schedule();
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  onLost(listener: (err: unknown) => void): void {
+    if (this.lostError !== undefined) {
+      const err = this.lostError;
+      queueMicrotask(() => listener(err));
+      return;
+    }
+    if (!this.ended) this.listeners.push(listener);
+  }
+
+  /** Marks the session lost (e.g. a put was refused because the lease is gone). */
+  markLost(err: unknown): void {
+    if (this.ended) return;
+    this.end();
+    this.lostError = err;
+    this.deps.log.warn({ session: this.id, node: this.node, err }, 'session lost');
+    for (const listener of this.listeners.splice(0)) {
+      try {
+        listener(err);
+      } catch (listenerErr) {
+        this.deps.log.error({ err: listenerErr }, 'session lost listener threw');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.end();
+    await this.renewing?.catch(() => undefined);
+    // Revoke through the first member that answers, each attempt bounded.
+    for (const { client } of this.deps.clients(this.preferred)) {
+      try {
+        await client.leaseClient.leaseRevoke({ ID: this.id }, { deadline: Date.now() + this.deps.callTimeoutMs });
+        return;
+      } catch (err) {
+        if (/lease not found/i.test(String((err as Error).message))) return;
+        this.deps.log.debug({ session: this.id, err }, 'lease revoke failed on one member');
+      }
+    }
+    this.deps.log.warn({ session: this.id }, 'could not revoke lease; it expires with its TTL');
+  }
+
+  private end(): void {
+    this.ended = true;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.deps.onEnd(this);
+  }
+
+  /** Renew every TTL/3 (the official Go client's cadence). */
+  private schedule(): void {
+    if (this.ended) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.renewing = this.renew().finally(() => {
+        this.renewing = undefined;
+        this.schedule();
+      });
+    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+  }
+
+  private async renew(): Promise<void> {
+    const attemptMs = Math.min(this.deps.callTimeoutMs, Math.max(1, Math.floor(this.ttlMs / 3)));
+    for (const { name, client } of this.deps.clients(this.preferred)) {
+      if (this.ended) return;
+      try {
+        const ttlSec = await keepAliveOnce(client, this.id, attemptMs, this.deps.clock);
+        if (this.ended) return;
+        if (ttlSec <= 0) {
+          this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} expired or was revoked`));
+          return;
+        }
+        this.lastRenewMs = clockNow(this.deps.clock);
+        this.preferred = name;
+        return;
+      } catch (err) {
+        this.deps.log.debug({ session: this.id, err }, 'lease keepalive failed on one member');
+      }
+    }
+    const silentMs = clockNow(this.deps.clock) - this.lastRenewMs;
+    if (!this.ended && silentMs >= LOST_AFTER_TTLS * this.ttlMs) {
+      this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} not renewed for ${silentMs} ms (TTL ${this.ttlMs} ms)`));
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// Unit tests of the etcd backend's pure parts: option validation, key layout,
+// value encoding and membership diffing. No etcd needed.
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import type { IMember } from 'etcd3';
+import { REDACT_PATHS, createEtcdBackend, decodeService, diffServers, encodeService, KeyLayout, membersToServers, CORRUPT_META_KEY } from '../../src/etcd/index.js';
+import type { Server } from '../../src/serverTypes.js';
+
+describe('createEtcdBackend options', () => {
+  it('applies the documented defaults when only endpoints are given', async () => {
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1', 'http://localhost:2'] });
+    expect(backend.keys.prefix).toBe('/ae-sync');
+    expect(backend.initialServers()).toEqual([
+      { name: '127.0.0.1:1', address: '127.0.0.1:1' },
+      { name: 'localhost:2', address: 'localhost:2' },
+    ]);
+    await backend.close();
+  });
+
+  it.each([
+    [{ endpoints: '127.0.0.1:2379' }, TypeError, /endpoints must be an array.*"127.0.0.1:2379"/],
+    [{ endpoints: [] }, RangeError, /at least one member/],
+    [{ endpoints: ['127.0.0.1'] }, RangeError, /endpoints\[0\].*"127.0.0.1"/],
+    [{ endpoints: ['127.0.0.1:0'] }, RangeError, /endpoints\[0\].*"127.0.0.1:0"/],
+    [{ endpoints: ['127.0.0.1:70000'] }, RangeError, /70000/],
+    [{ endpoints: ['a:1', 'a:1'] }, RangeError, /repeat.*"a:1"/],
+    [{ endpoints: [42] }, TypeError, /endpoints\[0\] must be a string, received 42/],
+    [{ endpoints: ['a:1'], prefix: 'nope' }, RangeError, /prefix.*"nope"/],
+    [{ endpoints: ['a:1'], prefix: '/' }, RangeError, /prefix.*"\/"/],
+    [{ endpoints: ['a:1'], prefix: 7 }, TypeError, /prefix must be a string, received 7/],
+    [{ endpoints: ['a:1'], callTimeoutMs: 0 }, RangeError, /callTimeoutMs.*received 0/],
+    [{ endpoints: ['a:1'], callTimeoutMs: '5' }, TypeError, /callTimeoutMs must be a number, received "5"/],
+    [{ endpoints: ['a:1'], pollMembersMs: -1 }, RangeError, /pollMembersMs.*received -1/],
+    [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
+    [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
+    [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a pino logger/],
+  ])('refuses %j with a typed error naming the value', (options, type, message) => {
+    expect(() => createEtcdBackend(options as never)).toThrow(type);
+    expect(() => createEtcdBackend(options as never)).toThrow(message);
+  });
+
+  it('never echoes a password in a validation error', () => {
+    let caught: unknown;
+    try {
+      createEtcdBackend({ endpoints: ['a:1'], auth: { username: 'root', password: '' } });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TypeError);
+    expect(String(caught)).toMatch(/auth.password must be a non-empty string/);
+    let caught2: unknown;
+    try {
+      createEtcdBackend({ endpoints: ['a:1'], auth: { username: 's3cr3t-user-xyz', password: 5 as never } });
+    } catch (err) {
+      caught2 = err;
+    }
+    expect(String(caught2)).not.toContain('s3cr3t-user-xyz');
+  });
+
+  it('uses https endpoints when tls is given and trims a trailing slash off the prefix', async () => {
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], tls: { rootCertificate: Buffer.from('x') }, prefix: '/svc/' });
+    expect(backend.initialServers()).toEqual([{ name: '127.0.0.1:1', address: '127.0.0.1:1', useTLS: true }]);
+    expect(backend.keys.prefix).toBe('/svc');
+    await backend.close();
+  });
+
+  it('keeps credentials out of its logs when it logs its configuration', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const logger = pino({ level: 'trace' }, sink);
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], auth: { username: 'alice-user', password: 'hunter2-secret' }, logger });
+    await backend.close();
+    const out = lines.join('');
+    expect(out).toContain('etcd backend created');
+    expect(out).not.toContain('hunter2-secret');
+    expect(out).not.toContain('alice-user');
+  });
+});
+
+describe('REDACT_PATHS', () => {
+  it('censors credentials wherever an options-like object puts them, through a child logger', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const log = pino({ level: 'info' }, sink).child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+    log.info({ password: 'pw-top', auth: { username: 'user-a', password: 'pw-a' }, options: { auth: { username: 'user-b', password: 'pw-b' }, tls: { privateKey: 'key-b' } }, tls: { privateKey: 'key-a' } }, 'm');
+    const out = lines.join('');
+    for (const secret of ['pw-top', 'user-a', 'pw-a', 'user-b', 'pw-b', 'key-a', 'key-b']) expect(out).not.toContain(secret);
+    expect(out.match(/\[redacted\]/g)).toHaveLength(7);
+  });
+});
+
+describe('KeyLayout', () => {
+  it('places services under <prefix>/nodes/<node>/services/<id> and sessions in their own range', () => {
+    const keys = new KeyLayout('/ae-sync');
+    expect(keys.serviceKey('node-1', 'web')).toBe('/ae-sync/nodes/node-1/services/web');
+    expect(keys.sessionKey('node-1')).toBe('/ae-sync/sessions/node-1');
+    expect(keys.sessionsPrefix()).toBe('/ae-sync/sessions/');
+  });
+
+  it('encodes slashes in node names and ids so one node cannot reach into another', () => {
+    const keys = new KeyLayout('/p');
+    const key = keys.serviceKey('a/b', 'x/y');
+    expect(key).toBe('/p/nodes/a%2Fb/services/x%2Fy');
+    expect(keys.serviceIdOf('a/b', key)).toBe('x/y');
+  });
+});
+
+describe('encodeService / decodeService', () => {
+  it('serializes equal services identically whatever their key order', () => {
+    const a = encodeService({ id: 'w', name: 'web', address: '10.0.0.1', port: 80, tags: ['x'], meta: { b: '2', a: '1' } });
+    const b = encodeService({ meta: { a: '1', b: '2' }, tags: ['x'], port: 80, address: '10.0.0.1', name: 'web', id: 'w' });
+    expect(a).toBe(b);
+    expect(a).toBe('{"id":"w","name":"web","address":"10.0.0.1","port":80,"tags":["x"],"meta":{"a":"1","b":"2"}}');
+  });
+
+  it('round-trips a service', () => {
+    const s = { id: 'w', name: 'web', address: 'h', port: 1, tags: ['a', 'b'], meta: { k: 'v' } };
+    expect(decodeService('w', encodeService(s))).toEqual({ service: s, corrupt: false });
+  });
+
+  it.each([['not json'], ['{"id":"w","name":"web","address":"h"}'], ['{"id":"other","name":"n","address":"h","port":1}'], ['[]'], ['{"id":"w","name":"n","address":"h","port":1,"meta":{"k":1}}']])(
+    'reports %s as a corrupt placeholder that equals no valid service',
+    (value) => {
+      const { service, corrupt } = decodeService('w', value);
+      expect(corrupt).toBe(true);
+      expect(service).toEqual({ id: 'w', name: '', address: '', port: 0, meta: { [CORRUPT_META_KEY]: 'true' } });
+    },
+  );
+});
+
+describe('membersToServers / diffServers', () => {
+  const member = (name: string, port: number, extra: Partial<IMember> = {}): IMember => ({
+    ID: `id-${name}`, name, peerURLs: [], clientURLs: [`http://127.0.0.1:${port}`], isLearner: false, ...extra,
+  });
+
+  it('names a member by its client address and skips learners and unstarted members', () => {
+    const servers = membersToServers([member('m2', 2), member('m1', 1), member('m3', 3, { isLearner: true }), member('m4', 4, { clientURLs: [] })], false);
+    expect(servers).toEqual([
+      { name: '127.0.0.1:1', address: '127.0.0.1:1', meta: { memberId: 'id-m1', memberName: 'm1' } },
+      { name: '127.0.0.1:2', address: '127.0.0.1:2', meta: { memberId: 'id-m2', memberName: 'm2' } },
+    ]);
+  });
+
+  it('emits leaves, then joins and updates, and nothing for an unchanged list', () => {
+    const a: Server = { name: 'a:1', address: 'a:1' };
+    const b: Server = { name: 'b:1', address: 'b:1' };
+    const b2: Server = { name: 'b:1', address: 'b:1', meta: { memberName: 'b' } };
+    const c: Server = { name: 'c:1', address: 'c:1' };
+    expect(diffServers([a, b], [b2, c])).toEqual([
+      { type: 'leave', server: a },
+      { type: 'update', server: b2 },
+      { type: 'join', server: c },
+    ]);
+    expect(diffServers([a, b2], [a, { ...b2, meta: { memberName: 'b' } }])).toEqual([]);
+  });
+});

@@ -1,0 +1,211 @@
+// Unit tests of the etcd session's keepalive loop and of the member poll, on a
+// fake clock with stub etcd clients: every timer is checked just before and
+// just after it fires.
+import { describe, expect, it } from 'vitest';
+import { createClock } from '@sinonjs/fake-timers';
+import type { Etcd3 } from 'etcd3';
+import { EtcdSession, LOST_AFTER_TTLS, SessionLostError, isSessionLostError } from '../../src/etcd/session.js';
+import { createEtcdBackend } from '../../src/etcd/index.js';
+import { silentLogger } from '../../src/logger.js';
+import type { MembershipEvent } from '../../src/catalog/backend.js';
+
+type Behaviour = 'ok' | 'expired' | 'fail' | 'hang';
+
+/** A member stub: records keepalives and revokes, answers as told. */
+function stubMember(name: string, log: string[]) {
+  const member = { name, behaviour: 'ok' as Behaviour, keepalives: 0, revokes: 0 };
+  const client = {
+    leaseClient: {
+      leaseKeepAlive: () => {
+        const handlers: Record<string, (arg: unknown) => void> = {};
+        const stream = {
+          on(event: string, fn: (arg: unknown) => void) {
+            handlers[event] = fn;
+            return stream;
+          },
+          write() {
+            member.keepalives++;
+            log.push(`keepalive ${name}`);
+            const b = member.behaviour;
+            queueMicrotask(() => {
+              if (b === 'ok') handlers.data?.({ ID: '1', TTL: '3' });
+              else if (b === 'expired') handlers.data?.({ ID: '1', TTL: '-1' });
+              else if (b === 'fail') handlers.error?.(new Error(`${name} unavailable`));
+            });
+          },
+          end() {},
+          cancel() {},
+        };
+        return Promise.resolve(stream);
+      },
+      leaseRevoke: () => {
+        member.revokes++;
+        log.push(`revoke ${name}`);
+        return member.behaviour === 'ok' ? Promise.resolve({}) : Promise.reject(new Error(`${name} unavailable`));
+      },
+    },
+  };
+  return { member, entry: { name, client: client as unknown as Etcd3 } };
+}
+
+function setup(ttlMs = 3000, callTimeoutMs = 2000) {
+  const clock = createClock();
+  const log: string[] = [];
+  const a = stubMember('a', log);
+  const b = stubMember('b', log);
+  const ended: string[] = [];
+  const session = new EtcdSession('1', 'node-1', ttlMs, {
+    clients: (preferred) => (preferred === 'b' ? [b.entry, a.entry] : [a.entry, b.entry]),
+    grantedVia: 'a',
+    callTimeoutMs,
+    clock,
+    log: silentLogger(),
+    onEnd: (s) => ended.push(s.id),
+  });
+  const lost: unknown[] = [];
+  session.onLost((err) => lost.push(err));
+  return { clock, log, a: a.member, b: b.member, session, lost, ended };
+}
+
+describe('EtcdSession', () => {
+  it('renews every TTL/3 through the member it was granted on, not before', async () => {
+    const { clock, log, session } = setup(3000);
+    await clock.tickAsync(999);
+    expect(log).toEqual([]);
+    await clock.tickAsync(1);
+    expect(log).toEqual(['keepalive a']);
+    await clock.tickAsync(999);
+    expect(log).toEqual(['keepalive a']);
+    await clock.tickAsync(1);
+    expect(log).toEqual(['keepalive a', 'keepalive a']);
+    await session.close();
+  });
+
+  it('renews through the next member when one fails and then sticks with the one that worked', async () => {
+    const { clock, log, a, session, lost } = setup(3000);
+    a.behaviour = 'fail';
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a', 'keepalive b']);
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a', 'keepalive b', 'keepalive b']);
+    expect(lost).toEqual([]);
+    await session.close();
+  });
+
+  it('abandons a keepalive that gets no answer after min(callTimeout, TTL/3) and tries the next member', async () => {
+    const { clock, log, a, session } = setup(3000, 500);
+    a.behaviour = 'hang';
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a']);
+    await clock.tickAsync(499);
+    expect(log).toEqual(['keepalive a']);
+    await clock.tickAsync(1);
+    expect(log).toEqual(['keepalive a', 'keepalive b']);
+    await session.close();
+  });
+
+  it(`is lost once no renewal has succeeded for ${LOST_AFTER_TTLS} TTLs, not one attempt earlier`, async () => {
+    const { clock, a, b, lost, ended, session } = setup(3000);
+    a.behaviour = 'fail';
+    b.behaviour = 'fail';
+    // Attempts fail at once, so they run at 1000, 2000, … 6000 ms.
+    await clock.tickAsync(5999);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(SessionLostError);
+    expect(isSessionLostError(lost[0])).toBe(true);
+    expect((lost[0] as SessionLostError).code).toBe('ERR_SESSION_LOST');
+    expect(String(lost[0])).toMatch(/not renewed for 6000 ms \(TTL 3000 ms\)/);
+    expect(ended).toEqual(['1']);
+    const attempts = a.keepalives;
+    await clock.tickAsync(10_000);
+    expect(a.keepalives).toBe(attempts); // the loop stopped
+    await session.close(); // never rejects, does nothing more
+    expect(lost).toHaveLength(1);
+  });
+
+  it('is lost at once when etcd answers a keepalive with TTL ≤ 0, and tells late listeners too', async () => {
+    const { clock, a, lost, session } = setup(3000);
+    a.behaviour = 'expired';
+    await clock.tickAsync(1000);
+    expect(lost).toHaveLength(1);
+    expect(String(lost[0])).toMatch(/expired or was revoked/);
+    const late: unknown[] = [];
+    session.onLost((err) => late.push(err));
+    await Promise.resolve();
+    expect(late).toEqual(lost);
+  });
+
+  it('revokes through the preferred member on close and stops renewing', async () => {
+    const { clock, log, lost, ended, session } = setup(3000);
+    await clock.tickAsync(500);
+    await session.close();
+    expect(log).toEqual(['revoke a']);
+    expect(ended).toEqual(['1']);
+    await clock.tickAsync(10_000);
+    expect(log).toEqual(['revoke a']);
+    expect(lost).toEqual([]);
+  });
+
+  it('tries every member to revoke and still resolves when none answers', async () => {
+    const { a, b, log, session } = setup(3000);
+    a.behaviour = 'fail';
+    b.behaviour = 'fail';
+    await expect(session.close()).resolves.toBeUndefined();
+    expect(log).toEqual(['revoke a', 'revoke b']);
+  });
+});
+
+describe('createEtcdBackend watchMembers', () => {
+  it('polls at once and then every pollMembersMs, emitting only changes', async () => {
+    const clock = createClock();
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, clock });
+    const [server] = backend.initialServers();
+    let members = [{ ID: '11', name: 'm1', peerURLs: [], clientURLs: ['http://127.0.0.1:1'], isLearner: false }];
+    let polls = 0;
+    backend.memberClient(server!).mock({
+      exec: (service: string, method: string) => {
+        if (service !== 'Cluster' || method !== 'memberList') return Promise.reject(new Error(`unexpected ${service}.${method}`));
+        polls++;
+        return Promise.resolve({ header: {}, members });
+      },
+    } as never);
+    const events: MembershipEvent[] = [];
+    const stop = backend.watchMembers((e) => events.push(e));
+    await clock.tickAsync(0);
+    expect(polls).toBe(1);
+    expect(events).toEqual([{ type: 'update', server: { name: '127.0.0.1:1', address: '127.0.0.1:1', meta: { memberId: '11', memberName: 'm1' } } }]);
+    members = [...members, { ID: '12', name: 'm2', peerURLs: [], clientURLs: ['http://127.0.0.1:2'], isLearner: false }];
+    await clock.tickAsync(999);
+    expect(polls).toBe(1);
+    await clock.tickAsync(1);
+    expect(polls).toBe(2);
+    expect(events.slice(1)).toEqual([{ type: 'join', server: { name: '127.0.0.1:2', address: '127.0.0.1:2', meta: { memberId: '12', memberName: 'm2' } } }]);
+    await clock.tickAsync(1000);
+    expect(polls).toBe(3);
+    expect(events).toHaveLength(2);
+    stop();
+    await clock.tickAsync(5000);
+    expect(polls).toBe(3);
+    await backend.close();
+  });
+
+  it('emits nothing when the member list fails or comes back empty', async () => {
+    const clock = createClock();
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, clock });
+    const [server] = backend.initialServers();
+    let answer: 'fail' | 'empty' = 'fail';
+    backend.memberClient(server!).mock({
+      exec: () => (answer === 'fail' ? Promise.reject(new Error('unavailable')) : Promise.resolve({ header: {}, members: [] })),
+    } as never);
+    const events: MembershipEvent[] = [];
+    const stop = backend.watchMembers((e) => events.push(e));
+    await clock.tickAsync(0);
+    answer = 'empty';
+    await clock.tickAsync(1000);
+    expect(events).toEqual([]);
+    stop();
+    await backend.close();
+  });
+});

@@ -1,0 +1,106 @@
+// Agent-level helpers for the etcd integration tests: a catalog agent on the
+// etcd backend with short real-time intervals, and the "nothing lost" check
+// comparing the local catalog with etcd.
+import type { Etcd3 } from 'etcd3';
+import { createEtcdBackend, decodeService, type EtcdBackend } from '../../src/etcd/index.js';
+import { createCatalogAgent, type CatalogAgent } from '../../src/catalog/catalogAgent.js';
+import type { ServiceRegistry } from '../../src/catalog/registry.js';
+import type { ServerManager } from '../../src/serverManager.js';
+import type { StateSyncer } from '../../src/stateSyncer.js';
+import type { Service } from '../../src/catalog/backend.js';
+import type { Logger } from '../../src/logger.js';
+
+export interface TestAgent {
+  backend: EtcdBackend;
+  catalog: CatalogAgent;
+  registry: ServiceRegistry;
+  syncer: StateSyncer;
+  servers: ServerManager;
+  /** Stops the agent (revoking its session), then closes the backend. */
+  stop(): Promise<void>;
+}
+
+export interface TestAgentOptions {
+  endpoints: string[];
+  node: string;
+  prefix: string;
+  /** Full-sync interval, ms. */
+  intervalMs?: number;
+  sessionTtlMs?: number;
+  callTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** A catalog agent on its own etcd backend, with intervals short enough for real-time tests. */
+export function startTestAgent(options: TestAgentOptions): TestAgent {
+  const callTimeoutMs = options.callTimeoutMs ?? 1000;
+  const logger = options.logger ? { logger: options.logger } : {};
+  const backend = createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...logger });
+  const catalog = createCatalogAgent({
+    backend,
+    node: options.node,
+    interval: options.intervalMs ?? 2000,
+    sessionTtl: options.sessionTtlMs ?? 3000,
+    callTimeout: callTimeoutMs + 500,
+    clusterSizeRefresh: 2000,
+    serverUpInterval: 200,
+    retryFailInterval: 500,
+    syncTimeout: 20_000,
+    stopTimeout: 5000,
+    pingTimeout: callTimeoutMs,
+    minReuseDuration: 5000,
+    ...logger,
+  }).start();
+  return {
+    backend,
+    catalog,
+    registry: catalog.registry,
+    syncer: catalog.agent.syncer,
+    servers: catalog.agent.servers,
+    async stop() {
+      await catalog.stop();
+      await backend.close();
+    },
+  };
+}
+
+/** Every service etcd holds for `node`, decoded and sorted by id (read via `admin`, bypassing the agent). */
+export async function remoteServices(admin: Etcd3, prefix: string, node: string): Promise<Service[]> {
+  const base = `${prefix}/nodes/${encodeURIComponent(node)}/services/`;
+  const values = await admin.getAll().prefix(base).strings();
+  return Object.entries(values)
+    .map(([key, value]) => decodeService(decodeURIComponent(key.slice(base.length)), value).service)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Waits (bounded, polling) until etcd holds exactly the agent's local catalog; returns how long it took. */
+export async function waitConverged(admin: Etcd3, agent: TestAgent, prefix: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  let last: { local: Service[]; remote: Service[] } | undefined;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const local = agent.registry.services();
+      const remote = await remoteServices(admin, prefix, agent.registry.node);
+      if (JSON.stringify(local) === JSON.stringify(remote) && agent.registry.dirtyIds().length === 0) return Date.now() - started;
+      last = { local, remote };
+    } catch {
+      // the cluster may still be electing; keep polling
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `etcd did not converge to the local catalog within ${timeoutMs} ms: local ${last?.local.length ?? '?'} ids [${last?.local.map((s) => s.id).join(',')}], ` +
+      `remote ${last?.remote.length ?? '?'} ids [${last?.remote.map((s) => s.id).join(',')}], dirty [${agent.registry.dirtyIds().join(',')}]`,
+  );
+}
+
+export const service = (id: string, port = 8080): Service => ({ id, name: 'web', address: '10.1.0.1', port, tags: ['v1'], meta: { zone: 'a' } });
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - started;
+}
