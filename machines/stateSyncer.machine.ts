@@ -4,25 +4,33 @@
 import { and, assign, emit, fromPromise, setup } from 'xstate';
 import { scaleFactor } from '../src/stagger.js';
 
-/** One sync operation: the user's `syncFull` or `syncChanges`, handed the invocation's abort signal. */
-export type SyncFn = (signal: AbortSignal) => Promise<void> | void;
-
-/** What the machine needs from its environment. The runtime (`StateSyncer`) fills these in. */
-export interface StateSyncerInput {
-  syncFull: SyncFn;
-  syncChanges: SyncFn;
+/**
+ * What the machine needs from its environment: the sync work, time, randomness and
+ * the cluster size, plus the fixed intervals. One object, shared by reference from
+ * the context, so a context stays small and every `assign` copies only a few flags.
+ * The runtime (`StateSyncer`) provides it; tests can pass a plain object.
+ */
+export interface StateSyncerEnv {
   /** Milliseconds between full syncs, before stagger. */
-  interval: number;
+  readonly interval: number;
   /** Upper bound (before scaling) of the wait after a SyncFull trigger. */
-  serverUpInterval: number;
+  readonly serverUpInterval: number;
   /** Minimum wait (before stagger) after a failed or skipped full sync. */
-  retryFailInterval: number;
+  readonly retryFailInterval: number;
+  /** The user's full sync, handed the invocation's abort signal. */
+  syncFull(signal: AbortSignal): Promise<void> | void;
+  /** The user's partial sync, handed the invocation's abort signal. */
+  syncChanges(signal: AbortSignal): Promise<void> | void;
   /** Number of cluster members, for the log2 stagger scale. */
-  clusterSize: () => number;
+  clusterSize(): number;
   /** Uniform random numbers in [0, 1). */
-  random: () => number;
+  random(): number;
   /** Current time in ms on the same clock the actor's timers use. */
-  now: () => number;
+  now(): number;
+}
+
+export interface StateSyncerInput {
+  env: StateSyncerEnv;
   /** Pause count carried over from before the actor started. */
   paused?: number;
   /** Triggers that arrived before the actor started. */
@@ -30,7 +38,11 @@ export interface StateSyncerInput {
   changesPending?: boolean;
 }
 
-export interface StateSyncerContext extends Required<StateSyncerInput> {
+export interface StateSyncerContext {
+  env: StateSyncerEnv;
+  paused: number;
+  fullSyncPending: boolean;
+  changesPending: boolean;
   /** Absolute time (ms) at which the next full sync is due. Set on every entry to `fullSync`. */
   deadline: number;
   /** The deadline passed while the machine could not act on it (e.g. `syncChanges` was running). */
@@ -58,19 +70,25 @@ export type StateSyncerEmitted =
   | { type: 'syncChanges.skipped' };
 
 /** `floor(random() * scaleFactor(clusterSize()) * ms)`; a broken clusterSize counts as 1 node. */
-export function staggerFor(context: Pick<StateSyncerContext, 'clusterSize' | 'random'>, ms: number): number {
+export function staggerFor(env: Pick<StateSyncerEnv, 'clusterSize' | 'random'>, ms: number): number {
   if (!(ms > 0)) return 0;
   let nodes: number;
   try {
-    nodes = context.clusterSize();
+    nodes = env.clusterSize();
   } catch {
     nodes = 1;
   }
-  return Math.floor(context.random() * scaleFactor(nodes) * ms);
+  return Math.floor(env.random() * scaleFactor(nodes) * ms);
 }
 
-const runSync = fromPromise<void, SyncFn>(async ({ input, signal }) => {
-  await input(signal);
+/** Which of the environment's two sync methods an invocation runs. */
+export interface SyncInvocation {
+  env: StateSyncerEnv;
+  kind: 'syncFull' | 'syncChanges';
+}
+
+const runSync = fromPromise<void, SyncInvocation>(async ({ input, signal }) => {
+  await input.env[input.kind](signal);
 });
 
 export const stateSyncerMachine = setup({
@@ -92,15 +110,15 @@ export const stateSyncerMachine = setup({
   },
   delays: {
     // Time left until the full-sync deadline fixed on entry to fullSync. Partial syncs never move it (Consul #7020).
-    fullSyncDeadline: ({ context }) => Math.max(0, context.deadline - context.now()),
+    fullSyncDeadline: ({ context }) => Math.max(0, context.deadline - context.env.now()),
     // A SyncFull trigger waits a random part of serverUpInterval, scaled by cluster size: no thundering herd.
-    serverUpStagger: ({ context }) => staggerFor(context, context.serverUpInterval),
+    serverUpStagger: ({ context }) => staggerFor(context.env, context.env.serverUpInterval),
     // After a failure: at least retryFailInterval, plus a scaled random part of it.
-    retryFailDelay: ({ context }) => context.retryFailInterval + staggerFor(context, context.retryFailInterval),
+    retryFailDelay: ({ context }) => context.env.retryFailInterval + staggerFor(context.env, context.env.retryFailInterval),
   },
   actions: {
-    setFullSyncDeadline: assign(({ context }) => ({
-      deadline: context.now() + context.interval + staggerFor(context, context.interval),
+    setFullSyncDeadline: assign(({ context: { env } }) => ({
+      deadline: env.now() + env.interval + staggerFor(env, env.interval),
       deadlinePassed: false,
     })),
     // A full sync that starts satisfies every trigger that came before it, partial ones included.
@@ -138,10 +156,10 @@ export const stateSyncerMachine = setup({
 }).createMachine({
   id: 'stateSyncer',
   context: ({ input }) => ({
-    paused: 0,
-    fullSyncPending: false,
-    changesPending: false,
-    ...input,
+    env: input.env,
+    paused: input.paused ?? 0,
+    fullSyncPending: input.fullSyncPending ?? false,
+    changesPending: input.changesPending ?? false,
     deadline: 0,
     deadlinePassed: false,
     skippedWhilePaused: false,
@@ -175,7 +193,7 @@ export const stateSyncerMachine = setup({
           entry: ['consumeTriggersForFullSync', 'emitFullSyncStarted'],
           invoke: {
             src: 'syncFull',
-            input: ({ context }: { context: StateSyncerContext }) => context.syncFull,
+            input: ({ context }: { context: StateSyncerContext }): SyncInvocation => ({ env: context.env, kind: 'syncFull' }),
             onDone: { target: '#stateSyncer.partialSync', actions: 'emitFullSyncDone' },
             onError: { target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
           },
@@ -203,7 +221,7 @@ export const stateSyncerMachine = setup({
           entry: ['consumeChangesTrigger', 'emitSyncChangesStarted'],
           invoke: {
             src: 'syncChanges',
-            input: ({ context }: { context: StateSyncerContext }) => context.syncChanges,
+            input: ({ context }: { context: StateSyncerContext }): SyncInvocation => ({ env: context.env, kind: 'syncChanges' }),
             onDone: { target: 'idle', actions: 'emitSyncChangesDone' },
             onError: { target: 'idle', actions: 'emitSyncChangesFailed' },
           },

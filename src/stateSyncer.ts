@@ -7,14 +7,14 @@ import {
   stateSyncerMachine,
   type StateSyncerEmitted,
   type StateSyncerStateName,
-  type SyncFn,
 } from '../machines/stateSyncer.machine.js';
-import { clockNow, systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { TypedEmitter } from './emitter.js';
 import { StoppedError } from './errors.js';
 import { componentLogger, type Logger } from './logger.js';
 import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from './options.js';
-import { isSyncSkippedError, SyncRunner, type SyncKind, type SyncState } from './syncRunner.js';
+import { SyncerEnv } from './syncerEnv.js';
+import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
 import { Trigger, type TriggerTarget } from './trigger.js';
 
 export type { SyncKind, SyncState };
@@ -79,13 +79,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   /** Asks for a partial sync of local changes, at once. */
   readonly syncChanges: Trigger<SyncKind>;
 
-  private readonly interval: number;
-  private readonly serverUpInterval: number;
-  private readonly retryFailInterval: number;
   private readonly stopTimeout: number;
-  private readonly clusterSizeFn: () => number;
-  private readonly random: () => number;
   private readonly clock: Clock;
+  private readonly env: SyncerEnv;
   private readonly inspect: StateSyncerOptions['inspect'];
   private readonly baseLogger: Logger | undefined;
   private log: Logger | undefined;
@@ -96,12 +92,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   // Triggers and pause carried until start() hands them to the machine.
   private fullPendingBeforeStart = false;
   private changesPendingBeforeStart = false;
-  private readonly runner: SyncRunner;
   // Created on first use: most syncers never have anyone waiting.
   private resumeWaiters: (() => void)[] | undefined;
-  private syncStartedAt = 0;
   private lastPath = 'fullSync';
-  private warnedClusterSize = false;
   // A full sync was skipped by the runner (paused while queued): the resume that ends the pause re-triggers it.
   private fullSkippedInRunner = false;
   private readonly counters: SyncStats = {
@@ -129,27 +122,24 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     ) {
       throw new TypeError('state must have syncFull(signal) and syncChanges(signal) methods');
     }
-    this.interval = positiveNumber('interval', options.interval);
-    this.clusterSizeFn = fn('clusterSize', options.clusterSize);
-    this.serverUpInterval = nonNegativeNumber('serverUpInterval', options.serverUpInterval, DEFAULT_SERVER_UP_INTERVAL_MS);
-    this.retryFailInterval = nonNegativeNumber(
-      'retryFailInterval',
-      options.retryFailInterval,
-      DEFAULT_RETRY_FAIL_INTERVAL_MS,
-    );
+    const interval = positiveNumber('interval', options.interval);
+    const clusterSize = fn<() => number>('clusterSize', options.clusterSize);
+    const serverUpInterval = nonNegativeNumber('serverUpInterval', options.serverUpInterval, DEFAULT_SERVER_UP_INTERVAL_MS);
+    // > 0: with no wait, a failing full sync would retry in a hot loop.
+    const retryFailInterval = optionalPositiveNumber('retryFailInterval', options.retryFailInterval, DEFAULT_RETRY_FAIL_INTERVAL_MS);
     const syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
     this.stopTimeout = nonNegativeNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT_MS);
-    this.random = fn('random', options.random, Math.random);
-    this.clock = options.clock ?? systemClock;
-    if (typeof this.clock.setTimeout !== 'function' || typeof this.clock.clearTimeout !== 'function') {
+    const random = fn<() => number>('random', options.random, Math.random);
+    const clock = options.clock ?? systemClock;
+    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
       throw new TypeError('clock must have setTimeout(fn, ms) and clearTimeout(handle)');
     }
-    this.runner = new SyncRunner(
+    this.clock = clock;
+    this.env = new SyncerEnv(
+      { interval, serverUpInterval, retryFailInterval, syncTimeout, clusterSize, random, clock },
       state,
-      this.clock,
-      syncTimeout,
-      () => this.logger().warn('previous sync is still running after its timeout; waiting for it'),
-      () => this.pauseCount > 0,
+      this,
+      () => this.logger(),
     );
     this.inspect = options.inspect;
     this.baseLogger = options.logger;
@@ -180,14 +170,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     if (this.actorRef) return this;
     const actor = createHostedActor(stateSyncerMachine, {
       input: {
-        syncFull: this.runFull,
-        syncChanges: this.runChanges,
-        interval: this.interval,
-        serverUpInterval: this.serverUpInterval,
-        retryFailInterval: this.retryFailInterval,
-        clusterSize: this.safeClusterSize,
-        random: this.random,
-        now: this.now,
+        env: this.env,
         paused: this.pauseCount,
         fullSyncPending: this.fullPendingBeforeStart,
         changesPending: this.changesPendingBeforeStart,
@@ -213,7 +196,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     if (this.stopping) return this.stopping;
     const actor = this.actorRef;
     if (actor) actor.send({ type: 'STOP' });
-    this.stopping = this.runner.settle(this.stopTimeout).then((settled) => {
+    this.stopping = this.env.runner.settle(this.stopTimeout).then((settled) => {
       if (!settled) {
         this.logger().warn(
           { stopTimeoutMs: this.stopTimeout },
@@ -232,7 +215,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   pause(): Promise<void> {
     this.pauseCount++;
     this.send({ type: 'PAUSE' });
-    return this.runner.whenIdle();
+    return this.env.runner.whenIdle();
   }
 
   /**
@@ -303,39 +286,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     return (this.log ??= componentLogger(this.baseLogger, 'stateSyncer'));
   }
 
-  private readonly now = (): number => clockNow(this.clock);
-
-  // clusterSize() comes from outside (gossip, a store query): a throw or nonsense
-  // must not kill the machine, so it counts as 1 node and is logged once.
-  private readonly safeClusterSize = (): number => {
-    let size: unknown;
-    try {
-      size = this.clusterSizeFn();
-    } catch (err) {
-      this.warnClusterSize({ err });
-      return 1;
-    }
-    if (typeof size !== 'number' || Number.isNaN(size) || size < 0) {
-      this.warnClusterSize({ clusterSize: size });
-      return 1;
-    }
-    return size;
-  };
-
-  private warnClusterSize(details: object): void {
-    if (this.warnedClusterSize) return;
-    this.warnedClusterSize = true;
-    this.logger().warn(details, 'clusterSize() failed or returned an invalid value; using 1 (logged once)');
+  private now(): number {
+    return this.env.now();
   }
-
-  private readonly runFull: SyncFn = (signal) => {
-    this.syncStartedAt = this.now();
-    return this.runner.run('syncFull', signal);
-  };
-  private readonly runChanges: SyncFn = (signal) => {
-    this.syncStartedAt = this.now();
-    return this.runner.run('syncChanges', signal);
-  };
 
   private flush(waiters: (() => void)[] | undefined): void {
     if (!waiters || waiters.length === 0) return;
@@ -352,12 +305,12 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
       case 'fullSync.done':
         c.fullSyncs++;
         this.succeeded();
-        this.emit('fullSync', { durationMs: this.now() - this.syncStartedAt });
+        this.emit('fullSync', { durationMs: this.now() - this.env.syncStartedAt });
         return;
       case 'syncChanges.done':
         c.partialSyncs++;
         this.succeeded();
-        this.emit('syncChanges', { durationMs: this.now() - this.syncStartedAt });
+        this.emit('syncChanges', { durationMs: this.now() - this.env.syncStartedAt });
         return;
       case 'fullSync.failed':
         if (isSyncSkippedError(emitted.error)) {
@@ -402,7 +355,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   private failure(error: unknown) {
     return {
       error,
-      durationMs: this.now() - this.syncStartedAt,
+      durationMs: this.now() - this.env.syncStartedAt,
       consecutiveFailures: this.counters.consecutiveFailures,
     };
   }

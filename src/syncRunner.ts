@@ -27,6 +27,14 @@ export interface SyncState {
   syncChanges(signal: AbortSignal): Promise<void> | void;
 }
 
+/** What the runner asks of its owner. */
+export interface SyncRunnerHost {
+  /** Asked after waiting for an earlier call: a paused syncer must not start the queued one. */
+  isPaused(): boolean;
+  /** Told when a call must first wait for an earlier one that outlived its timeout. */
+  waitingForPrevious(): void;
+}
+
 export class SyncRunner {
   private inFlight: Promise<void> | undefined;
   // Created on first use: most syncers never have anyone waiting.
@@ -37,10 +45,7 @@ export class SyncRunner {
     private readonly clock: Clock,
     /** Abort and fail a call running longer than this (ms); undefined for no limit. */
     private readonly timeoutMs: number | undefined,
-    /** Told when a call must first wait for an earlier one that outlived its timeout. */
-    private readonly onWaitForPrevious: () => void,
-    /** Asked again after such a wait: a paused syncer must not start the queued call. */
-    private readonly isPaused: () => boolean,
+    private readonly host: SyncRunnerHost,
   ) {}
 
   /** True while a call's promise is unsettled. */
@@ -117,12 +122,12 @@ export class SyncRunner {
   private async waitPrevious(signal: AbortSignal): Promise<void> {
     const previous = this.inFlight;
     if (!previous) return;
-    this.onWaitForPrevious();
+    this.host.waitingForPrevious();
     await Promise.race([previous, abortPromise(signal)]);
   }
 
   private callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> {
-    if (this.isPaused()) return Promise.reject(new SyncSkippedError(kind));
+    if (this.host.isPaused()) return Promise.reject(new SyncSkippedError(kind));
     return this.call(kind, signal);
   }
 

@@ -493,6 +493,7 @@ describe('StateSyncer options and bad input', () => {
     [{ interval: '10' }, TypeError, /interval must be a number/],
     [{ serverUpInterval: -1 }, RangeError, /serverUpInterval.*-1/],
     [{ retryFailInterval: Number.NaN }, RangeError, /retryFailInterval.*NaN/],
+    [{ retryFailInterval: 0 }, RangeError, /retryFailInterval.*> 0, received 0/],
     [{ syncTimeout: 0 }, RangeError, /syncTimeout.*0/],
     [{ stopTimeout: -1 }, RangeError, /stopTimeout.*-1/],
     [{ clusterSize: undefined }, TypeError, /clusterSize must be a function/],
@@ -527,6 +528,15 @@ describe('StateSyncer options and bad input', () => {
     await clock.tickAsync(1_500);
     expect(state.times('syncFull')).toEqual([0, 90_000, 91_500, 93_000]);
     expect(log.messages('warn').filter((m) => m.includes('clusterSize'))).toHaveLength(1);
+  });
+});
+
+describe('StateSyncer snapshot', () => {
+  it('serializes its machine snapshot to JSON, showing the settings of its environment', async () => {
+    make({ serverUpInterval: 2_000 }).start();
+    await flush(clock);
+    const json = JSON.parse(JSON.stringify(syncer.actor!.getSnapshot())) as { context: { env: unknown } };
+    expect(json.context.env).toEqual({ interval: INTERVAL, serverUpInterval: 2_000, retryFailInterval: 15_000 });
   });
 });
 
