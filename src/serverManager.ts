@@ -137,7 +137,8 @@ function noop(): void {}
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   private readonly pinger: Pinger;
   private readonly clusterSize: (() => number) | undefined;
-  private readonly log: Logger;
+  private readonly baseLogger: Logger | undefined;
+  private childLogger: Logger | undefined;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly minReuseMs: number;
@@ -188,12 +189,20 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     if (options.apiVersion !== undefined && (typeof options.apiVersion !== 'number' || !Number.isFinite(options.apiVersion)))
       throw new RangeError(`apiVersion must be a finite number, received ${describeValue(options.apiVersion)}`);
     this.apiVersion = options.apiVersion;
-    // A child logger per manager only when the caller gave a logger: ten thousand
-    // managers must not each build a silent pino instance.
-    this.log = options.logger
-      ? options.logger.child({ component: 'serverManager' })
-      : (sharedSilentLog ??= componentLogger(undefined, 'serverManager'));
+    this.baseLogger = options.logger;
   }
+  /**
+   * The component logger, built on first use: a fleet of managers that never log
+   * must not each hold a pino child (~1 KB); without a logger they share a silent one.
+   */
+  private get log(): Logger {
+    if (this.childLogger) return this.childLogger;
+    this.childLogger = this.baseLogger
+      ? this.baseLogger.child({ component: 'serverManager' })
+      : (sharedSilentLog ??= componentLogger(undefined, 'serverManager'));
+    return this.childLogger;
+  }
+
   protected override listenerFailed(event: keyof ServerManagerEvents, err: unknown): void {
     this.log.error({ err, event }, 'server manager listener threw');
   }

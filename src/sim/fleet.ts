@@ -1,0 +1,381 @@
+// The simulated fleet: N agents, each a real StateSyncer and a real ServerManager
+// wired as createSyncAgent wires them, whose RPCs and pings go through the
+// simulated network. Per-agent bookkeeping lives in typed arrays (not closures)
+// so that 100 000 agents fit in a small heap.
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { ServerManager } from '../serverManager.js';
+import type { Pinger, Server } from '../serverTypes.js';
+import { StateSyncer, type SyncState } from '../stateSyncer.js';
+import { shuffleInPlace } from '../random.js';
+import type { HeapClock } from './heapClock.js';
+import type { Recorder } from './metrics.js';
+import type { Network } from './network.js';
+
+/** Options handed to every agent's syncer and manager (the library's own options). */
+export interface AgentTuning {
+  /** Full-sync interval (ms). Consul's anti-entropy default is 60 s. */
+  syncIntervalMs: number;
+  serverUpIntervalMs?: number;
+  retryFailIntervalMs?: number;
+  syncTimeoutMs?: number;
+  minReuseDurationMs?: number;
+  jitterFraction?: number;
+  connsPerSecPerServer?: number;
+  pingTimeoutMs?: number;
+  /**
+   * Cluster size the *syncer* scales its stagger with; defaults to the fleet size.
+   * `() => 1` gives Consul's behaviour before the log2 scale (stagger within serverUpInterval).
+   */
+  syncerClusterSize?: () => number;
+}
+
+export interface FleetOptions {
+  agents: number;
+  clock: HeapClock;
+  network: Network;
+  recorder: Recorder;
+  logger: Logger;
+  tuning: AgentTuning;
+  /** The agent's random stream (used by its syncer and manager). */
+  agentRandom: (agent: number) => () => number;
+  /** Cluster size every manager sees (gossip member count). */
+  clusterSize: () => number;
+  /** Measurements (lifetimes, gaps) count only from this simulated time on. */
+  warmupMs: number;
+  /**
+   * Agents that share one view of the heap clock, and so one xstate system
+   * (src/actorHost.ts). Defaults to all of them; results do not depend on it
+   * (test/sim/fleet.test.ts), only memory does (one system per view).
+   */
+  agentsPerClock?: number;
+}
+
+/** A Clock that forwards to the heap clock: a distinct object, so the library gives it its own xstate system. */
+export function clockView(clock: HeapClock): Clock {
+  return {
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    now: () => clock.now(),
+  };
+}
+
+const FULL = 0;
+const PARTIAL = 1;
+
+/** One agent: the SyncState and Pinger its syncer and manager call. */
+export class SimAgent implements SyncState, Pinger {
+  syncer!: StateSyncer;
+  manager!: ServerManager;
+  constructor(
+    private readonly fleet: Fleet,
+    readonly id: number,
+  ) {}
+  syncFull(signal: AbortSignal): Promise<void> {
+    return this.fleet.sync(this, FULL, signal);
+  }
+  syncChanges(signal: AbortSignal): Promise<void> {
+    return this.fleet.sync(this, PARTIAL, signal);
+  }
+  ping(server: Server, signal: AbortSignal): Promise<boolean> {
+    return this.fleet.network.ping(this.id, server, signal);
+  }
+  /** Agent wiring (as createSyncAgent): a new server or coming back online asks for a full sync. */
+  readonly onServerUp = (): void => {
+    this.syncer.syncFull.trigger();
+    this.fleet.observeFront(this);
+  };
+  readonly onRebalanced = (): void => this.fleet.onRebalanced(this);
+}
+
+/** Running statistics of a set of durations (ms). */
+export class DurationStats {
+  count = 0;
+  sum = 0;
+  max = 0;
+  /** Number of samples above `threshold`. */
+  over = 0;
+  constructor(public threshold = Infinity) {}
+  add(ms: number): void {
+    this.count++;
+    this.sum += ms;
+    if (ms > this.max) this.max = ms;
+    if (ms > this.threshold) this.over++;
+  }
+  get mean(): number {
+    return this.count > 0 ? this.sum / this.count : 0;
+  }
+}
+
+export class Fleet {
+  readonly agents: SimAgent[] = [];
+  readonly network: Network;
+  private readonly clock: HeapClock;
+  private readonly recorder: Recorder;
+  private readonly warmupMs: number;
+  /** Front server index per agent (-1: none). */
+  readonly front: Int16Array;
+  /** When the agent's current connection started (ms). */
+  private readonly since: Float64Array;
+  /** Earliest local change not yet covered by a started sync (NaN: none). */
+  private readonly pendingChangeAt: Float64Array;
+  private readonly lastFullStart: Float64Array;
+  private readonly lastRebalance: Float64Array;
+  /** Agents that rebalanced since `markRebalances()`. */
+  private readonly rebalancedSinceMark: Uint8Array;
+  private rebalancedCount = 0;
+  private markAt = NaN;
+  /** Time at which every marked agent had rebalanced (NaN until then). */
+  allRebalancedAt = NaN;
+  private markSubset: Uint8Array | undefined;
+  private markTarget = 0;
+  private readonly fullSinceMark: Uint8Array;
+  private fullMarkAt = NaN;
+  /** Per agent: wait from `markFullSyncs()` to its first full sync start after it. */
+  readonly firstFullAfterMark = new DurationStats();
+  /** Agents per server, live. */
+  readonly agentsOn: Int32Array;
+  /** 1 once the agent's manager and syncer run; before that it makes no local changes. */
+  private readonly started: Uint8Array;
+
+  /** Gaps between consecutive full-sync starts of one agent. */
+  readonly fullSyncGaps = new DurationStats();
+  /** Gaps between consecutive rebalances of one agent (a connection recycled). */
+  readonly rebalanceGaps = new DurationStats();
+  /** Lifetimes of connections (time an agent's front server stayed the same). */
+  readonly connLifetimes = new DurationStats();
+  /** Change → covering sync succeeded. */
+  readonly syncLag = new DurationStats();
+  fullSyncs = 0;
+  partialSyncs = 0;
+  rebalances = 0;
+  newConnections = 0;
+
+  constructor(private readonly options: FleetOptions) {
+    const n = options.agents;
+    this.clock = options.clock;
+    this.network = options.network;
+    this.recorder = options.recorder;
+    this.warmupMs = options.warmupMs;
+    this.front = new Int16Array(n).fill(-1);
+    this.since = new Float64Array(n);
+    this.pendingChangeAt = new Float64Array(n).fill(NaN);
+    this.lastFullStart = new Float64Array(n).fill(NaN);
+    this.lastRebalance = new Float64Array(n).fill(NaN);
+    this.rebalancedSinceMark = new Uint8Array(n);
+    this.fullSinceMark = new Uint8Array(n);
+    this.started = new Uint8Array(n);
+    this.agentsOn = new Int32Array(this.network.servers.length);
+    const t = options.tuning;
+    const syncerClusterSize = t.syncerClusterSize ?? options.clusterSize;
+    const perClock = Math.max(1, options.agentsPerClock ?? n);
+    let clock: Clock = clockView(this.clock);
+    for (let i = 0; i < n; i++) {
+      if (i % perClock === 0 && i > 0) clock = clockView(this.clock);
+      const agent = new SimAgent(this, i);
+      const random = options.agentRandom(i);
+      agent.manager = new ServerManager({
+        pinger: agent,
+        logger: options.logger,
+        clusterSize: options.clusterSize,
+        clock,
+        random,
+        ...(t.minReuseDurationMs !== undefined ? { minReuseDuration: t.minReuseDurationMs } : {}),
+        ...(t.jitterFraction !== undefined ? { jitterFraction: t.jitterFraction } : {}),
+        ...(t.connsPerSecPerServer !== undefined ? { connsPerSecPerServer: t.connsPerSecPerServer } : {}),
+        ...(t.pingTimeoutMs !== undefined ? { pingTimeout: t.pingTimeoutMs } : {}),
+      });
+      agent.syncer = new StateSyncer({
+        state: agent,
+        interval: t.syncIntervalMs,
+        clusterSize: syncerClusterSize,
+        logger: options.logger,
+        clock,
+        random,
+        ...(t.serverUpIntervalMs !== undefined ? { serverUpInterval: t.serverUpIntervalMs } : {}),
+        ...(t.retryFailIntervalMs !== undefined ? { retryFailInterval: t.retryFailIntervalMs } : {}),
+        ...(t.syncTimeoutMs !== undefined ? { syncTimeout: t.syncTimeoutMs } : {}),
+      });
+      this.agents.push(agent);
+    }
+  }
+
+  /** Gives `agent` its initial servers (in an order shuffled by `shuffle`, if given), then wires its events. */
+  join(agentId: number, serverIndices: readonly number[], shuffle?: () => number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    const list = serverIndices.slice();
+    if (shuffle) shuffleInPlace(list, shuffle);
+    for (const s of list) agent.manager.addServer(this.network.servers[s] as Server);
+    agent.manager.on('serverUp', agent.onServerUp);
+    agent.manager.on('online', agent.onServerUp);
+    agent.manager.on('rebalanced', agent.onRebalanced);
+    // The list an agent starts with is not a connection yet: record the front
+    // server without counting a new connection (it would swamp the first bucket).
+    const front = agent.manager.findServer();
+    const s = front === undefined ? -1 : this.network.serverIndex(front);
+    this.front[agentId] = s;
+    this.since[agentId] = this.clock.now();
+    if (s >= 0) this.agentsOn[s]!++;
+  }
+
+  /** Starts the manager, then the syncer (seed 000: the manager must be ready first). */
+  start(agentId: number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    this.started[agentId] = 1;
+    agent.manager.start();
+    agent.syncer.start();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.agents.map((a) => Promise.all([a.syncer.stop(), a.manager.stop()])));
+  }
+
+  // --- what the network and the workload do to agents ---------------------------
+
+  /** A server joins every agent's view (serf member-join). */
+  addServer(agentId: number, server: number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    agent.manager.addServer(this.network.servers[server] as Server);
+    this.observeFront(agent);
+  }
+
+  /** A server leaves every agent's view (serf member-leave / reap). */
+  removeServer(agentId: number, server: number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    agent.manager.removeServer(this.network.servers[server] as Server);
+    this.observeFront(agent);
+  }
+
+  /** A local change on `agentId`: remember when, ask for a partial sync. Ignored before the agent started. */
+  change(agentId: number): void {
+    if (this.started[agentId] !== 1) return;
+    if (Number.isNaN(this.pendingChangeAt[agentId])) this.pendingChangeAt[agentId] = this.clock.now();
+    (this.agents[agentId] as SimAgent).syncer.syncChanges.trigger();
+  }
+
+  /** From now on, record when every agent (or every agent in `subset`) has rebalanced at least once. */
+  markRebalances(subset?: Uint8Array): void {
+    this.rebalancedSinceMark.fill(0);
+    this.rebalancedCount = 0;
+    this.markAt = this.clock.now();
+    this.allRebalancedAt = NaN;
+    this.markSubset = subset;
+    this.markTarget = subset ? subset.reduce((a, b) => a + b, 0) : this.agents.length;
+  }
+
+  /** From now on, record each agent's wait until its next full sync starts. */
+  markFullSyncs(): void {
+    this.fullSinceMark.fill(0);
+    this.fullMarkAt = this.clock.now();
+  }
+
+  get rebalancedFraction(): number {
+    return this.markTarget > 0 ? this.rebalancedCount / this.markTarget : 0;
+  }
+
+  // --- called by agents -------------------------------------------------------------
+
+  /** One sync RPC through the agent's server manager (the RPC path: failures rotate the front server). */
+  sync(agent: SimAgent, kind: number, signal: AbortSignal): Promise<void> {
+    const i = agent.id;
+    const now = this.clock.now();
+    const cover = this.pendingChangeAt[i] as number;
+    this.pendingChangeAt[i] = NaN;
+    if (kind === FULL) {
+      const last = this.lastFullStart[i] as number;
+      // Gaps are counted when they end after the warm-up: counting by start time would
+      // favour short gaps (long ones are less likely to end before the run does).
+      if (!Number.isNaN(last) && now >= this.warmupMs) this.fullSyncGaps.add(now - last);
+      this.lastFullStart[i] = now;
+      if (this.fullSinceMark[i] === 0 && !Number.isNaN(this.fullMarkAt)) {
+        this.fullSinceMark[i] = 1;
+        this.firstFullAfterMark.add(now - this.fullMarkAt);
+      }
+    }
+    let target = -1;
+    return agent.manager
+      .call((server: Server) => {
+        target = this.network.serverIndex(server);
+        this.observeFront(agent);
+        return this.network.rpc(i, target, signal);
+      })
+      .then(
+        () => {
+          const t = this.clock.now();
+          if (kind === FULL) {
+            this.fullSyncs++;
+            this.recorder.count('fullSyncsPerSec', target, t);
+          } else {
+            this.partialSyncs++;
+            this.recorder.count('partialSyncsPerSec', target, t);
+          }
+          if (!Number.isNaN(cover)) {
+            const lag = t - cover;
+            if (cover >= this.warmupMs) this.syncLag.add(lag);
+            this.recorder.lag(target, t, lag);
+          }
+        },
+        (err: unknown) => {
+          // Not covered after all: the change stays pending from its original time.
+          if (!Number.isNaN(cover)) {
+            const pending = this.pendingChangeAt[i] as number;
+            this.pendingChangeAt[i] = Number.isNaN(pending) || cover < pending ? cover : pending;
+          }
+          this.observeFront(agent);
+          throw err;
+        },
+      );
+  }
+
+  onRebalanced(agent: SimAgent): void {
+    const i = agent.id;
+    const now = this.clock.now();
+    this.rebalances++;
+    const last = this.lastRebalance[i] as number;
+    if (!Number.isNaN(last) && now >= this.warmupMs) this.rebalanceGaps.add(now - last);
+    this.lastRebalance[i] = now;
+    if (!Number.isNaN(this.markAt) && this.rebalancedSinceMark[i] === 0 && (this.markSubset?.[i] ?? 1) === 1) {
+      this.rebalancedSinceMark[i] = 1;
+      if (++this.rebalancedCount === this.markTarget) this.allRebalancedAt = now;
+    }
+    this.observeFront(agent);
+    const front = this.front[i] as number;
+    this.recorder.count('rebalancesPerSec', front, now);
+  }
+
+  /** Compares the agent's front server with the last one seen; a change is a new connection. */
+  observeFront(agent: SimAgent): void {
+    const i = agent.id;
+    const server = agent.manager.findServer();
+    const s = server === undefined ? -1 : this.network.serverIndex(server);
+    const prev = this.front[i] as number;
+    if (s === prev) return;
+    const now = this.clock.now();
+    if (prev >= 0) {
+      this.agentsOn[prev]!--;
+      // Connections made at join time (t = 0, before the agent ran) are not counted.
+      const started = this.since[i] as number;
+      if (started > 0 && now >= this.warmupMs) this.connLifetimes.add(now - started);
+    }
+    this.front[i] = s;
+    if (s >= 0) {
+      this.agentsOn[s]!++;
+      this.since[i] = now;
+      this.newConnections++;
+      this.recorder.count('newConnsPerSec', s, now);
+    }
+  }
+
+  /** Sum of the ages (ms) of live connections, per server. */
+  connectionAgeSums(): Float64Array {
+    const sums = new Float64Array(this.agentsOn.length);
+    const now = this.clock.now();
+    const front = this.front;
+    const since = this.since;
+    for (let i = 0; i < front.length; i++) {
+      const s = front[i] as number;
+      if (s >= 0) sums[s]! += now - (since[i] as number);
+    }
+    return sums;
+  }
+}

@@ -1,0 +1,136 @@
+// Time series the simulator records, per server and per time bucket: new
+// connections, rebalances, full and partial syncs (all per second), agents per
+// server, sync lag after a change and the age of live connections.
+
+/** Counted per bucket and reported per second. */
+export const RATE_SERIES = ['newConnsPerSec', 'rebalancesPerSec', 'fullSyncsPerSec', 'partialSyncsPerSec'] as const;
+/** Sampled or averaged per bucket. */
+export const LEVEL_SERIES = ['agents', 'syncLagMs', 'connAgeSec'] as const;
+export type SeriesName = (typeof RATE_SERIES)[number] | (typeof LEVEL_SERIES)[number];
+export type RateSeries = (typeof RATE_SERIES)[number];
+
+/** Series per server, one value per bucket: `series[name][server][bucket]`. */
+export interface SeriesReport {
+  bucketMs: number;
+  servers: string[];
+  /** Bucket start times, simulated seconds. */
+  t: number[];
+  series: Record<SeriesName, number[][]>;
+}
+
+/** Rounds for stable, compact JSON (no float noise across platforms). */
+export function round(x: number, digits = 3): number {
+  if (!Number.isFinite(x)) return 0;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Flat per-(server, bucket) arrays, indexed `server * buckets + bucket`. */
+export class Recorder {
+  readonly buckets: number;
+  private readonly rates: Record<RateSeries, Float64Array>;
+  private readonly agents: Float64Array;
+  private readonly lagSum: Float64Array;
+  private readonly lagCount: Float64Array;
+  private readonly ageSec: Float64Array;
+
+  constructor(
+    readonly serverNames: readonly string[],
+    readonly bucketMs: number,
+    readonly durationMs: number,
+  ) {
+    this.buckets = Math.max(1, Math.ceil(durationMs / bucketMs));
+    const size = serverNames.length * this.buckets;
+    this.rates = {
+      newConnsPerSec: new Float64Array(size),
+      rebalancesPerSec: new Float64Array(size),
+      fullSyncsPerSec: new Float64Array(size),
+      partialSyncsPerSec: new Float64Array(size),
+    };
+    this.agents = new Float64Array(size);
+    this.lagSum = new Float64Array(size);
+    this.lagCount = new Float64Array(size);
+    this.ageSec = new Float64Array(size);
+  }
+
+  bucketOf(nowMs: number): number {
+    const b = Math.floor(nowMs / this.bucketMs);
+    return b < 0 ? 0 : b >= this.buckets ? this.buckets - 1 : b;
+  }
+
+  count(series: RateSeries, server: number, nowMs: number): void {
+    if (server < 0) return;
+    this.rates[series][server * this.buckets + this.bucketOf(nowMs)]! += 1;
+  }
+
+  lag(server: number, nowMs: number, lagMs: number): void {
+    if (server < 0) return;
+    const i = server * this.buckets + this.bucketOf(nowMs);
+    this.lagSum[i]! += lagMs;
+    this.lagCount[i]! += 1;
+  }
+
+  /** Records the level series of `bucket`: agents per server and their mean connection age. */
+  sample(bucket: number, agentsOn: ArrayLike<number>, ageSumMs: ArrayLike<number>): void {
+    for (let s = 0; s < this.serverNames.length; s++) {
+      const i = s * this.buckets + bucket;
+      const n = agentsOn[s] ?? 0;
+      this.agents[i] = n;
+      this.ageSec[i] = n > 0 ? (ageSumMs[s] ?? 0) / n / 1000 : 0;
+    }
+  }
+
+  /** Sum of `series` counts for `server` over buckets [from, to). */
+  total(series: RateSeries, server: number, fromBucket = 0, toBucket = this.buckets): number {
+    const a = this.rates[series];
+    let sum = 0;
+    for (let b = Math.max(0, fromBucket); b < Math.min(this.buckets, toBucket); b++) sum += a[server * this.buckets + b] ?? 0;
+    return sum;
+  }
+
+  /** Largest per-second rate of `series` at `server` over buckets [from, to). */
+  peakPerSec(series: RateSeries, server: number, fromBucket = 0, toBucket = this.buckets): number {
+    const a = this.rates[series];
+    let peak = 0;
+    for (let b = Math.max(0, fromBucket); b < Math.min(this.buckets, toBucket); b++) {
+      const v = a[server * this.buckets + b] ?? 0;
+      if (v > peak) peak = v;
+    }
+    return (peak * 1000) / this.bucketMs;
+  }
+
+  agentsAt(server: number, bucket: number): number {
+    return this.agents[server * this.buckets + bucket] ?? 0;
+  }
+
+  report(): SeriesReport {
+    const S = this.serverNames.length;
+    const B = this.buckets;
+    const perSec = 1000 / this.bucketMs;
+    const table = (fn: (i: number) => number): number[][] => {
+      const out: number[][] = [];
+      for (let s = 0; s < S; s++) {
+        const row: number[] = new Array<number>(B);
+        for (let b = 0; b < B; b++) row[b] = round(fn(s * B + b));
+        out.push(row);
+      }
+      return out;
+    };
+    const t: number[] = [];
+    for (let b = 0; b < B; b++) t.push(round((b * this.bucketMs) / 1000));
+    return {
+      bucketMs: this.bucketMs,
+      servers: [...this.serverNames],
+      t,
+      series: {
+        newConnsPerSec: table((i) => this.rates.newConnsPerSec[i]! * perSec),
+        rebalancesPerSec: table((i) => this.rates.rebalancesPerSec[i]! * perSec),
+        fullSyncsPerSec: table((i) => this.rates.fullSyncsPerSec[i]! * perSec),
+        partialSyncsPerSec: table((i) => this.rates.partialSyncsPerSec[i]! * perSec),
+        agents: table((i) => this.agents[i]!),
+        syncLagMs: table((i) => (this.lagCount[i]! > 0 ? this.lagSum[i]! / this.lagCount[i]! : 0)),
+        connAgeSec: table((i) => this.ageSec[i]!),
+      },
+    };
+  }
+}

@@ -1,0 +1,132 @@
+// The simulated network between agents and servers: round-trip latency, random
+// ping/RPC failures, servers that are down, and partitions between groups of
+// agents and sets of servers. Every reply arrives through the heap clock.
+import type { Server } from '../serverTypes.js';
+import type { HeapClock } from './heapClock.js';
+
+/** Network parameters. All times in simulated milliseconds. */
+export interface NetworkOptions {
+  /** Fixed part of a round trip. Defaults to 2 ms. */
+  baseRttMs?: number;
+  /** Random extra part of a round trip, uniform in [0, jitterMs). Defaults to 8 ms. */
+  jitterMs?: number;
+  /** Probability that a ping to a healthy, reachable server fails anyway. Defaults to 0.001. */
+  pingFailRate?: number;
+  /** Probability that an RPC to a healthy, reachable server fails anyway. Defaults to 0.001. */
+  rpcFailRate?: number;
+  /** How long a request to an unreachable (partitioned) server takes to fail. Defaults to 2 000 ms. */
+  unreachableMs?: number;
+}
+
+/** The failure every simulated RPC rejects with (shared: failures are frequent). */
+export class SimRpcError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimRpcError';
+  }
+}
+
+const DOWN = new SimRpcError('server down');
+const UNREACHABLE = new SimRpcError('server unreachable');
+const FLAKY = new SimRpcError('rpc failed');
+const ABORTED = new SimRpcError('aborted');
+
+/**
+ * Servers are numbered 0..servers-1 (`serverIndex`); agents belong to partition
+ * group 0 unless `setGroup` says otherwise; `block(group, server)` cuts the link.
+ */
+export class Network {
+  readonly baseRttMs: number;
+  readonly jitterMs: number;
+  readonly pingFailRate: number;
+  readonly rpcFailRate: number;
+  readonly unreachableMs: number;
+  private readonly up: Uint8Array;
+  private readonly group: Uint8Array;
+  private readonly blocked: Uint8Array;
+  private readonly byName = new Map<string, number>();
+  private static readonly GROUPS = 256;
+
+  constructor(
+    private readonly clock: HeapClock,
+    private readonly random: () => number,
+    readonly servers: readonly Server[],
+    agents: number,
+    options: NetworkOptions = {},
+  ) {
+    this.baseRttMs = options.baseRttMs ?? 2;
+    this.jitterMs = options.jitterMs ?? 8;
+    this.pingFailRate = options.pingFailRate ?? 0.001;
+    this.rpcFailRate = options.rpcFailRate ?? 0.001;
+    this.unreachableMs = options.unreachableMs ?? 2_000;
+    this.up = new Uint8Array(servers.length).fill(1);
+    this.group = new Uint8Array(agents);
+    this.blocked = new Uint8Array(Network.GROUPS * servers.length);
+    servers.forEach((s, i) => this.byName.set(s.name, i));
+  }
+
+  /** Index of `server` (by name), or -1 for a server the simulation does not know. */
+  serverIndex(server: Server): number {
+    return this.byName.get(server.name) ?? -1;
+  }
+
+  setUp(server: number, up: boolean): void {
+    this.up[server] = up ? 1 : 0;
+  }
+
+  isUp(server: number): boolean {
+    return this.up[server] === 1;
+  }
+
+  setGroup(agent: number, group: number): void {
+    this.group[agent] = group;
+  }
+
+  /** Cuts (or restores) every link between agents of `group` and `server`. */
+  block(group: number, server: number, blocked = true): void {
+    this.blocked[group * this.servers.length + server] = blocked ? 1 : 0;
+  }
+
+  /** Restores every link. */
+  healAll(): void {
+    this.blocked.fill(0);
+  }
+
+  /** Why a request from `agent` to `server` fails before it is sent, or undefined. */
+  private fault(agent: number, server: number, failRate: number): SimRpcError | undefined {
+    if (server < 0 || this.blocked[(this.group[agent] as number) * this.servers.length + server] === 1) return UNREACHABLE;
+    if (this.up[server] !== 1) return DOWN;
+    if (failRate > 0 && this.random() < failRate) return FLAKY;
+    return undefined;
+  }
+
+  private rttMs(): number {
+    return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(this.random() * this.jitterMs) : 0);
+  }
+
+  /** A ping: true after one round trip; false when the server is down, flaky or aborted; unreachable takes `unreachableMs`. */
+  ping(agent: number, server: Server, signal?: AbortSignal): Promise<boolean> {
+    const index = this.serverIndex(server);
+    const fault = this.fault(agent, index, this.pingFailRate);
+    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs();
+    return new Promise<boolean>((resolve) => {
+      this.clock.setTimeout(() => resolve(fault === undefined && signal?.aborted !== true), delay);
+    });
+  }
+
+  /**
+   * An RPC from `agent` to server `index`: resolves after a round trip, rejects with a
+   * {@link SimRpcError} when the server is down, unreachable, flaky, or `signal` was aborted.
+   */
+  rpc(agent: number, index: number, signal?: AbortSignal): Promise<void> {
+    const fault = this.fault(agent, index, this.rpcFailRate);
+    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs();
+    return new Promise<void>((resolve, reject) => {
+      this.clock.setTimeout(() => {
+        if (fault !== undefined) reject(fault);
+        else if (signal?.aborted === true) reject(ABORTED);
+        else resolve();
+      }, delay);
+    });
+  }
+}
