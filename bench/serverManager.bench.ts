@@ -1,7 +1,10 @@
 // Server manager figures: cost of the RPC-path calls (findServer, notifyFailedServer)
 // and heap per idle, started manager at 10,000 managers with 5 servers each.
 // Run under `node --expose-gc --import tsx` (npm run bench) for honest heap figures.
+// Heap is measured on the code as tsx loads it and on a tsc build (what users get):
+// see bench/tscBuild.ts for why they differ.
 import { ServerManager } from '../src/serverManager.js';
+import { removeBuild, tscBuild } from './tscBuild.js';
 import type { Pinger, Server } from '../src/serverTypes.js';
 import { systemClock } from '../src/clock.js';
 
@@ -29,13 +32,13 @@ function nsPerCall(calls: number, body: (i: number) => void): number {
 }
 
 /** heapUsed growth per manager while `count` started managers sit idle. */
-async function heapPerManager(ownServers: boolean): Promise<number> {
+async function heapPerManager(ownServers: boolean, Manager: typeof ServerManager = ServerManager): Promise<number> {
   const shared = fiveServers('shared');
   gc();
   const before = process.memoryUsage().heapUsed;
   const managers: ServerManager[] = [];
   for (let i = 0; i < MANAGERS; i++) {
-    const m = new ServerManager({ pinger, clock: systemClock });
+    const m = new Manager({ pinger, clock: systemClock });
     for (const s of ownServers ? fiveServers(`m${i}`) : shared) m.addServer(s);
     m.start();
     managers.push(m);
@@ -65,13 +68,23 @@ export async function run(): Promise<Record<string, string | number>> {
 
   const ownBytes = await heapPerManager(true);
   const sharedBytes = await heapPerManager(false);
+  const load = tscBuild('serverManager-bench');
+  const Built = load
+    ? ((await load('src/serverManager.js')) as { ServerManager: typeof ServerManager }).ServerManager
+    : undefined;
+  await heapPerManager(true, Built); // warm-up fleet: the first one carries one-time costs
+  const builtOwnBytes = Built ? await heapPerManager(true, Built) : Number.NaN;
+  const builtSharedBytes = Built ? await heapPerManager(false, Built) : Number.NaN;
+  removeBuild('serverManager-bench');
   const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
   return {
     'findServer() ns/call': findNs.toFixed(1),
     'notifyFailedServer() ns/call (front: rotates)': notifyRotateNs.toFixed(1),
     'notifyFailedServer() ns/call (not front: no-op)': notifyNoopNs.toFixed(1),
-    'heap bytes per idle started manager, 10,000 × 5 own servers (target ≤ 4096)': Math.round(ownBytes),
-    'heap bytes per idle started manager, 10,000 sharing 5 servers': Math.round(sharedBytes),
+    'heap B/idle started manager, 10,000 × 5 own servers (tsc build; target ≤ 4096)': Math.round(builtOwnBytes),
+    'heap B/idle started manager, 10,000 sharing 5 servers (tsc build)': Math.round(builtSharedBytes),
+    'heap B/idle started manager, 10,000 × 5 own servers (tsx)': Math.round(ownBytes),
+    'heap B/idle started manager, 10,000 sharing 5 servers (tsx)': Math.round(sharedBytes),
     'gc exposed': hasGc ? 'yes' : 'no (heap figures unreliable)',
     sink: sink > 0 ? 'ok' : 'none',
   };

@@ -7,15 +7,14 @@
 // keepNames, which re-defines `name` on every function it creates, and V8 then gives each
 // such closure its own property store (~250 B); a syncer creates about ten of them.
 // Run: `node --expose-gc --import tsx bench/stateSyncer.bench.ts` (or via `npm run bench`).
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createActor } from 'xstate';
 import type { stateSyncerMachine as StateSyncerMachine } from '../machines/stateSyncer.machine.js';
 import * as machineFromSource from '../machines/stateSyncer.machine.js';
 import type { Clock } from '../src/clock.js';
 import * as syncerFromSource from '../src/stateSyncer.js';
 import type { StateSyncer, SyncState } from '../src/stateSyncer.js';
+import { removeBuild, tscBuild } from './tscBuild.js';
 
 const SYNCERS = 10_000;
 const ROUND_TRIPS = 20_000;
@@ -25,9 +24,7 @@ const ROUND_TRIP_TARGET_US = 20;
 /** Long enough that no deadline falls due during a measurement. */
 const INTERVAL_MS = 3_600_000;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-/** Scratch build output; .tmp/ is git-ignored. */
-const buildDir = `${root}.tmp/stateSyncer-bench`;
+const BUILD_NAME = 'stateSyncer-bench';
 
 interface Build {
   StateSyncer: typeof syncerFromSource.StateSyncer;
@@ -138,22 +135,12 @@ function bareActor(build: Build, clock: Clock) {
 }
 
 /** Compiles src/ and machines/ with tsc into .tmp/ and loads the result; undefined if that fails. */
-async function tscBuild(): Promise<Build | undefined> {
-  rmSync(buildDir, { recursive: true, force: true });
-  const tsc = `${root}node_modules/typescript/bin/tsc`;
-  const result = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`, '--outDir', buildDir], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const url = (path: string) => pathToFileURL(`${buildDir}/${path}`).href;
-  try {
-    const syncer = (await import(url('src/stateSyncer.js'))) as typeof syncerFromSource;
-    const machine = (await import(url('machines/stateSyncer.machine.js'))) as typeof machineFromSource;
-    return { StateSyncer: syncer.StateSyncer, stateSyncerMachine: machine.stateSyncerMachine };
-  } catch (err) {
-    console.error(`tsc build unavailable (exit ${result.status}): ${String(err)}`);
-    return undefined;
-  }
+async function loadBuild(): Promise<Build | undefined> {
+  const load = tscBuild(BUILD_NAME);
+  if (!load) return undefined;
+  const syncer = (await load('src/stateSyncer.js')) as typeof syncerFromSource;
+  const machine = (await load('machines/stateSyncer.machine.js')) as typeof machineFromSource;
+  return { StateSyncer: syncer.StateSyncer, stateSyncerMachine: machine.stateSyncerMachine };
 }
 
 /** Every figure for one build of the code; `full` adds the breakdown and the round trips. */
@@ -202,11 +189,11 @@ async function measure(build: Build, label: string, full: boolean): Promise<Reco
 }
 
 export async function run(): Promise<Record<string, string | number>> {
-  const built = await tscBuild();
+  const built = await loadBuild();
   const figures: Record<string, string | number> = {};
   if (built) Object.assign(figures, await measure(built, 'tsc build', true));
   Object.assign(figures, await measure({ ...syncerFromSource, ...machineFromSource }, 'tsx', !built));
-  rmSync(buildDir, { recursive: true, force: true });
+  removeBuild(BUILD_NAME);
 
   const label = built ? 'tsc build' : 'tsx';
   const heap = figures[`heap B/idle started syncer, 10k on one clock (${label})`] as number;
