@@ -5,7 +5,12 @@
 // --import tsx` (bench/run.ts does), or alone: `node --expose-gc --import tsx bench/sim.bench.ts`.
 // SIM_BENCH_AGENTS=10000,30000 and SIM_BENCH_MINUTES=60 choose the points.
 import { pathToFileURL } from 'node:url';
-import { simulate } from '../src/sim/simulator.js';
+import { simulate as simulateFromSource } from '../src/sim/simulator.js';
+import { removeBuild, tscBuild } from './tscBuild.js';
+
+// The tsc build (what `npm run simulate` runs): under tsx every closure carries extra
+// bytes (bench/tscBuild.ts), which at 100,000 agents is hundreds of MB.
+let simulate = simulateFromSource;
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -70,6 +75,8 @@ export async function measure(agents: number, minutes: number): Promise<SimBench
 }
 
 export async function run(): Promise<Record<string, string | number>> {
+  const load = tscBuild('sim-bench');
+  if (load) simulate = ((await load('src/sim/simulator.js')) as { simulate: typeof simulateFromSource }).simulate;
   const sizes = (process.env.SIM_BENCH_AGENTS ?? '10000,30000,100000').split(',').map(Number).filter((n) => n > 0);
   const minutes = Number(process.env.SIM_BENCH_MINUTES ?? 60);
   const out: Record<string, string | number> = {};
@@ -84,6 +91,8 @@ export async function run(): Promise<Record<string, string | number>> {
     out[`${k}: heap bytes/agent`] = p.heapBytesPerAgent;
     out[`${k}: peak heap MB`] = p.peakHeapMB;
   }
+  removeBuild('sim-bench');
+  out['code measured'] = load ? 'tsc build' : 'tsx (tsc build failed)';
   const first = points[0];
   const last = points.at(-1);
   if (first && last && last !== first) {
