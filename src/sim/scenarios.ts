@@ -99,6 +99,30 @@ function meanRatePerServer(run: SimRun, series: 'newConnsPerSec' | 'rebalancesPe
 
 // --- steady -----------------------------------------------------------------------
 
+/**
+ * A fleet in equilibrium with default tuning: agents start spread over one rebalance
+ * interval, and measurements begin once every agent has rebalanced at least twice.
+ */
+function equilibrium(p: { seed: number; agents: number; servers: number; durationMs: number }): {
+  intervalMs: number;
+  warmupMs: number;
+  config: SimConfig;
+} {
+  const intervalMs = rebalanceIntervalMs(p.agents, p.servers);
+  const warmupMs = Math.min(p.durationMs / 2, intervalMs + MIN_REUSE_MS + intervalMs);
+  const config: SimConfig = {
+    seed: p.seed,
+    agents: p.agents,
+    servers: p.servers,
+    durationMs: p.durationMs,
+    warmupMs,
+    startSpreadMs: intervalMs,
+    tuning: BASE_TUNING,
+    changeIntervalMs: CHANGE_INTERVAL_MS,
+  };
+  return { intervalMs, warmupMs, config };
+}
+
 const steady: Scenario = {
   name: 'steady',
   description:
@@ -106,18 +130,7 @@ const steady: Scenario = {
   defaults: { agents: 10_000, servers: 5, durationMs: 60 * MIN },
   async run(params, hooks) {
     const p = resolve(params, this.defaults, this.defaults.durationMs ?? 60 * MIN);
-    const intervalMs = rebalanceIntervalMs(p.agents, p.servers);
-    const warmupMs = Math.min(p.durationMs / 2, intervalMs + MIN_REUSE_MS + intervalMs);
-    const config: SimConfig = {
-      seed: p.seed,
-      agents: p.agents,
-      servers: p.servers,
-      durationMs: p.durationMs,
-      warmupMs,
-      startSpreadMs: intervalMs,
-      tuning: BASE_TUNING,
-      changeIntervalMs: CHANGE_INTERVAL_MS,
-    };
+    const { intervalMs, warmupMs, config } = equilibrium(p);
     const run = await runOne('steady', config, (ctx) => ctx.at(warmupMs, () => ctx.fleet.markRebalances()), hooks);
     const fleet = run.context.fleet;
     // Seed 001/003: "10K … 5x servers … averages out to ~13 new connections … per server per second"
@@ -405,18 +418,7 @@ const connectionAge: Scenario = {
   defaults: { agents: 10_000, servers: 5, durationMs: 60 * MIN },
   async run(params, hooks) {
     const p = resolve(params, this.defaults, this.defaults.durationMs ?? 60 * MIN);
-    const intervalMs = rebalanceIntervalMs(p.agents, p.servers);
-    const warmupMs = Math.min(p.durationMs / 2, intervalMs + MIN_REUSE_MS + intervalMs);
-    const config: SimConfig = {
-      seed: p.seed,
-      agents: p.agents,
-      servers: p.servers,
-      durationMs: p.durationMs,
-      warmupMs,
-      startSpreadMs: intervalMs,
-      tuning: BASE_TUNING,
-      changeIntervalMs: CHANGE_INTERVAL_MS,
-    };
+    const { intervalMs, config } = equilibrium(p);
     const run = await runOne('connection-age', config, () => undefined, hooks);
     const fleet = run.context.fleet;
     // Below the rate cap the reuse period is uniform in [120, 180) s; above it, N / (64·S).
