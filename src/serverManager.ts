@@ -4,6 +4,7 @@
 // that spreads a fleet's connections over every server at a bounded rate.
 import type { Actor } from 'xstate';
 import { createHostedActor } from './actorHost.js';
+import { deadline } from './deadline.js';
 import { rebalancerMachine } from '../machines/rebalancer.machine.js';
 import { clockNow, systemClock, type Clock } from './clock.js';
 import { TypedEmitter } from './emitter.js';
@@ -396,30 +397,19 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
 
   /** One ping, bounded by `pingTimeout` on the clock and by stop(); never rejects. */
   private async ping(server: Server, stop: AbortSignal): Promise<boolean> {
-    const controller = new AbortController();
-    let giveUp: () => void = noop;
-    const abandoned = new Promise<false>((resolve) => (giveUp = () => resolve(false)));
-    const onStop = (): void => {
-      controller.abort(stop.reason);
-      giveUp();
-    };
-    stop.addEventListener('abort', onStop, { once: true });
-    const timer = this.clock.setTimeout(() => {
-      controller.abort(new TimeoutError(`ping of ${server.name} timed out after ${this.pingTimeoutMs} ms`));
-      giveUp();
-    }, this.pingTimeoutMs);
+    const timeoutMs = this.pingTimeoutMs;
+    const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`ping of ${server.name} timed out after ${timeoutMs} ms`), stop);
     try {
-      const answer = (async () => this.pinger.ping(server, controller.signal))();
+      const answer = (async () => this.pinger.ping(server, limit.signal))();
       // A pinger that ignores its signal cannot hold the rebalance past the timeout.
-      const ok = await Promise.race([answer, abandoned]);
-      if (ok !== true) this.log.debug({ server: server.name, reason: controller.signal.reason }, 'ping failed');
+      const ok = await Promise.race([answer, limit.abandoned]);
+      if (ok !== true) this.log.debug({ server: server.name, reason: limit.signal.reason }, 'ping failed');
       return ok === true;
     } catch (err) {
       this.log.debug({ server: server.name, err }, 'ping failed');
       return false;
     } finally {
-      this.clock.clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
+      limit.dispose();
     }
   }
 

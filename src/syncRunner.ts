@@ -3,6 +3,7 @@
 // for the last call when the syncer stops. "In flight" means the promise the user's
 // method returned has not settled, whatever the machine has moved on to.
 import { sleep, type Clock } from './clock.js';
+import { deadline } from './deadline.js';
 import { AeSyncError, TimeoutError } from './errors.js';
 
 /**
@@ -87,35 +88,23 @@ export class SyncRunner {
       await this.waitPrevious(signal);
       return this.callUnlessPaused(kind, signal);
     }
-    const controller = new AbortController();
-    const timer = sleep(this.clock, timeoutMs);
-    // Stop aborts the invocation: abort the user's signal and drop the timeout timer at
-    // once, so nothing of this call stays scheduled once stop() has resolved.
-    const forward = () => {
-      controller.abort(signal.reason);
-      timer.cancel();
-    };
-    signal.addEventListener('abort', forward, { once: true });
-    let finished = false;
-    const timeout = timer.promise.then(() => {
-      if (finished || signal.aborted) return;
-      const error = new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`);
-      controller.abort(error);
-      throw error;
+    const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`), signal);
+    // Rejects when time runs out; resolves when the invocation itself is aborted (stop), so
+    // nothing waits on a sync that ignores its signal. Disposing clears the timer at once.
+    const timeout = limit.abandoned.then(() => {
+      if (limit.timedOut()) throw limit.signal.reason;
     });
     try {
       // The wait for an earlier call counts against this call's own timeout.
       if (this.inFlight) {
-        await Promise.race([this.waitPrevious(controller.signal), timeout]);
-        if (controller.signal.aborted) throw controller.signal.reason;
-        await Promise.race([this.callUnlessPaused(kind, controller.signal), timeout]);
+        await Promise.race([this.waitPrevious(limit.signal), timeout]);
+        if (limit.signal.aborted) throw limit.signal.reason;
+        await Promise.race([this.callUnlessPaused(kind, limit.signal), timeout]);
         return;
       }
-      await Promise.race([this.call(kind, controller.signal), timeout]);
+      await Promise.race([this.call(kind, limit.signal), timeout]);
     } finally {
-      finished = true;
-      timer.cancel();
-      signal.removeEventListener('abort', forward);
+      limit.dispose();
     }
   }
 

@@ -6,6 +6,7 @@ import type { CatalogBackend, CatalogClient, NodeSession, Service } from './back
 import type { Server } from '../serverTypes.js';
 import { MAX_SERVICES, servicesEqual, validateNodeName, validateService, validateServiceId } from './validate.js';
 import { type Clock, systemClock, clockNow } from '../clock.js';
+import { deadline } from '../deadline.js';
 import { AeSyncError, StoppedError, TimeoutError } from '../errors.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { optionalPositiveNumber } from '../options.js';
@@ -410,26 +411,22 @@ export class ServiceRegistry {
   /** One remote call through the manager, bounded by `callTimeout` and by the caller's and the manager's signals. */
   private callRemote<T>(outer: AbortSignal, call: (client: CatalogClient, server: Server, signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.servers.call(async (server, managerSignal) => {
-      const controller = new AbortController();
-      const abort = (reason: unknown): void => controller.abort(reason);
-      const onOuter = (): void => abort(outer.reason);
-      const onManager = (): void => abort(managerSignal?.reason);
       if (outer.aborted) throw abortReason(outer);
-      outer.addEventListener('abort', onOuter, { once: true });
-      managerSignal?.addEventListener('abort', onManager, { once: true });
-      const timer = this.clock.setTimeout(
-        () => abort(new TimeoutError(`call to server ${server.name} timed out after ${this.callTimeoutMs} ms`)),
-        this.callTimeoutMs,
+      const timeoutMs = this.callTimeoutMs;
+      const limit = deadline(
+        this.clock,
+        timeoutMs,
+        () => new TimeoutError(`call to server ${server.name} timed out after ${timeoutMs} ms`),
+        outer,
+        managerSignal,
       );
       try {
-        return await call(this.backend.client(server), server, controller.signal);
+        return await call(this.backend.client(server), server, limit.signal);
       } catch (err) {
         // A call that ignored its signal still reports why it was cut short.
-        throw controller.signal.aborted ? abortReason(controller.signal) : err;
+        throw limit.signal.aborted ? abortReason(limit.signal) : err;
       } finally {
-        this.clock.clearTimeout(timer);
-        outer.removeEventListener('abort', onOuter);
-        managerSignal?.removeEventListener('abort', onManager);
+        limit.dispose();
       }
     });
   }
