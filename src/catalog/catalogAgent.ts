@@ -1,30 +1,23 @@
 // An agent that keeps its local service catalog registered in a remote catalog
 // cluster: a ServiceRegistry (the SyncState) wired into createSyncAgent's syncer
 // and server manager, fed with any CatalogBackend (MemoryCluster, etcd).
-import type { CatalogBackend } from './backend.js';
-import { ServiceRegistry } from './registry.js';
+import { ServiceRegistry, type ServiceRegistryOptions } from './registry.js';
 import { validateNodeName } from './validate.js';
 import { createSyncAgent, type SyncAgent, type SyncAgentOptions } from '../agent.js';
 import type { SyncState } from '../stateSyncer.js';
 import { StoppedError } from '../errors.js';
 import { describeValue } from '../options.js';
 
-export interface CatalogAgentOptions extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'> {
-  /** The remote catalog: its servers seed the manager, its pinger checks them, its membership feeds the manager. */
-  backend: CatalogBackend;
-  /** This agent's node name (a key segment: letters, digits, `._:@-`). */
-  node: string;
-  /** Session TTL in ms (how long entries outlive an agent that stopped renewing). Defaults to 10 s. */
-  sessionTtl?: number;
-  /** Deadline of each remote call in ms. Defaults to 5 s. */
-  callTimeout?: number;
-  /** Cluster-size cache lifetime in ms. Defaults to 30 s. */
-  clusterSizeRefresh?: number;
-  /** A sync pass stops after this many failed writes in a row. Defaults to 5. */
-  maxConsecutiveFailures?: number;
-  /** Tries per write within one pass (the retry goes to the next server). Defaults to 2. */
-  writeAttempts?: number;
-}
+/**
+ * The agent's options: createSyncAgent's (less the parts the catalog supplies) plus the
+ * registry's own — `backend`, `node` and its tuning, documented on ServiceRegistryOptions.
+ */
+export interface CatalogAgentOptions
+  extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
+    Pick<
+      ServiceRegistryOptions,
+      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts'
+    > {}
 
 export interface CatalogAgent {
   readonly node: string;
