@@ -1,7 +1,9 @@
 // Lint rules: typescript-eslint's recommended type-aware set, plus the rule that
-// catches the bug this library cares most about (promises nobody awaits).
+// catches the bug this library cares most about (promises nobody awaits), and the
+// architecture's layers (scripts/lint-layers.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/lint-layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'coverage/**'] },
@@ -21,6 +23,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
     },
+  },
+  {
+    // The architecture's layers (docs/overview.md): a wrong-way import fails the lint.
+    files: ['src/**/*.ts', 'machines/**/*.ts'],
+    plugins: { ae: layers },
+    rules: { 'ae/layers': ['error', { root: import.meta.dirname }] },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -3,10 +3,10 @@
 // Run under `node --expose-gc --import tsx` (npm run bench) for honest heap figures.
 // Heap is measured on the code as tsx loads it and on a tsc build (what users get):
 // see bench/tscBuild.ts for why they differ.
-import { ServerManager } from '../src/serverManager.js';
+import { ServerManager } from '../src/servers/serverManager.js';
 import { removeBuild, tscBuild } from './tscBuild.js';
-import type { Pinger, Server } from '../src/serverTypes.js';
-import { systemClock } from '../src/clock.js';
+import type { Pinger, Server } from '../src/servers/types.js';
+import { systemClock } from '../src/shared/clock.js';
 
 const pinger: Pinger = { ping: () => Promise.resolve(true) };
 const MANAGERS = 10_000;
@@ -70,7 +70,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const sharedBytes = await heapPerManager(false);
   const load = tscBuild('serverManager-bench');
   const Built = load
-    ? ((await load('src/serverManager.js')) as { ServerManager: typeof ServerManager }).ServerManager
+    ? ((await load('src/servers/serverManager.js')) as { ServerManager: typeof ServerManager }).ServerManager
     : undefined;
   await heapPerManager(true, Built); // warm-up fleet: the first one carries one-time costs
   const builtOwnBytes = Built ? await heapPerManager(true, Built) : Number.NaN;

@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { createActor } from 'xstate';
 import type { stateSyncerMachine as StateSyncerMachine } from '../machines/stateSyncer.machine.js';
 import * as machineFromSource from '../machines/stateSyncer.machine.js';
-import type { Clock } from '../src/clock.js';
-import * as syncerFromSource from '../src/stateSyncer.js';
-import type { StateSyncer, SyncState } from '../src/stateSyncer.js';
+import type { Clock } from '../src/shared/clock.js';
+import * as syncerFromSource from '../src/syncer/stateSyncer.js';
+import type { StateSyncer, SyncState } from '../src/syncer/stateSyncer.js';
 import { removeBuild, tscBuild } from './tscBuild.js';
 
 const SYNCERS = 10_000;
@@ -40,6 +40,7 @@ const instantState: SyncState = { syncFull: () => undefined, syncChanges: () => 
 // file would carry keepNames' ~250 B and be counted as the syncer's.
 const oneNode = () => 1;
 const midpoint = () => 0.5;
+const halfOf = (ms: number) => Math.floor(ms / 2);
 const noSync = () => undefined;
 const zeroMs = () => 0;
 
@@ -123,8 +124,7 @@ function bareActor(build: Build, clock: Clock) {
         interval: INTERVAL_MS,
         serverUpInterval: 3_000,
         retryFailInterval: 15_000,
-        clusterSize: oneNode,
-        random: midpoint,
+        stagger: halfOf,
         now: zeroMs,
       },
     },
@@ -138,7 +138,7 @@ function bareActor(build: Build, clock: Clock) {
 async function loadBuild(): Promise<Build | undefined> {
   const load = tscBuild(BUILD_NAME);
   if (!load) return undefined;
-  const syncer = (await load('src/stateSyncer.js')) as typeof syncerFromSource;
+  const syncer = (await load('src/syncer/stateSyncer.js')) as typeof syncerFromSource;
   const machine = (await load('machines/stateSyncer.machine.js')) as typeof machineFromSource;
   return { StateSyncer: syncer.StateSyncer, stateSyncerMachine: machine.stateSyncerMachine };
 }

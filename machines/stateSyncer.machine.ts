@@ -2,7 +2,6 @@
 // and how long to wait after failures and server-up notifications. Pure xstate v5:
 // time, randomness and the sync work itself arrive through the machine's input.
 import { and, assign, emit, fromPromise, setup } from 'xstate';
-import { scaleFactor } from '../src/stagger.js';
 
 /**
  * What the machine needs from its environment: the sync work, time, randomness and
@@ -21,10 +20,12 @@ export interface StateSyncerEnv {
   syncFull(signal: AbortSignal): Promise<void> | void;
   /** The user's partial sync, handed the invocation's abort signal. */
   syncChanges(signal: AbortSignal): Promise<void> | void;
-  /** Number of cluster members, for the log2 stagger scale. */
-  clusterSize(): number;
-  /** Uniform random numbers in [0, 1). */
-  random(): number;
+  /**
+   * A random wait in `[0, ms × scale)`, whole milliseconds, where `scale` grows by 1
+   * per doubling of the cluster above 128 nodes (Consul agent/ae/ae.go, scaleFactor).
+   * The runtime owns the cluster size and the random source; the machine only asks.
+   */
+  stagger(ms: number): number;
   /** Current time in ms on the same clock the actor's timers use. */
   now(): number;
 }
@@ -69,18 +70,6 @@ export type StateSyncerEmitted =
   | { type: 'syncChanges.failed'; error: unknown }
   | { type: 'syncChanges.skipped' };
 
-/** `floor(random() * scaleFactor(clusterSize()) * ms)`; a broken clusterSize counts as 1 node. */
-export function staggerFor(env: Pick<StateSyncerEnv, 'clusterSize' | 'random'>, ms: number): number {
-  if (!(ms > 0)) return 0;
-  let nodes: number;
-  try {
-    nodes = env.clusterSize();
-  } catch {
-    nodes = 1;
-  }
-  return Math.floor(env.random() * scaleFactor(nodes) * ms);
-}
-
 /** Which of the environment's two sync methods an invocation runs. */
 export interface SyncInvocation {
   env: StateSyncerEnv;
@@ -112,13 +101,13 @@ export const stateSyncerMachine = setup({
     // Time left until the full-sync deadline fixed on entry to fullSync. Partial syncs never move it (Consul #7020).
     fullSyncDeadline: ({ context }) => Math.max(0, context.deadline - context.env.now()),
     // A SyncFull trigger waits a random part of serverUpInterval, scaled by cluster size: no thundering herd.
-    serverUpStagger: ({ context }) => staggerFor(context.env, context.env.serverUpInterval),
+    serverUpStagger: ({ context }) => context.env.stagger(context.env.serverUpInterval),
     // After a failure: at least retryFailInterval, plus a scaled random part of it.
-    retryFailDelay: ({ context }) => context.env.retryFailInterval + staggerFor(context.env, context.env.retryFailInterval),
+    retryFailDelay: ({ context }) => context.env.retryFailInterval + context.env.stagger(context.env.retryFailInterval),
   },
   actions: {
     setFullSyncDeadline: assign(({ context: { env } }) => ({
-      deadline: env.now() + env.interval + staggerFor(env, env.interval),
+      deadline: env.now() + env.interval + env.stagger(env.interval),
       deadlinePassed: false,
     })),
     // A full sync that starts satisfies every trigger that came before it, partial ones included.

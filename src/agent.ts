@@ -1,9 +1,9 @@
 // What an agent embeds: a StateSyncer keeping local state in the catalog and a
 // ServerManager choosing the server it talks to, wired as Consul wires them —
 // the manager supplies the cluster size, and new or returning servers ask for a full sync.
-import { ServerManager, type ServerManagerOptions } from './serverManager.js';
-import { StateSyncer, type StateSyncerOptions } from './stateSyncer.js';
-import { describeValue } from './options.js';
+import { ServerManager, type ServerManagerOptions } from './servers/serverManager.js';
+import { StateSyncer, type StateSyncerOptions } from './syncer/stateSyncer.js';
+import { describeValue } from './shared/options.js';
 
 /**
  * Options of both parts. `logger`, `clock` and `random` are shared; the syncer's

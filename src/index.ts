@@ -2,10 +2,10 @@
 // `ae-sync/testing`, `ae-sync/etcd`.
 
 // --- time, randomness, logging, errors -------------------------------------
-export { type Clock, systemClock, clockNow } from './clock.js';
-export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './stagger.js';
-export { createRandom, shuffleInPlace } from './random.js';
-export type { Logger } from './logger.js';
+export { type Clock, systemClock, clockNow } from './shared/clock.js';
+export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
+export { createRandom, shuffleInPlace } from './shared/random.js';
+export type { Logger } from './shared/logger.js';
 export {
   AeSyncError,
   isAeSyncError,
@@ -15,7 +15,7 @@ export {
   isStoppedError,
   TimeoutError,
   isTimeoutError,
-} from './errors.js';
+} from './shared/errors.js';
 
 // --- state syncer (issue: anti-entropy syncer) -------------------------------
 export {
@@ -26,12 +26,12 @@ export {
   type StateSyncerEvents,
   type SyncStats,
   type SyncKind,
-} from './stateSyncer.js';
-export { Trigger, type TriggerTarget } from './trigger.js';
+} from './syncer/stateSyncer.js';
+export { Trigger, type TriggerTarget } from './syncer/trigger.js';
 export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
 // --- server manager and agent (issue: server manager) ------------------------
-export type { Server, Pinger } from './serverTypes.js';
+export type { Server, Pinger } from './servers/types.js';
 export {
   ServerManager,
   MIN_REUSE_DURATION_MS,
@@ -44,8 +44,8 @@ export {
   type ServerManagerEvents,
   type RebalancedEvent,
   type Heartbeat,
-} from './serverManager.js';
-export { MEMBERSHIP_BACKLOG_WARN } from './membershipQueue.js';
+} from './servers/serverManager.js';
+export { MEMBERSHIP_BACKLOG_WARN } from './servers/membershipQueue.js';
 export { createSyncAgent, type SyncAgent, type SyncAgentOptions } from './agent.js';
 
 // --- service catalog and embedded cluster (issue: real use) ------------------

@@ -1,8 +1,8 @@
 // Helpers for testing code that embeds ae-sync: a fake clock the library accepts
 // as its `Clock`, and deterministic random sources. Exported as `ae-sync/testing`.
 import { createClock } from '@sinonjs/fake-timers';
-import type { Clock } from './clock.js';
-import { createRandom } from './random.js';
+import type { Clock } from './shared/clock.js';
+import { createRandom } from './shared/random.js';
 
 /** A `@sinonjs/fake-timers` clock that is also an ae-sync `Clock`. Drive it with `tickAsync(ms)`. */
 export type TestClock = ReturnType<typeof createClock> & Clock;

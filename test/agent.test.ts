@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '@sinonjs/fake-timers';
 import { createSyncAgent, type SyncAgentOptions } from '../src/agent.js';
-import { StoppedError } from '../src/errors.js';
-import type { SyncState } from '../src/stateSyncer.js';
-import type { Pinger, Server } from '../src/serverTypes.js';
+import { StoppedError } from '../src/shared/errors.js';
+import type { SyncState } from '../src/syncer/stateSyncer.js';
+import type { Pinger, Server } from '../src/servers/types.js';
 import { flush, manualPinger, scriptedPinger, server } from './helpers/serverManager.js';
 
 /** A SyncState that counts calls and answers at once (or hangs until aborted, when `hang`). */

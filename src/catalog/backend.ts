@@ -1,9 +1,11 @@
 // The contract between the service registry (local catalog + anti-entropy) and a
 // remote catalog cluster. Two backends implement it: the embedded MemoryCluster
-// (src/catalog/memoryCluster.ts) and etcd (src/etcd/). Everything the registry
+// (src/catalog/memory/) and etcd (src/etcd/). Everything the registry
 // sends to a server goes through `ServerManager.call`, which picks the server and
 // hands its `CatalogClient` the call's AbortSignal.
-import type { Server, Pinger } from '../serverTypes.js';
+import type { MembershipEvent, Server, Pinger } from '../servers/types.js';
+
+export type { MembershipEvent, Pinger, Server };
 
 /** A service registration the agent owns. Validated by the registry. */
 export interface Service {
@@ -36,11 +38,6 @@ export interface NodeSession {
   close(): Promise<void>;
 }
 
-/** A change in the set of servers, fed to `ServerManager.applyMembershipEvent`. */
-export interface MembershipEvent {
-  type: 'join' | 'leave' | 'update';
-  server: Server;
-}
 
 /** A remote catalog cluster: how to reach each server, ping it, watch membership and open sessions. */
 export interface CatalogBackend {

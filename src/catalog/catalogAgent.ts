@@ -4,9 +4,9 @@
 import { ServiceRegistry, type ServiceRegistryOptions } from './registry.js';
 import { validateNodeName } from './validate.js';
 import { createSyncAgent, type SyncAgent, type SyncAgentOptions } from '../agent.js';
-import type { SyncState } from '../stateSyncer.js';
-import { StoppedError } from '../errors.js';
-import { describeValue } from '../options.js';
+import type { SyncState } from '../syncer/stateSyncer.js';
+import { StoppedError } from '../shared/errors.js';
+import { describeValue } from '../shared/options.js';
 
 /**
  * The agent's options: createSyncAgent's (less the parts the catalog supplies) plus the

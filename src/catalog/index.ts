@@ -36,5 +36,5 @@ export {
   type MemoryClusterEvents,
   type MemoryOp,
   type MemoryOpRecord,
-} from './memoryCluster.js';
+} from './memory/memoryCluster.js';
 export { createCatalogAgent, type CatalogAgent, type CatalogAgentOptions } from './catalogAgent.js';

@@ -3,13 +3,13 @@
 // differences; a partial sync pushes only what changed locally. Every remote call
 // goes through the server manager's `call`, so a failing server is rotated away.
 import type { CatalogBackend, CatalogClient, NodeSession, Service } from './backend.js';
-import type { Server } from '../serverTypes.js';
+import type { Server } from '../servers/types.js';
 import { MAX_SERVICES, servicesEqual, validateNodeName, validateService, validateServiceId } from './validate.js';
-import { type Clock, systemClock, clockNow } from '../clock.js';
-import { deadline } from '../deadline.js';
-import { AeSyncError, StoppedError, TimeoutError } from '../errors.js';
-import { type Logger, componentLogger } from '../logger.js';
-import { optionalPositiveNumber } from '../options.js';
+import { type Clock, systemClock, clockNow } from '../shared/clock.js';
+import { deadline } from '../shared/deadline.js';
+import { AeSyncError, StoppedError, TimeoutError } from '../shared/errors.js';
+import { type Logger, componentLogger } from '../shared/logger.js';
+import { optionalPositiveNumber } from '../shared/options.js';
 
 /** The part of a ServerManager the registry uses: the RPC path with failover. */
 export interface ServerCaller {

@@ -2,7 +2,7 @@
 // registry accepts passes through here first, so a bad call throws before any state
 // changes, and what is stored is a frozen copy the caller can no longer mutate.
 import type { Service } from './backend.js';
-import { describeValue } from '../options.js';
+import { describeValue } from '../shared/options.js';
 
 /**
  * Longest service id / node name, in characters. Ids become one path segment of a

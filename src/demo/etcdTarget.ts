@@ -7,7 +7,7 @@ import type { DemoTiming } from './scenario.js';
 import { FaultInjectingBackend } from './faultyBackend.js';
 import { createEtcdBackend } from '../etcd/index.js';
 import type { Service } from '../catalog/backend.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../shared/logger.js';
 
 export interface EtcdTargetOptions {
   endpoints: string[];

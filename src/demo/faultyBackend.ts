@@ -3,8 +3,8 @@
 // of the agents' view until they "join". Used where the demo cannot hurt the real
 // servers (etcd), so the agents' failover and join handling can still be shown.
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
-import { ServerUnavailableError } from '../catalog/memoryCluster.js';
-import type { Pinger, Server } from '../serverTypes.js';
+import { ServerUnavailableError } from '../catalog/memory/memoryCluster.js';
+import type { Pinger, Server } from '../servers/types.js';
 
 export class FaultInjectingBackend implements CatalogBackend {
   private readonly failed = new Set<string>();

@@ -7,8 +7,8 @@ import type { InspectionEvent, Observer } from 'xstate';
 import { runDemo, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
 import { StatusView, summaryLines } from './view.js';
-import { createRandom } from '../random.js';
-import type { Logger } from '../logger.js';
+import { createRandom } from '../shared/random.js';
+import type { Logger } from '../shared/logger.js';
 
 const USAGE = `usage: npm run demo -- [options]
   --etcd host:port,...   play against a real etcd cluster (see scripts/etcd-cluster.sh)

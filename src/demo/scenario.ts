@@ -5,10 +5,10 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { DemoTarget } from './target.js';
 import { createCatalogAgent, type CatalogAgent } from '../catalog/catalogAgent.js';
 import { diffCatalog } from '../catalog/registry.js';
-import { type Clock, systemClock, clockNow, sleep } from '../clock.js';
-import { createRandom } from '../random.js';
-import { scaleFactor } from '../stagger.js';
-import type { Logger } from '../logger.js';
+import { type Clock, systemClock, clockNow, sleep } from '../shared/clock.js';
+import { createRandom } from '../shared/random.js';
+import { scaleFactor } from '../shared/stagger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** Every duration of the scenario, in ms. The defaults compress Consul's minutes into seconds. */
 export interface DemoTiming {

@@ -4,10 +4,10 @@
 // from a polled member list. Connections are opened lazily by the first call.
 import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../catalog/backend.js';
-import { componentLogger, type Logger } from '../logger.js';
-import type { Pinger, Server } from '../serverTypes.js';
+import { componentLogger, type Logger } from '../shared/logger.js';
+import type { Pinger, Server } from '../catalog/backend.js';
 import { boundedCall, createMemberClient } from './client.js';
-import { StoppedError } from '../errors.js';
+import { StoppedError } from '../shared/errors.js';
 import { KeyLayout, decodeService, encodeService } from './keys.js';
 import { diffServers, membersToServers } from './members.js';
 import { resolveOptions, type EtcdBackendOptions, type ResolvedOptions } from './options.js';

@@ -6,7 +6,7 @@
 // pinger's business, not membership's.
 import type { IMember } from 'etcd3';
 import type { MembershipEvent } from '../catalog/backend.js';
-import type { Server } from '../serverTypes.js';
+import type { Server } from '../catalog/backend.js';
 import { parseEndpoint } from './options.js';
 
 /** Servers for a member list: one per member with a client URL; learners are skipped (they serve no reads). */

@@ -1,10 +1,10 @@
 // Options of the etcd catalog backend and their validation. Bad values throw a
 // TypeError/RangeError naming the option and the value — except credentials,
 // which are never echoed back.
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { describeValue, optionalPositiveNumber } from '../options.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { describeValue, optionalPositiveNumber } from '../shared/options.js';
 
 /** Client TLS material, handed to etcd3 (`credentials`) unchanged. */
 export interface EtcdTlsOptions {

@@ -6,10 +6,10 @@
 // TTL without renewal (e.g. while the leader is frozen) does not prove expiry.
 import type { Etcd3 } from 'etcd3';
 import type { NodeSession } from '../catalog/backend.js';
-import type { Clock } from '../clock.js';
-import { clockNow } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { AeSyncError } from '../errors.js';
+import type { Clock } from '../shared/clock.js';
+import { clockNow } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { AeSyncError } from '../shared/errors.js';
 
 export interface SessionDeps {
   /** Member clients to renew/revoke through, `preferred` (a server name) first. */

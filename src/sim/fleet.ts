@@ -2,12 +2,12 @@
 // wired as createSyncAgent wires them, whose RPCs and pings go through the
 // simulated network. Per-agent bookkeeping lives in typed arrays (not closures)
 // so that 100 000 agents fit in a small heap.
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { ServerManager } from '../serverManager.js';
-import type { Pinger, Server } from '../serverTypes.js';
-import { StateSyncer, type SyncState } from '../stateSyncer.js';
-import { shuffleInPlace } from '../random.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { ServerManager } from '../servers/serverManager.js';
+import type { Pinger, Server } from '../servers/types.js';
+import { StateSyncer, type SyncState } from '../syncer/stateSyncer.js';
+import { shuffleInPlace } from '../shared/random.js';
 import type { HeapClock } from './heapClock.js';
 import type { Recorder } from './metrics.js';
 import type { Network } from './network.js';
@@ -45,7 +45,7 @@ export interface FleetOptions {
   warmupMs: number;
   /**
    * Agents that share one view of the heap clock, and so one xstate system
-   * (src/actorHost.ts). Defaults to all of them; results do not depend on it
+   * (src/shared/actorHost.ts). Defaults to all of them; results do not depend on it
    * (test/sim/fleet.test.ts), only memory does (one system per view).
    */
   agentsPerClock?: number;

@@ -1,7 +1,7 @@
 // A simulated clock for the fleet simulator: timers live in a binary min-heap
 // keyed by (deadline, insertion sequence), so setting, firing and cancelling a
 // timer costs O(log n) even with hundreds of thousands of live timers.
-import type { Clock } from '../clock.js';
+import type { Clock } from '../shared/clock.js';
 
 /** One scheduled callback. Returned by `setTimeout` as the opaque handle. */
 export interface HeapTimer {

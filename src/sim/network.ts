@@ -1,7 +1,7 @@
 // The simulated network between agents and servers: round-trip latency, random
 // ping/RPC failures, servers that are down, and partitions between groups of
 // agents and sets of servers. Every reply arrives through the heap clock.
-import type { Server } from '../serverTypes.js';
+import type { Server } from '../servers/types.js';
 import type { HeapClock } from './heapClock.js';
 
 /** Network parameters. All times in simulated milliseconds. */

@@ -2,7 +2,7 @@
 // partitions, workloads), runs it and puts the seed's claim beside the measured
 // value. Claims come from ../shared/seeds 000 (connection age, 10K rebalance),
 // 001/003 (rebalance constants) and 004 (the syncer's log2 stagger).
-import { scaleFactor } from '../stagger.js';
+import { scaleFactor } from '../shared/stagger.js';
 import { claimRow, type ClaimRow } from './claims.js';
 import type { SeriesReport } from './metrics.js';
 import type { AgentTuning } from './fleet.js';

@@ -2,8 +2,8 @@
 // scenario schedule its events, runs simulated time to the end and returns the
 // recorded series. No real-time waits: only the heap clock moves time.
 import { pino } from 'pino';
-import type { Logger } from '../logger.js';
-import type { Server } from '../serverTypes.js';
+import type { Logger } from '../shared/logger.js';
+import type { Server } from '../servers/types.js';
 import { HeapClock } from './heapClock.js';
 import { Recorder, type SeriesReport } from './metrics.js';
 import { Network, type NetworkOptions } from './network.js';

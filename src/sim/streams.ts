@@ -1,7 +1,7 @@
 // Seeded random streams for the simulator. Every source of randomness (each
 // agent, the network, the scenario's own choices) gets its own mulberry32 stream
 // derived from --seed, so adding draws to one stream never shifts another.
-import { createRandom } from '../random.js';
+import { createRandom } from '../shared/random.js';
 
 /** Stream families; the values are part of the seed derivation, keep them stable. */
 export const Stream = {

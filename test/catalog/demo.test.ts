@@ -5,7 +5,7 @@ import { runDemo, peakWithin, fmt, type DemoResult } from '../../src/demo/scenar
 import { memoryTarget, type DemoTarget } from '../../src/demo/target.js';
 import { FaultInjectingBackend } from '../../src/demo/faultyBackend.js';
 import { formatTable, summaryLines } from '../../src/demo/view.js';
-import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memoryCluster.js';
+import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memory/memoryCluster.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCluster, type MemoryOpRecord } from '../../src/catalog/memoryCluster.js';
+import { MemoryCluster, type MemoryOpRecord } from '../../src/catalog/memory/memoryCluster.js';
 import { CatalogSyncError, ServiceRegistry, diffCatalog, type ServiceRegistryOptions } from '../../src/catalog/registry.js';
 import type { CatalogBackend, CatalogClient, Service } from '../../src/catalog/backend.js';
-import { ServerManager } from '../../src/serverManager.js';
+import { ServerManager } from '../../src/servers/serverManager.js';
 import { MAX_SERVICES } from '../../src/catalog/validate.js';
-import { StoppedError, TimeoutError } from '../../src/errors.js';
+import { StoppedError, TimeoutError } from '../../src/shared/errors.js';
 import { constantRandom, createTestClock, type TestClock } from '../../src/testing.js';
 
 const svc = (id: string, port = 80): Service => ({ id, name: 'web', address: '10.0.0.1', port });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { createEtcdBackend, type EtcdBackend } from '../../src/etcd/index.js';
 import type { MembershipEvent, Service } from '../../src/catalog/backend.js';
-import type { Server } from '../../src/serverTypes.js';
+import type { Server } from '../../src/servers/types.js';
 import { EtcdCluster, etcdAvailable, opensslAvailable } from '../helpers/etcdCluster.js';
 import { until } from '../helpers/etcdAgent.js';
 

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import type { IMember } from 'etcd3';
 import { REDACT_PATHS, createEtcdBackend, decodeService, diffServers, encodeService, KeyLayout, membersToServers, CORRUPT_META_KEY } from '../../src/etcd/index.js';
-import type { Server } from '../../src/serverTypes.js';
+import type { Server } from '../../src/servers/types.js';
 
 describe('createEtcdBackend options', () => {
   it('applies the documented defaults when only endpoints are given', async () => {

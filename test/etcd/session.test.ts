@@ -6,7 +6,7 @@ import { createClock } from '@sinonjs/fake-timers';
 import type { Etcd3 } from 'etcd3';
 import { EtcdSession, LOST_AFTER_TTLS, SessionLostError, isSessionLostError } from '../../src/etcd/session.js';
 import { createEtcdBackend } from '../../src/etcd/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 
 type Behaviour = 'ok' | 'expired' | 'fail' | 'hang';

@@ -5,10 +5,10 @@ import type { Etcd3 } from 'etcd3';
 import { createEtcdBackend, decodeService, type EtcdBackend } from '../../src/etcd/index.js';
 import { createCatalogAgent, type CatalogAgent } from '../../src/catalog/catalogAgent.js';
 import type { ServiceRegistry } from '../../src/catalog/registry.js';
-import type { ServerManager } from '../../src/serverManager.js';
-import type { StateSyncer } from '../../src/stateSyncer.js';
+import type { ServerManager } from '../../src/servers/serverManager.js';
+import type { StateSyncer } from '../../src/syncer/stateSyncer.js';
 import type { Service } from '../../src/catalog/backend.js';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/shared/logger.js';
 
 export interface TestAgent {
   backend: EtcdBackend;

@@ -1,7 +1,7 @@
 // Test helpers for the server manager: servers, pingers you control, a log
 // capture, and a microtask flush for code that awaits between clock ticks.
 import { pino, type Logger } from 'pino';
-import type { Server, Pinger } from '../../src/serverTypes.js';
+import type { Server, Pinger } from '../../src/servers/types.js';
 
 export function server(name: string, extra: Partial<Server> = {}): Server {
   return { name, address: `10.0.0.${name.replace(/\D/g, '') || '1'}:8300`, ...extra };

@@ -1,6 +1,6 @@
 // A scriptable SyncState for syncer tests: records every call with its clock time
 // and signal, and lets the test settle each call when it wants (or auto-settle).
-import type { SyncState } from '../../src/stateSyncer.js';
+import type { SyncState } from '../../src/syncer/stateSyncer.js';
 import type { TestClock } from '../../src/testing.js';
 
 export type Kind = 'syncFull' | 'syncChanges';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
-import { sleep } from '../../src/clock.js';
+import { sleep } from '../../src/shared/clock.js';
 import { HeapClock, drainMicrotasks } from '../../src/sim/heapClock.js';
 
 describe('HeapClock', () => {

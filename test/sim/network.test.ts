@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeapClock } from '../../src/sim/heapClock.js';
 import { Network, SimRpcError } from '../../src/sim/network.js';
-import { createRandom } from '../../src/random.js';
+import { createRandom } from '../../src/shared/random.js';
 
 const servers = [
   { name: 's0', address: 'a' },

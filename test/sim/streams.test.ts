@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/random.js';
+import { createRandom } from '../../src/shared/random.js';
 import { Stream, deriveSeed, streamRandom } from '../../src/sim/streams.js';
 
 const take = (random: () => number, n: number): number[] => Array.from({ length: n }, () => random());

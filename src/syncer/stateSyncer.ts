@@ -2,17 +2,17 @@
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
 import type { Actor, InspectionEvent, Observer } from 'xstate';
-import { createHostedActor } from './actorHost.js';
+import { createHostedActor } from '../shared/actorHost.js';
 import {
   stateSyncerMachine,
   type StateSyncerEmitted,
   type StateSyncerStateName,
-} from '../machines/stateSyncer.machine.js';
-import { systemClock, type Clock } from './clock.js';
-import { TypedEmitter } from './emitter.js';
-import { StoppedError } from './errors.js';
-import { componentLogger, type Logger } from './logger.js';
-import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from './options.js';
+} from '../../machines/stateSyncer.machine.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { TypedEmitter } from '../shared/emitter.js';
+import { StoppedError } from '../shared/errors.js';
+import { componentLogger, type Logger } from '../shared/logger.js';
+import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from '../shared/options.js';
 import { SyncerEnv } from './syncerEnv.js';
 import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
 import { Trigger, type TriggerTarget } from './trigger.js';

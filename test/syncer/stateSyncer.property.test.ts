@@ -5,9 +5,9 @@
 // stopTimeout, no timer left behind, no unhandled rejection.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateSyncer } from '../src/stateSyncer.js';
-import { constantRandom, createTestClock, seededRandom, type TestClock } from '../src/testing.js';
-import { flush, scriptedState } from './helpers/syncState.js';
+import { StateSyncer } from '../../src/syncer/stateSyncer.js';
+import { constantRandom, createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
+import { flush, scriptedState } from '../helpers/syncState.js';
 
 type Kind = 'syncFull' | 'syncChanges';
 
@@ -439,8 +439,8 @@ describe('StateSyncer properties', () => {
   });
 });
 
-// Bugs this test and the bench found in the runtime (fixed in src/syncRunner.ts and
-// src/actorHost.ts); kept as plain regression tests.
+// Bugs this test and the bench found in the runtime (fixed in src/syncer/syncRunner.ts and
+// src/shared/actorHost.ts); kept as plain regression tests.
 describe('StateSyncer regressions found by the property test', () => {
   it('leaves no syncTimeout timer behind when stop() abandons a sync that ignores its signal', async () => {
     const clock = createTestClock();
@@ -500,7 +500,7 @@ describe('StateSyncer regressions found by the property test', () => {
   });
 
   it('touches no other syncer’s timers when one syncer on a shared clock finishes a sync', async () => {
-    // Syncers on one clock share one xstate system (src/actorHost.ts). xstate stops the
+    // Syncers on one clock share one xstate system (src/shared/actorHost.ts). xstate stops the
     // invoked sync actor when the sync settles, and its stock scheduler.cancelAll(actor)
     // walks every scheduled event of the whole system: O(syncers) per sync. Before the
     // index in actorHost.ts, 10k idle syncers on one clock turned a 30 µs round trip into

@@ -2,8 +2,8 @@
 // Every change returns a new list (or the same one when nothing changed), so a
 // rebalance can work on a snapshot while joins and leaves replace the live list.
 // Servers are identified by `name` only. Pure: no I/O, no time, no global random.
-import type { Server } from './serverTypes.js';
-import { shuffleInPlace } from './random.js';
+import type { Server } from './types.js';
+import { shuffleInPlace } from '../shared/random.js';
 
 const EMPTY_ITEMS: readonly Server[] = Object.freeze([]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deadline } from '../src/deadline.js';
-import { TimeoutError, isTimeoutError } from '../src/errors.js';
-import { createTestClock } from '../src/testing.js';
+import { deadline } from '../../src/shared/deadline.js';
+import { TimeoutError, isTimeoutError } from '../../src/shared/errors.js';
+import { createTestClock } from '../../src/testing.js';
 
 const timeout = () => new TimeoutError('too slow');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { createHostedActor } from '../src/actorHost.js';
-import { createTestClock } from '../src/testing.js';
+import { createHostedActor } from '../../src/shared/actorHost.js';
+import { createTestClock } from '../../src/testing.js';
 
 const ticker = createMachine({
   id: 'ticker',

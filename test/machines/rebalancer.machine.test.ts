@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createClock } from '@sinonjs/fake-timers';
-import { rebalancerMachine, type RebalancerInput } from '../machines/rebalancer.machine.js';
-import * as machines from '../machines/index.js';
-import { flush } from './helpers/serverManager.js';
+import { rebalancerMachine, type RebalancerInput } from '../../machines/rebalancer.machine.js';
+import * as machines from '../../machines/index.js';
+import { flush } from '../helpers/serverManager.js';
 
 function harness(overrides: Partial<RebalancerInput> = {}) {
   const clock = createClock();

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateSyncer, type StateSyncerOptions } from '../src/stateSyncer.js';
-import { isStoppedError, isTimeoutError } from '../src/errors.js';
-import { constantRandom, createTestClock, type TestClock } from '../src/testing.js';
-import { flush, scriptedState, type ScriptedState } from './helpers/syncState.js';
-import { captureLogger } from './helpers/logCapture.js';
+import { StateSyncer, type StateSyncerOptions } from '../../src/syncer/stateSyncer.js';
+import { isStoppedError, isTimeoutError } from '../../src/shared/errors.js';
+import { constantRandom, createTestClock, type TestClock } from '../../src/testing.js';
+import { flush, scriptedState, type ScriptedState } from '../helpers/syncState.js';
+import { captureLogger } from '../helpers/logCapture.js';
 
 const INTERVAL = 60_000;
 

@@ -1,13 +1,13 @@
 // The embedded catalog cluster: a few named in-process servers sharing one store,
 // implementing CatalogBackend, with latency and fault injection on an injected clock.
 // It backs the demo and the fast scenario tests, and is what the simulator builds on.
-import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from './backend.js';
-import type { Pinger, Server } from '../serverTypes.js';
-import { type Clock, systemClock, clockNow } from '../clock.js';
-import { AeSyncError } from '../errors.js';
-import { TypedEmitter } from '../emitter.js';
-import { type Logger, componentLogger } from '../logger.js';
-import { nonNegativeNumber, positiveNumber } from '../options.js';
+import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../backend.js';
+import type { Pinger, Server } from '../../servers/types.js';
+import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
+import { AeSyncError } from '../../shared/errors.js';
+import { TypedEmitter } from '../../shared/emitter.js';
+import { type Logger, componentLogger } from '../../shared/logger.js';
+import { nonNegativeNumber, positiveNumber } from '../../shared/options.js';
 
 /** The remote operations a MemoryCluster serves. */
 export type MemoryOp = 'list' | 'put' | 'delete' | 'count' | 'ping' | 'openSession';

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ActorLogic, SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type StatePath } from 'xstate/graph';
-import { stateSyncerMachine, type StateSyncerInput } from '../machines/stateSyncer.machine.js';
-import { StateSyncer, statePath } from '../src/stateSyncer.js';
-import { createRandom, createTestClock, type TestClock } from '../src/testing.js';
-import { flush, scriptedState, type Kind, type ScriptedState } from './helpers/syncState.js';
+import { stateSyncerMachine, type StateSyncerInput } from '../../machines/stateSyncer.machine.js';
+import { StateSyncer, statePath } from '../../src/syncer/stateSyncer.js';
+import { createRandom, createTestClock, type TestClock } from '../../src/testing.js';
+import { flush, scriptedState, type Kind, type ScriptedState } from '../helpers/syncState.js';
 
 // Times chosen so that every ordering the model allows can also happen on the clock:
 // in partialSync the deadline is 1000–1999 ms away, and a SyncFull stagger is either
@@ -35,8 +35,7 @@ const modelInput: StateSyncerInput = {
     interval: INTERVAL,
     serverUpInterval: SERVER_UP_INTERVAL,
     retryFailInterval: RETRY_FAIL_INTERVAL,
-    clusterSize: () => 1,
-    random: () => DEFAULT_RANDOM,
+    stagger: (ms) => Math.floor(DEFAULT_RANDOM * ms),
     now: () => 0,
   },
 };

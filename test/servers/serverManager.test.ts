@@ -10,11 +10,11 @@ import {
   PING_TIMEOUT_MS,
   ServerManager,
   type ServerManagerOptions,
-} from '../src/serverManager.js';
-import { isNoServersError, NoServersError, StoppedError, TimeoutError } from '../src/errors.js';
-import { createRandom } from '../src/random.js';
-import type { Pinger, Server } from '../src/serverTypes.js';
-import { captureLogger, flush, manualPinger, scriptedPinger, server, servers } from './helpers/serverManager.js';
+} from '../../src/servers/serverManager.js';
+import { isNoServersError, NoServersError, StoppedError, TimeoutError } from '../../src/shared/errors.js';
+import { createRandom } from '../../src/shared/random.js';
+import type { Pinger, Server } from '../../src/servers/types.js';
+import { captureLogger, flush, manualPinger, scriptedPinger, server, servers } from '../helpers/serverManager.js';
 
 const okPinger = (): Pinger => ({ ping: () => Promise.resolve(true) });
 
@@ -227,7 +227,7 @@ describe('ServerManager numNodes', () => {
 });
 
 describe('ServerManager rebalanceDelay', () => {
-  // The worked numbers quoted in src/serverManager.ts and docs/server-manager.md.
+  // The worked numbers quoted in src/servers/serverManager.ts and docs/server-manager.md.
   it.each([
     // nodes, servers, random, delay ms, new connections per server per second
     [10_000, 5, 0.5, 150_000, 13.33],

@@ -16,3 +16,9 @@ export interface Server {
 export interface Pinger {
   ping(server: Server, signal: AbortSignal): Promise<boolean>;
 }
+
+/** A change in the set of servers (gossip, a member list), fed to `ServerManager.applyMembershipEvent`. */
+export interface MembershipEvent {
+  type: 'join' | 'leave' | 'update';
+  server: Server;
+}

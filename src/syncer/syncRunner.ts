@@ -2,9 +2,9 @@
 // flight, an optional timeout that aborts a call and fails it, and a bounded wait
 // for the last call when the syncer stops. "In flight" means the promise the user's
 // method returned has not settled, whatever the machine has moved on to.
-import { sleep, type Clock } from './clock.js';
-import { deadline } from './deadline.js';
-import { AeSyncError, TimeoutError } from './errors.js';
+import { sleep, type Clock } from '../shared/clock.js';
+import { deadline } from '../shared/deadline.js';
+import { AeSyncError, TimeoutError } from '../shared/errors.js';
 
 /**
  * A sync that was invoked but never called because the syncer was paused while it

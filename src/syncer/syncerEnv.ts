@@ -2,9 +2,10 @@
 // time and randomness, a cluster size that never throws, and the user's sync calls
 // (through the SyncRunner). One object with prototype methods instead of a closure
 // per function: a fleet simulation holds 100,000 of these.
-import type { StateSyncerEnv } from '../machines/stateSyncer.machine.js';
-import { clockNow, type Clock } from './clock.js';
-import type { Logger } from './logger.js';
+import type { StateSyncerEnv } from '../../machines/stateSyncer.machine.js';
+import { clockNow, type Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { scaleFactor } from '../shared/stagger.js';
 import { SyncRunner, type SyncRunnerHost, type SyncState } from './syncRunner.js';
 
 export interface SyncerEnvSettings {
@@ -60,6 +61,12 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost {
 
   random(): number {
     return this.randomFn();
+  }
+
+  /** `floor(random() × scaleFactor(clusterSize()) × ms)`: Consul agent/ae/ae.go's staggerFn. */
+  stagger(ms: number): number {
+    if (!(ms > 0)) return 0;
+    return Math.floor(this.randomFn() * scaleFactor(this.clusterSize()) * ms);
   }
 
   /**

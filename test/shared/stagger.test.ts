@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { randomStagger, rateScaledInterval, scaleFactor } from '../src/stagger.js';
-import { createRandom, shuffleInPlace } from '../src/random.js';
+import { randomStagger, rateScaledInterval, scaleFactor } from '../../src/shared/stagger.js';
+import { createRandom, shuffleInPlace } from '../../src/shared/random.js';
 
 describe('scaleFactor', () => {
   it.each([

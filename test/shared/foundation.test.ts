@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { clockNow, sleep, systemClock } from '../src/clock.js';
-import { TypedEmitter } from '../src/emitter.js';
-import { isAeSyncError, isNoServersError, isStoppedError, NoServersError, StoppedError, TimeoutError } from '../src/errors.js';
-import { RateLimit } from '../src/logger.js';
-import { nonNegativeNumber, positiveNumber } from '../src/options.js';
-import { createTestClock } from '../src/testing.js';
+import { clockNow, sleep, systemClock } from '../../src/shared/clock.js';
+import { TypedEmitter } from '../../src/shared/emitter.js';
+import { isAeSyncError, isNoServersError, isStoppedError, NoServersError, StoppedError, TimeoutError } from '../../src/shared/errors.js';
+import { RateLimit } from '../../src/shared/logger.js';
+import { nonNegativeNumber, positiveNumber } from '../../src/shared/options.js';
+import { createTestClock } from '../../src/testing.js';
 
 describe('clockNow', () => {
   it('reads a numeric now, a function now, and falls back to Date.now()', () => {

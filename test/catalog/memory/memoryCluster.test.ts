@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCluster, ServerUnavailableError, SessionNotFoundError, type MemoryOpRecord } from '../../src/catalog/memoryCluster.js';
-import type { MembershipEvent, NodeSession, Service } from '../../src/catalog/backend.js';
-import type { Server } from '../../src/serverTypes.js';
-import { createTestClock, type TestClock } from '../../src/testing.js';
+import { MemoryCluster, ServerUnavailableError, SessionNotFoundError, type MemoryOpRecord } from '../../../src/catalog/memory/memoryCluster.js';
+import type { MembershipEvent, NodeSession, Service } from '../../../src/catalog/backend.js';
+import type { Server } from '../../../src/servers/types.js';
+import { createTestClock, type TestClock } from '../../../src/testing.js';
 
 const svc = (id: string, port = 80): Service => ({ id, name: 'web', address: '10.0.0.1', port });
 const never = new AbortController().signal;

@@ -3,19 +3,18 @@
 // the back, and a periodic shuffle — driven by machines/rebalancer.machine.ts —
 // that spreads a fleet's connections over every server at a bounded rate.
 import type { Actor } from 'xstate';
-import { createHostedActor } from './actorHost.js';
-import { deadline } from './deadline.js';
-import { rebalancerMachine } from '../machines/rebalancer.machine.js';
-import { clockNow, systemClock, type Clock } from './clock.js';
-import { TypedEmitter } from './emitter.js';
-import { NoServersError, StoppedError, TimeoutError } from './errors.js';
-import { componentLogger, RateLimit, type Logger } from './logger.js';
+import { createHostedActor } from '../shared/actorHost.js';
+import { deadline } from '../shared/deadline.js';
+import { rebalancerMachine } from '../../machines/rebalancer.machine.js';
+import { clockNow, systemClock, type Clock } from '../shared/clock.js';
+import { TypedEmitter } from '../shared/emitter.js';
+import { NoServersError, StoppedError, TimeoutError } from '../shared/errors.js';
+import { componentLogger, RateLimit, type Logger } from '../shared/logger.js';
 import { MembershipQueue } from './membershipQueue.js';
-import { describeValue, fn, optionalPositiveNumber } from './options.js';
+import { describeValue, fn, optionalPositiveNumber } from '../shared/options.js';
 import { ServerList } from './serverList.js';
-import type { Server, Pinger } from './serverTypes.js';
-import type { MembershipEvent } from './catalog/backend.js';
-import { randomStagger, rateScaledInterval } from './stagger.js';
+import type { MembershipEvent, Server, Pinger } from './types.js';
+import { randomStagger, rateScaledInterval } from '../shared/stagger.js';
 
 /**
  * Shortest time an agent keeps sending to the same server before a rebalance
