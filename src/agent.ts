@@ -67,7 +67,7 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     syncer,
     servers,
     start() {
-      // Order matters (Consul seed 000): the syncer's first full sync reads
+      // Order matters (Consul's server manager commit notes): the syncer's first full sync reads
       // numNodes() right away, so the manager must be up first.
       servers.start();
       syncer.start();

@@ -1,11 +1,9 @@
-// ae-sync's public API. Named exports only; subpaths: `ae-sync/machines`,
-// `ae-sync/testing`, `ae-sync/etcd`.
+// ae-sync's public API: every name a user imports from 'ae-sync', listed once,
+// here. Subpath entries: 'ae-sync/machines' (the pure machines), 'ae-sync/testing'
+// (fake clock, deterministic random, test doubles), 'ae-sync/etcd' (the etcd backend).
+// test/exports.test.ts snapshots this list: a change to it shows as a diff.
 
-// --- time, randomness, logging, errors -------------------------------------
-export { type Clock, systemClock, clockNow } from './shared/clock.js';
-export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
-export { createRandom, shuffleInPlace } from './shared/random.js';
-export type { Logger } from './shared/logger.js';
+// --- errors (guards check a brand, never the name) ---------------------------
 export {
   AeSyncError,
   isAeSyncError,
@@ -15,23 +13,41 @@ export {
   isStoppedError,
   TimeoutError,
   isTimeoutError,
+  NotPausedError,
+  isNotPausedError,
 } from './shared/errors.js';
+export {
+  CatalogSyncError,
+  isCatalogSyncError,
+  ServerUnavailableError,
+  isServerUnavailableError,
+  SessionNotFoundError,
+  isSessionNotFoundError,
+  SessionLostError,
+  isSessionLostError,
+  type EntryFailure,
+} from './catalog/errors.js';
 
-// --- state syncer (issue: anti-entropy syncer) -------------------------------
+// --- time, jitter and rate scaling ---------------------------------------------
+export type { Clock } from './shared/clock.js';
+export { MAX_TIMER_MS } from './shared/clock.js';
+export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
+export type { Logger } from './shared/logger.js';
+
+// --- state syncer ------------------------------------------------------------------
 export {
   StateSyncer,
-  statePath,
   type SyncState,
   type StateSyncerOptions,
   type StateSyncerEvents,
   type SyncStats,
   type SyncKind,
 } from './syncer/stateSyncer.js';
-export { Trigger, type TriggerTarget } from './syncer/trigger.js';
+export type { Trigger } from './syncer/trigger.js';
 export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
-// --- server manager and agent (issue: server manager) ------------------------
-export type { Server, Pinger } from './servers/types.js';
+// --- server manager and agent --------------------------------------------------------
+export type { Server, Pinger, MembershipEvent } from './servers/types.js';
 export {
   ServerManager,
   MIN_REUSE_DURATION_MS,
@@ -39,7 +55,6 @@ export {
   CONNS_PER_SEC_PER_SERVER,
   PING_TIMEOUT_MS,
   API_MISMATCH_LOG_INTERVAL_MS,
-  MAX_TIMER_MS,
   type ServerManagerOptions,
   type ServerManagerEvents,
   type RebalancedEvent,
@@ -48,8 +63,8 @@ export {
 export { MEMBERSHIP_BACKLOG_WARN } from './servers/membershipQueue.js';
 export { createSyncAgent, type SyncAgent, type SyncAgentOptions } from './agent.js';
 
-// --- service catalog and embedded cluster (issue: real use) ------------------
-export type { Service, CatalogClient, CatalogBackend, NodeSession, MembershipEvent } from './catalog/backend.js';
+// --- service catalog, its contract and the embedded cluster ------------------------------
+export type { Service, CatalogClient, CatalogBackend, NodeSession } from './catalog/backend.js';
 export {
   validateService,
   validateServiceId,
@@ -65,23 +80,20 @@ export {
   MAX_META_VALUE_LENGTH,
   MAX_SERVICE_BYTES,
   MAX_SERVICES,
+} from './catalog/validate.js';
+export {
   ServiceRegistry,
-  CatalogSyncError,
   diffCatalog,
   type ServiceRegistryOptions,
   type ServerCaller,
   type SyncTriggers,
-  type EntryFailure,
   type RegistryStats,
+} from './catalog/registry.js';
+export {
   MemoryCluster,
-  MemorySession,
-  ServerUnavailableError,
-  SessionNotFoundError,
   type MemoryClusterOptions,
   type MemoryClusterEvents,
   type MemoryOp,
   type MemoryOpRecord,
-  createCatalogAgent,
-  type CatalogAgent,
-  type CatalogAgentOptions,
-} from './catalog/index.js';
+} from './catalog/memory/memoryCluster.js';
+export { createCatalogAgent, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';

@@ -1,8 +1,12 @@
-// Helpers for testing code that embeds ae-sync: a fake clock the library accepts
-// as its `Clock`, and deterministic random sources. Exported as `ae-sync/testing`.
+// `ae-sync/testing`: helpers for testing code that embeds ae-sync — a fake clock
+// the library accepts as its `Clock`, deterministic random sources, and test
+// doubles for the two things an agent supplies (its SyncState and its Pinger).
 import { createClock } from '@sinonjs/fake-timers';
 import type { Clock } from './shared/clock.js';
 import { createRandom } from './shared/random.js';
+
+export { scriptedSyncState, type ScriptedSyncState, type SyncCall, type SyncCallMode } from './testing/syncState.js';
+export { scriptedPinger, manualPinger, type PendingPing } from './testing/pinger.js';
 
 /** A `@sinonjs/fake-timers` clock that is also an ae-sync `Clock`. Drive it with `tickAsync(ms)`. */
 export type TestClock = ReturnType<typeof createClock> & Clock;
@@ -22,9 +26,8 @@ export function constantRandom(value: number): () => number {
   return () => value;
 }
 
-/** A seeded, reproducible random source (mulberry32). */
+/** A seeded, reproducible random source in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, received ${String(seed)}`);
   return createRandom(seed);
 }
-
-export { createRandom };

@@ -4,7 +4,7 @@ import { createSyncAgent, type SyncAgentOptions } from '../src/agent.js';
 import { StoppedError } from '../src/shared/errors.js';
 import type { SyncState } from '../src/syncer/stateSyncer.js';
 import type { Pinger, Server } from '../src/servers/types.js';
-import { flush, manualPinger, scriptedPinger, server } from './helpers/serverManager.js';
+import { flushPromises, manualPinger, scriptedPinger, server } from './helpers/index.js';
 
 /** A SyncState that counts calls and answers at once (or hangs until aborted, when `hang`). */
 function countingState() {
@@ -42,19 +42,19 @@ describe('createSyncAgent', () => {
   it('starts one staggered full sync when a new server is added, and not a millisecond early', async () => {
     const { agent, clock, calls } = make();
     agent.start();
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(1);
     expect(agent.syncer.state).toBe('partialSync');
     // serverUp and offline→online both fire here; they coalesce into one full sync.
     agent.servers.addServer(server('a'));
     clock.tick(1499);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(1);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(2);
     clock.tick(30_000);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(2);
     await agent.stop();
   });
@@ -64,25 +64,25 @@ describe('createSyncAgent', () => {
     const { agent, clock, calls } = make({ pinger: scriptedPinger(() => healthy) });
     agent.servers.setServers([server('a'), server('b')]);
     agent.start();
-    await flush();
+    await flushPromises();
     clock.tick(1500);
-    await flush();
+    await flushPromises();
     const before = calls.full;
     agent.servers.requestRebalance();
-    await flush();
+    await flushPromises();
     expect(agent.servers.isOffline()).toBe(true);
     clock.tick(10_000);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(before);
     healthy = true;
     agent.servers.requestRebalance();
-    await flush();
+    await flushPromises();
     expect(agent.servers.isOffline()).toBe(false);
     clock.tick(1499);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(before);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(before + 1);
     await agent.stop();
   });
@@ -91,13 +91,13 @@ describe('createSyncAgent', () => {
     const { agent, clock, calls } = make();
     agent.servers.setNumNodes(10_000); // scale factor 8: serverUp stagger 0.5 × 8 × 3000 = 12 000 ms
     agent.start();
-    await flush();
+    await flushPromises();
     agent.servers.addServer(server('a'));
     clock.tick(11_999);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(1);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(2);
     await agent.stop();
   });
@@ -124,11 +124,11 @@ describe('createSyncAgent', () => {
     const { agent, clock } = make({ pinger });
     agent.servers.addServer(server('a'));
     agent.start();
-    await flush();
+    await flushPromises();
     clock.tick(1500);
-    await flush();
+    await flushPromises();
     agent.servers.requestRebalance();
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(1);
     await agent.stop();
     expect(pinger.pending[0]?.signal.aborted).toBe(true);
@@ -141,7 +141,7 @@ describe('createSyncAgent', () => {
     const { agent, clock, signals, hangFromNowOn } = make();
     hangFromNowOn();
     agent.start();
-    await flush();
+    await flushPromises();
     expect(agent.syncer.state).toBe('fullSync');
     await agent.stop();
     expect(signals[0]?.aborted).toBe(true);
@@ -160,10 +160,10 @@ describe('createSyncAgent', () => {
   it('ignores servers added after stop() without starting a sync', async () => {
     const { agent, calls } = make();
     agent.start();
-    await flush();
+    await flushPromises();
     await agent.stop();
     agent.servers.addServer(server('late'));
-    await flush();
+    await flushPromises();
     expect(calls.full).toBe(1);
   });
 
@@ -184,9 +184,9 @@ describe('createSyncAgent', () => {
     box.call = (fn) => agent.servers.call(fn);
     agent.servers.setServers([server('only')]);
     agent.start();
-    await flush();
+    await flushPromises();
     agent.syncer.syncChanges.trigger();
-    await flush();
+    await flushPromises();
     expect(seen).toEqual(['full@only', 'changes@only']);
     await agent.stop();
   });

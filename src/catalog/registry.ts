@@ -6,8 +6,11 @@ import type { CatalogBackend, CatalogClient, NodeSession, Service } from './back
 import type { Server } from '../servers/types.js';
 import { MAX_SERVICES, servicesEqual, validateNodeName, validateService, validateServiceId } from './validate.js';
 import { type Clock, systemClock, clockNow } from '../shared/clock.js';
+import { abortReason } from '../shared/abort.js';
+import { usableClusterSize } from '../shared/clusterSize.js';
 import { deadline } from '../shared/deadline.js';
-import { AeSyncError, StoppedError, TimeoutError } from '../shared/errors.js';
+import { StoppedError, TimeoutError } from '../shared/errors.js';
+import { CatalogSyncError, type EntryFailure } from './errors.js';
 import { type Logger, componentLogger } from '../shared/logger.js';
 import { optionalPositiveNumber } from '../shared/options.js';
 
@@ -52,24 +55,7 @@ export interface ServiceRegistryOptions {
   logger?: Logger;
 }
 
-/** One failed remote write of a sync pass. */
-export interface EntryFailure {
-  id: string;
-  op: 'put' | 'delete';
-  error: unknown;
-}
-
-/** A sync pass in which some writes failed; the failed entries stay dirty. */
-export class CatalogSyncError extends AeSyncError {
-  constructor(
-    readonly failures: readonly EntryFailure[],
-    readonly skipped: number,
-  ) {
-    const ids = failures.map((f) => f.id).join(', ');
-    const tail = skipped > 0 ? `; ${skipped} more skipped` : '';
-    super('ERR_CATALOG_SYNC', `${failures.length} catalog write(s) failed (${ids})${tail}`, { cause: failures[0]?.error });
-  }
-}
+export { CatalogSyncError, type EntryFailure };
 
 /** Counters for status views and tests. */
 export interface RegistryStats {
@@ -104,12 +90,6 @@ const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 const DEFAULT_WRITE_ATTEMPTS = 2;
 
-let sharedSilentLog: Logger | undefined;
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('sync aborted');
-}
 
 function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -158,7 +138,7 @@ export class ServiceRegistry {
     this.clock = options.clock ?? systemClock;
     // Without a logger, every registry shares one silent logger: a simulation of ten
     // thousand agents must not build ten thousand pino instances.
-    this.log = options.logger ? componentLogger(options.logger, 'registry').child({ node: this.node }) : (sharedSilentLog ??= componentLogger(undefined, 'registry'));
+    this.log = options.logger ? componentLogger(options.logger, 'registry').child({ node: this.node }) : componentLogger(undefined, 'registry');
     this.triggers = options.syncer;
   }
 
@@ -250,7 +230,9 @@ export class ServiceRegistry {
       this.callRemote(this.background.signal, (client, _server, signal) => client.countNodes(signal)).then(
         (count) => {
           this.refreshing = false;
-          if (Number.isFinite(count)) this.cachedClusterSize = Math.max(1, Math.floor(count));
+          const size = usableClusterSize(count);
+          if (size !== undefined) this.cachedClusterSize = Math.floor(size);
+          else this.log.warn({ value: count }, 'the catalog counted an unusable number of nodes; keeping the last size');
         },
         (err: unknown) => {
           this.refreshing = false;

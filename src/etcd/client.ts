@@ -2,6 +2,7 @@
 // is tried once (the server manager, not etcd3, decides where to retry) and
 // always carries a deadline — so a frozen member costs one deadline, not minutes.
 import { Etcd3, type CallOptionsFactory, type IOptions } from 'etcd3';
+import { abortReason, attempt, raceAbort } from '../shared/abort.js';
 import type { Endpoint, EtcdAuthOptions, EtcdTlsOptions } from './options.js';
 
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
@@ -47,15 +48,6 @@ export function createMemberClient(options: MemberClientOptions): Etcd3 {
   return new Etcd3(config);
 }
 
-/** The reason an aborted signal carries, as an Error. */
-export function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const err = new Error(typeof reason === 'string' ? reason : 'The operation was aborted');
-  err.name = 'AbortError';
-  return err;
-}
-
 /**
  * Runs one etcd call with a deadline of `timeoutMs` and rejects as soon as
  * `signal` aborts (the gRPC call itself ends at its deadline; its outcome is then ignored).
@@ -65,25 +57,6 @@ export function boundedCall<T>(
   timeoutMs: number,
   run: (options: { deadline: number }) => Promise<T>,
 ): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  let work: Promise<T>;
-  try {
-    work = run({ deadline: Date.now() + timeoutMs });
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return raceAbort(attempt(() => run({ deadline: Date.now() + timeoutMs })), signal);
 }

@@ -1,5 +1,6 @@
-// `ae-sync/etcd`: the etcd catalog backend for the service registry.
-export { createEtcdBackend, REDACT_PATHS, type EtcdBackend } from './backend.js';
+// `ae-sync/etcd`: the etcd catalog backend for the service registry, and the key
+// layout and value encoding for readers of the catalog it writes.
+export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_POLL_MEMBERS_MS,
@@ -9,5 +10,4 @@ export {
   type EtcdTlsOptions,
 } from './options.js';
 export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
-export { membersToServers, diffServers } from './members.js';
 export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';

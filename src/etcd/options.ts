@@ -4,7 +4,7 @@
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { describeValue, optionalPositiveNumber } from '../shared/options.js';
+import { describeValue, optionalPositiveNumber, checkClock } from '../shared/options.js';
 
 /** Client TLS material, handed to etcd3 (`credentials`) unchanged. */
 export interface EtcdTlsOptions {
@@ -125,10 +125,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.child !== 'function')) {
     throw new TypeError(`logger must be a pino logger, received ${describeValue(o.logger)}`);
   }
-  const clock = o.clock ?? systemClock;
-  if (typeof clock !== 'object' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
-    throw new TypeError(`clock must have setTimeout and clearTimeout, received ${describeValue(o.clock)}`);
-  }
+  const clock = o.clock === undefined ? systemClock : checkClock('clock', o.clock);
   return {
     endpoints,
     prefix: validatePrefix(o.prefix),

@@ -9,7 +9,7 @@ import type { NodeSession } from '../catalog/backend.js';
 import type { Clock } from '../shared/clock.js';
 import { clockNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { AeSyncError } from '../shared/errors.js';
+import { isSessionLostError, SessionLostError } from '../catalog/errors.js';
 
 export interface SessionDeps {
   /** Member clients to renew/revoke through, `preferred` (a server name) first. */
@@ -31,14 +31,7 @@ export interface SessionDeps {
  */
 export const LOST_AFTER_TTLS = 2;
 
-/** Error a lost session reports to its `onLost` listeners. */
-export class SessionLostError extends AeSyncError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_SESSION_LOST', message, options);
-  }
-}
-export const isSessionLostError = (err: unknown): err is SessionLostError =>
-  err instanceof Error && err.name === 'SessionLostError';
+export { SessionLostError, isSessionLostError };
 
 /** Renews once through `client`; resolves the TTL etcd reports (≤ 0: lease gone). */
 function keepAliveOnce(client: Etcd3, id: string, timeoutMs: number, clock: Clock): Promise<number> {

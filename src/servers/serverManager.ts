@@ -6,12 +6,13 @@ import type { Actor } from 'xstate';
 import { createHostedActor } from '../shared/actorHost.js';
 import { deadline } from '../shared/deadline.js';
 import { rebalancerMachine } from '../../machines/rebalancer.machine.js';
-import { clockNow, systemClock, type Clock } from '../shared/clock.js';
+import { ClusterSizeReader } from '../shared/clusterSize.js';
+import { clockNow, MAX_TIMER_MS, systemClock, type Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { NoServersError, StoppedError, TimeoutError } from '../shared/errors.js';
 import { componentLogger, RateLimit, type Logger } from '../shared/logger.js';
 import { MembershipQueue } from './membershipQueue.js';
-import { describeValue, fn, optionalPositiveNumber } from '../shared/options.js';
+import { describeValue, fn, optionalPositiveNumber, checkClock } from '../shared/options.js';
 import { ServerList } from './serverList.js';
 import type { MembershipEvent, Server, Pinger } from './types.js';
 import { randomStagger, rateScaledInterval } from '../shared/stagger.js';
@@ -53,8 +54,7 @@ export const API_MISMATCH_LOG_INTERVAL_MS = 3 * 60 * 60 * 1000;
 /** How often an empty list is reported from the RPC path, ms. */
 export const NO_SERVERS_LOG_INTERVAL_MS = 60_000;
 
-/** The largest delay a timer can hold (2^31 − 1 ms, ~24.8 days); longer ones fire at once in Node. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS };
 
 export interface ServerManagerOptions {
   /** Health check used by rebalances. Required. */
@@ -105,7 +105,6 @@ export interface Heartbeat {
   leaderAddress?: string;
 }
 
-let sharedSilentLog: Logger | undefined;
 
 /** Checks one server; throws TypeError naming `what` and the value. */
 function checkServer(what: string, server: unknown): asserts server is Server {
@@ -136,7 +135,7 @@ function noop(): void {}
 
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   private readonly pinger: Pinger;
-  private readonly clusterSize: (() => number) | undefined;
+  private readonly clusterSize: ClusterSizeReader | undefined;
   private readonly baseLogger: Logger | undefined;
   private childLogger: Logger | undefined;
   private readonly clock: Clock;
@@ -162,7 +161,6 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   private queue: MembershipQueue<MembershipEvent> | undefined;
   private noServersLog: RateLimit | undefined;
   private versionLog: Map<string, number> | undefined;
-  private badClusterSizeLogged = false;
 
   constructor(options: ServerManagerOptions) {
     super();
@@ -172,11 +170,13 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     if (typeof pinger !== 'object' || pinger === null || typeof pinger.ping !== 'function')
       throw new TypeError(`pinger must be an object with a ping(server, signal) method, received ${describeValue(pinger)}`);
     this.pinger = pinger as Pinger;
-    this.clusterSize = options.clusterSize === undefined ? undefined : fn<() => number>('clusterSize', options.clusterSize);
-    const clock = options.clock ?? systemClock;
-    if (typeof clock !== 'object' || clock === null || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
-      throw new TypeError(`clock must have setTimeout and clearTimeout, received ${describeValue(clock)}`);
-    this.clock = clock;
+    this.clusterSize =
+      options.clusterSize === undefined
+        ? undefined
+        : new ClusterSizeReader(fn<() => number>('clusterSize', options.clusterSize), (details) =>
+            this.log.warn(details, 'clusterSize() gave no usable size; counting 1 node (logged once)'),
+          );
+    this.clock = options.clock === undefined ? systemClock : checkClock('clock', options.clock);
     this.random = fn<() => number>('random', options.random, Math.random);
     this.minReuseMs = optionalPositiveNumber('minReuseDuration', options.minReuseDuration, MIN_REUSE_DURATION_MS);
     if (this.minReuseMs > MAX_TIMER_MS)
@@ -197,9 +197,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    */
   private get log(): Logger {
     if (this.childLogger) return this.childLogger;
-    this.childLogger = this.baseLogger
-      ? this.baseLogger.child({ component: 'serverManager' })
-      : (sharedSilentLog ??= componentLogger(undefined, 'serverManager'));
+    this.childLogger = componentLogger(this.baseLogger, 'serverManager');
     return this.childLogger;
   }
 
@@ -300,16 +298,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    */
   numNodes(): number {
     if (this.clusterSize === undefined) return this.reportedNodes >= 1 ? this.reportedNodes : 1;
-    let n: unknown;
-    try {
-      n = this.clusterSize();
-    } catch (err) {
-      this.badClusterSize(err);
-      return 1;
-    }
-    if (typeof n === 'number' && Number.isFinite(n) && n >= 1) return n;
-    this.badClusterSize(n);
-    return 1;
+    return this.clusterSize.size();
   }
 
   /** Sets the cluster size used when no `clusterSize` option was given. Finite, ≥ 0 (below 1 counts as 1). */
@@ -591,15 +580,6 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
 
   private lifetimeSignal(): AbortSignal {
     return (this.lifetime ??= new AbortController()).signal;
-  }
-
-  private badClusterSize(value: unknown): void {
-    if (this.badClusterSizeLogged) return;
-    this.badClusterSizeLogged = true;
-    this.log.warn(
-      value instanceof Error ? { err: value } : { value: describeValue(value) },
-      'clusterSize() gave no usable size; counting 1 node',
-    );
   }
 }
 

@@ -12,6 +12,13 @@ export interface Clock {
   now?: number | (() => number);
 }
 
+/**
+ * The largest delay a timer can hold: 2^31 − 1 ms (~24.8 days). Node fires a
+ * longer one after 1 ms, so every duration option is refused above it and every
+ * computed delay is clamped to it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The real clock: Node's timers and `Date.now()`. */
 export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -42,4 +49,10 @@ export function sleep(clock: Clock, ms: number): { promise: Promise<void>; cance
       settle();
     },
   };
+}
+
+/** `ms` clamped into `[0, MAX_TIMER_MS]` (NaN counts as 0), for delays computed from several terms. */
+export function clampDelay(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms;
 }

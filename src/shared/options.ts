@@ -1,5 +1,6 @@
 // Validation of constructor options and public arguments. Every check throws a
 // TypeError or RangeError that names the option and the value received.
+import { MAX_TIMER_MS, type Clock } from './clock.js';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -39,6 +40,31 @@ export function fn<T extends (...args: never[]) => unknown>(name: string, value:
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${show(value)}`);
   return value as T;
+}
+
+/**
+ * A duration in ms that a timer can hold: finite, > 0 (≥ 0 with `allowZero`) and at
+ * most {@link MAX_TIMER_MS} (2^31 − 1); `fallback` when undefined.
+ */
+export function durationMs(name: string, value: unknown, fallback: number, options?: { allowZero?: boolean }): number;
+export function durationMs(name: string, value: unknown, fallback?: number, options?: { allowZero?: boolean }): number | undefined;
+export function durationMs(name: string, value: unknown, fallback?: number, options: { allowZero?: boolean } = {}): number | undefined {
+  if (value === undefined) return fallback;
+  const ms = options.allowZero ? nonNegativeNumber(name, value, 0) : positiveNumber(name, value);
+  if (ms > MAX_TIMER_MS) throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms (the longest timer), received ${show(value)}`);
+  return ms;
+}
+
+/** A `clock` option: an object with `setTimeout` and `clearTimeout`; `now`, if present, a number or a function. */
+export function checkClock(name: string, value: unknown): Clock {
+  const c = value as Partial<Clock> | null;
+  if (typeof c !== 'object' || c === null || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+    throw new TypeError(`${name} must have setTimeout(fn, ms) and clearTimeout(handle), received ${show(value)}`);
+  }
+  if (c.now !== undefined && typeof c.now !== 'number' && typeof c.now !== 'function') {
+    throw new TypeError(`${name}.now must be a number or a function returning ms, received ${show(c.now)}`);
+  }
+  return c as Clock;
 }
 
 export { show as describeValue };

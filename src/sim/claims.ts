@@ -1,4 +1,4 @@
-// A seed claim beside the simulator's measurement, and the verdict rule used by
+// An upstream claim (Consul, Nomad) beside the simulator's measurement, and the verdict rule used by
 // every scenario: within 15 % "holds", within a factor of 1.5 "roughly", else
 // "differs"; bounds ("at most") hold when the measurement stays under them; exact
 // figures (integer factors) hold only when equal.
@@ -9,7 +9,7 @@ export interface ClaimRow {
   scenario: string;
   /** What is compared, with its unit. */
   what: string;
-  /** The claimed value in `unit`; null when the seed gives no number (then `claimText` says why). */
+  /** The claimed value in `unit`; null when the upstream source gives no number (then `claimText` says why). */
   claim: number | null;
   claimText: string;
   measured: number | null;
@@ -17,7 +17,7 @@ export interface ClaimRow {
   /** measured / claim; null when either is missing or the claim is 0. */
   ratio: number | null;
   verdict: Verdict;
-  /** Where the claim comes from (seed file and wording) or how it was derived. */
+  /** Where the claim comes from (upstream project, file and wording) or how it was derived. */
   source: string;
 }
 

@@ -218,7 +218,7 @@ export class Fleet {
     if (s >= 0) this.agentsOn[s]!++;
   }
 
-  /** Starts the manager, then the syncer (seed 000: the manager must be ready first). */
+  /** Starts the manager, then the syncer (Consul's server manager commit notes: the manager must be ready first). */
   start(agentId: number): void {
     const agent = this.agents[agentId] as SimAgent;
     this.started[agentId] = 1;

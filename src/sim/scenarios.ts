@@ -1,7 +1,8 @@
 // The simulator's scenarios: each sets up a fleet, schedules its events (joins,
 // partitions, workloads), runs it and puts the seed's claim beside the measured
-// value. Claims come from ../shared/seeds 000 (connection age, 10K rebalance),
-// 001/003 (rebalance constants) and 004 (the syncer's log2 stagger).
+// value. Claims come from Consul's server manager commit notes (connection age, 10K
+// rebalance), Consul agent/router/manager.go and Nomad client/rpc_proxy/rpc_proxy.go
+// (rebalance constants) and Consul agent/ae/ae.go (the syncer's log2 stagger).
 import { scaleFactor } from '../shared/stagger.js';
 import { claimRow, type ClaimRow } from './claims.js';
 import type { SeriesReport } from './metrics.js';
@@ -133,11 +134,11 @@ const steady: Scenario = {
     const { intervalMs, warmupMs, config } = equilibrium(p);
     const run = await runOne('steady', config, (ctx) => ctx.at(warmupMs, () => ctx.fleet.markRebalances()), hooks);
     const fleet = run.context.fleet;
-    // Seed 001/003: "10K … 5x servers … averages out to ~13 new connections … per server per second"
+    // Consul agent/router/manager.go, Nomad client/rpc_proxy/rpc_proxy.go: "10K … 5x servers … averages out to ~13 new connections … per server per second"
     // = agents / servers / 150 s, until the 64/s cap takes over.
     const claimPerSec = Math.min(CONNS_PER_SEC_PER_SERVER, p.agents / p.servers / 150);
     const scaled = p.agents === 10_000 && p.servers === 5 ? '' : ' (scaled to N, S)';
-    const source = `seed 001/003 clientRPCJitterFraction: 10K agents, 5 servers → ~13/s/server${scaled}`;
+    const source = `Consul agent/router/manager.go clientRPCJitterFraction: 10K agents, 5 servers → ~13/s/server${scaled}`;
     const claims = [
       claimRow('steady', 'connections recycled/s/server (every rebalance)', '1/s', claimPerSec,
         meanRatePerServer(run, 'rebalancesPerSec', warmupMs, p.durationMs, p.servers), source),
@@ -146,7 +147,7 @@ const steady: Scenario = {
       claimRow('steady', 'time until every agent rebalanced once', 'min',
         p.agents === 10_000 ? 3 : intervalMs / MIN,
         Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - warmupMs) / MIN,
-        p.agents === 10_000 ? 'seed 000: "For 10K node clusters it will take ~3min … to rebalance"' : 'max(180 s, N / (64·S)) from the seed constants',
+        p.agents === 10_000 ? 'Consul server manager commit notes: "For 10K node clusters it will take ~3min … to rebalance"' : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go',
       ),
     ];
     return { scenario: 'steady', description: this.description, params: p, claims, runs: [report('steady', run)] };
@@ -182,12 +183,12 @@ const rebalance100k: Scenario = {
         seedCase ? 5 : intervalMs / MIN,
         Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - markAt) / MIN,
         seedCase
-          ? 'seed 001/003 newRebalanceConnsPerSecPerServer: "100K … 5x servers, it will take ~5min for all servers to rebalance"'
-          : 'max(180 s, N / (64·S)) from the seed constants'),
+          ? 'Consul agent/router/manager.go newRebalanceConnsPerSecPerServer: "100K … 5x servers, it will take ~5min for all servers to rebalance"'
+          : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go'),
       claimRow('rebalance-100k', 'connections recycled/s/server', '1/s',
         Math.min(CONNS_PER_SEC_PER_SERVER, p.agents / p.servers / 150),
         meanRatePerServer(run, 'rebalancesPerSec', markAt, p.durationMs, p.servers),
-        'seed 001/003: the cap of 64 new connections/s/server "begins to take effect" above ~48K agents on 5 servers'),
+        'Consul agent/router/manager.go: the cap of 64 new connections/s/server "begins to take effect" above ~48K agents on 5 servers'),
     ];
     return { scenario: 'rebalance-100k', description: this.description, params: p, claims, runs: [report('rebalance-100k', run, [{ label: 'mark', tSec: markAt / 1000 }])] };
   },
@@ -250,10 +251,10 @@ function partitionHeal(name: string, agents: number): Scenario {
       const claimMin = n === 100_000 ? 26 : n === 10_000 ? 2.6 : rebalanceIntervalMs(n, 1) / MIN;
       const source =
         n === 100_000
-          ? 'seed 001/003: "If 99,995 agents are in the minority talking to only one server, it will take ~26min for all servers to rebalance"'
+          ? 'Consul agent/router/manager.go: "If 99,995 agents are in the minority talking to only one server, it will take ~26min for all servers to rebalance"'
           : n === 10_000
-            ? 'seed 001/003: "A 10K cluster in the same scenario will take ~2.6min to rebalance"'
-            : 'seed 001/003 arithmetic N / 64 s, floored at the 180 s reuse jitter';
+            ? 'Consul agent/router/manager.go: "A 10K cluster in the same scenario will take ~2.6min to rebalance"'
+            : 'Consul agent/router/manager.go arithmetic N / 64 s, floored at the 180 s reuse jitter';
       const claims = [
         claimRow(name, 'time until every fixated agent rebalanced', 'min', claimMin,
           Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - healAt) / MIN, source),
@@ -337,16 +338,16 @@ const serverJoin: Scenario = {
     const claims = [
       claimRow('server-join', `stagger factor at ${p.agents} agents (longest wait / 3 s)`, '×', p.agents === 8192 ? 8 : f, measuredFactor,
         p.agents === 8192
-          ? 'seed 004 scaleThreshold comment: "At 8192 nodes, the delay factor is 8"'
-          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (seed 004)', { mode: 'exact' }),
+          ? 'Consul agent/ae/ae.go scaleThreshold comment: "At 8192 nodes, the delay factor is 8"'
+          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (Consul agent/ae/ae.go)', { mode: 'exact' }),
       claimRow('server-join', `full syncs/s/server over the ${spreadWith} s herd, log2 stagger`, '1/s',
         regular + p.agents / p.servers / spreadWith, herdWith,
-        'seed 004 staggerFn: uniform over scaleFactor(N) × serverUpInterval, plus the regular load'),
+        'Consul agent/ae/ae.go staggerFn: uniform over scaleFactor(N) × serverUpInterval, plus the regular load'),
       claimRow('server-join', `full syncs/s/server over the ${spreadFlat} s herd, no log2 scale`, '1/s',
         regular + p.agents / p.servers / spreadFlat, herdFlat,
-        'seed 004 serverUpIntv: uniform over 3 s, plus the regular load'),
+        'Consul agent/ae/ae.go serverUpIntv: uniform over 3 s, plus the regular load'),
       claimRow('server-join', 'herd reduction (rate without / with the scale)', '×', f, herdWith > 0 ? herdFlat / herdWith : null,
-        'the log2 scale divides the herd rate by scaleFactor(N) (seed 004)'),
+        'the log2 scale divides the herd rate by scaleFactor(N) (Consul agent/ae/ae.go)'),
       claimRow('server-join', 'peak full syncs/s/server in 1 s, log2 stagger', '1/s', null, peakWith,
         'measured only: the busiest server-second in the minute after the join', { claimText: '—' }),
       claimRow('server-join', 'peak full syncs/s/server in 1 s, no log2 scale', '1/s', null, peakFlat,
@@ -398,7 +399,7 @@ const starvation: Scenario = {
     const claims = [
       claimRow('starvation', 'mean gap between full syncs', 's', ((SYNC_INTERVAL_MS / SEC) * (1 + f / 2)),
         fleet.fullSyncGaps.count > 0 ? fleet.fullSyncGaps.mean / SEC : null,
-        'seed 004 syncChangesEventFn: full sync every Interval + stagger(Interval); partial syncs must not move it (#7020)'),
+        'Consul agent/ae/ae.go syncChangesEventFn: full sync every Interval + stagger(Interval); partial syncs must not move it (#7020)'),
       claimRow('starvation', 'longest gap between full syncs', 's', ((SYNC_INTERVAL_MS / SEC) * (1 + f) + 1),
         fleet.fullSyncGaps.count > 0 ? fleet.fullSyncGaps.max / SEC : null,
         'interval·(1 + scaleFactor) + 1 s of RPC slack', { mode: 'atMost' }),
@@ -423,7 +424,7 @@ const connectionAge: Scenario = {
     const fleet = run.context.fleet;
     // Below the rate cap the reuse period is uniform in [120, 180) s; above it, N / (64·S).
     const claimSec = intervalMs > MAX_REUSE_MS ? intervalMs / SEC : 150;
-    const source = 'seed 000: "for the vast majority of consul users … an average connection age of 150s"';
+    const source = 'Consul server manager commit notes: "for the vast majority of consul users … an average connection age of 150s"';
     const claims = [
       claimRow('connection-age', 'mean reuse period (rebalance to rebalance)', 's', claimSec,
         fleet.rebalanceGaps.count > 0 ? fleet.rebalanceGaps.mean / SEC : null, source),

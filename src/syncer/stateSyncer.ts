@@ -10,9 +10,9 @@ import {
 } from '../../machines/stateSyncer.machine.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
-import { StoppedError } from '../shared/errors.js';
+import { NotPausedError, StoppedError } from '../shared/errors.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
-import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber } from '../shared/options.js';
+import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber, checkClock } from '../shared/options.js';
 import { SyncerEnv } from './syncerEnv.js';
 import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
 import { Trigger, type TriggerTarget } from './trigger.js';
@@ -130,10 +130,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
     const syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
     this.stopTimeout = nonNegativeNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT_MS);
     const random = fn<() => number>('random', options.random, Math.random);
-    const clock = options.clock ?? systemClock;
-    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
-      throw new TypeError('clock must have setTimeout(fn, ms) and clearTimeout(handle)');
-    }
+    const clock = options.clock === undefined ? systemClock : checkClock('clock', options.clock);
     this.clock = clock;
     this.env = new SyncerEnv(
       { interval, serverUpInterval, retryFailInterval, syncTimeout, clusterSize, random, clock },
@@ -221,10 +218,10 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
   /**
    * Ends one pause. Returns true when this call ended the pause; that call also
    * triggers SyncChanges, and SyncFull if a full sync was skipped while paused.
-   * Throws Error when there is no pause to end (nothing changes then).
+   * Throws NotPausedError when there is no pause to end (nothing changes then).
    */
   resume(): boolean {
-    if (this.pauseCount === 0) throw new Error('unbalanced StateSyncer.resume(): the syncer is not paused');
+    if (this.pauseCount === 0) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
     this.pauseCount--;
     const ended = this.pauseCount === 0;
     if (this.actorRef && !this.stopping) {

@@ -4,7 +4,8 @@
 // method returned has not settled, whatever the machine has moved on to.
 import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
-import { AeSyncError, TimeoutError } from '../shared/errors.js';
+import { raceAbort } from '../shared/abort.js';
+import { AeSyncError, brandGuard, TimeoutError } from '../shared/errors.js';
 
 /**
  * A sync that was invoked but never called because the syncer was paused while it
@@ -15,8 +16,7 @@ export class SyncSkippedError extends AeSyncError {
     super('ERR_SYNC_SKIPPED', `${kind} skipped: the syncer was paused while it waited for an earlier sync`);
   }
 }
-export const isSyncSkippedError = (err: unknown): err is SyncSkippedError =>
-  err instanceof Error && err.name === 'SyncSkippedError';
+export const isSyncSkippedError = brandGuard<SyncSkippedError>('ERR_SYNC_SKIPPED');
 
 export type SyncKind = 'syncFull' | 'syncChanges';
 
@@ -112,7 +112,7 @@ export class SyncRunner {
     const previous = this.inFlight;
     if (!previous) return;
     this.host.waitingForPrevious();
-    await Promise.race([previous, abortPromise(signal)]);
+    await raceAbort(previous, signal);
   }
 
   private callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> {
@@ -146,13 +146,3 @@ export class SyncRunner {
     for (const resolve of waiters.splice(0)) resolve();
   }
 }
-
-// Abort reasons here are always Errors (AbortError, TimeoutError), so they pass through as they are.
-/* eslint-disable @typescript-eslint/prefer-promise-reject-errors */
-function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */

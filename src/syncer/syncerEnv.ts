@@ -6,6 +6,7 @@ import type { StateSyncerEnv } from '../../machines/stateSyncer.machine.js';
 import { clockNow, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { scaleFactor } from '../shared/stagger.js';
+import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { SyncRunner, type SyncRunnerHost, type SyncState } from './syncRunner.js';
 
 export interface SyncerEnvSettings {
@@ -26,9 +27,8 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost {
   /** Clock time the last sync was invoked (for durations in events). */
   syncStartedAt = 0;
   private readonly clock: Clock;
-  private readonly clusterSizeFn: () => number;
+  private readonly clusterSizeReader: ClusterSizeReader;
   private readonly randomFn: () => number;
-  private warnedClusterSize = false;
 
   constructor(
     settings: SyncerEnvSettings,
@@ -40,7 +40,9 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost {
     this.serverUpInterval = settings.serverUpInterval;
     this.retryFailInterval = settings.retryFailInterval;
     this.clock = settings.clock;
-    this.clusterSizeFn = settings.clusterSize;
+    this.clusterSizeReader = new ClusterSizeReader(settings.clusterSize, (details) =>
+      this.log().warn(details, 'clusterSize() failed or returned an invalid value; using 1 (logged once)'),
+    );
     this.randomFn = settings.random;
     this.runner = new SyncRunner(state, settings.clock, settings.syncTimeout, this);
   }
@@ -69,23 +71,9 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost {
     return Math.floor(this.randomFn() * scaleFactor(this.clusterSize()) * ms);
   }
 
-  /**
-   * clusterSize() comes from outside (gossip, a store query): a throw or nonsense
-   * must not kill the machine, so it counts as 1 node and is logged once.
-   */
+  /** clusterSize() comes from outside: a throw or nonsense counts as 1 node, logged once (src/shared/clusterSize.ts). */
   clusterSize(): number {
-    let size: unknown;
-    try {
-      size = this.clusterSizeFn();
-    } catch (err) {
-      this.warnClusterSize({ err });
-      return 1;
-    }
-    if (typeof size !== 'number' || Number.isNaN(size) || size < 0) {
-      this.warnClusterSize({ clusterSize: size });
-      return 1;
-    }
-    return size;
+    return this.clusterSizeReader.size();
   }
 
   /** What an inspector or a persisted snapshot shows of the environment: the settings, no back-references. */
@@ -101,11 +89,5 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost {
 
   waitingForPrevious(): void {
     this.log().warn('previous sync is still running after its timeout; waiting for it');
-  }
-
-  private warnClusterSize(details: object): void {
-    if (this.warnedClusterSize) return;
-    this.warnedClusterSize = true;
-    this.log().warn(details, 'clusterSize() failed or returned an invalid value; using 1 (logged once)');
   }
 }

@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Etcd3 } from 'etcd3';
 import { EtcdCluster, etcdAvailable } from '../helpers/etcdCluster.js';
-import { remoteServices, service, startTestAgent, until, waitConverged, type TestAgent } from '../helpers/etcdAgent.js';
+import { remoteServices, service, startTestAgent, waitConverged, type TestAgent } from '../helpers/etcdAgent.js';
+import { until } from '../helpers/index.js';
 
 const run = etcdAvailable();
 const PREFIX = '/t-outage';

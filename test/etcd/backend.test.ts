@@ -8,7 +8,7 @@ import { createEtcdBackend, type EtcdBackend } from '../../src/etcd/index.js';
 import type { MembershipEvent, Service } from '../../src/catalog/backend.js';
 import type { Server } from '../../src/servers/types.js';
 import { EtcdCluster, etcdAvailable, opensslAvailable } from '../helpers/etcdCluster.js';
-import { until } from '../helpers/etcdAgent.js';
+import { until } from '../helpers/index.js';
 
 const run = etcdAvailable();
 const signal = (): AbortSignal => new AbortController().signal;

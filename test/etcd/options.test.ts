@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import type { IMember } from 'etcd3';
-import { REDACT_PATHS, createEtcdBackend, decodeService, diffServers, encodeService, KeyLayout, membersToServers, CORRUPT_META_KEY } from '../../src/etcd/index.js';
+import { createEtcdBackend, decodeService, encodeService, KeyLayout, CORRUPT_META_KEY } from '../../src/etcd/index.js';
+import { REDACT_PATHS } from '../../src/etcd/backend.js';
+import { diffServers, membersToServers } from '../../src/etcd/members.js';
 import type { Server } from '../../src/servers/types.js';
 
 describe('createEtcdBackend options', () => {

@@ -96,11 +96,3 @@ export async function waitConverged(admin: Etcd3, agent: TestAgent, prefix: stri
 
 export const service = (id: string, port = 8080): Service => ({ id, name: 'web', address: '10.1.0.1', port, tags: ['v1'], meta: { zone: 'a' } });
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - started;
-}

@@ -177,7 +177,11 @@ export class EtcdCluster {
   readonly tls: TlsMaterial | undefined;
 
   constructor(options: ClusterOptions = {}) {
-    const base = options.basePort ?? 24791;
+    // AE_SYNC_TEST_PORT_OFFSET shifts every cluster's ports, so two checkouts can run
+    // their etcd suites side by side on one machine without sharing a port.
+    const offset = Number(process.env.AE_SYNC_TEST_PORT_OFFSET ?? 0);
+    if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) throw new RangeError(`AE_SYNC_TEST_PORT_OFFSET must be an integer in [0, 30000], received ${process.env.AE_SYNC_TEST_PORT_OFFSET}`);
+    const base = (options.basePort ?? 24791) + offset;
     const proxy = options.proxy === true;
     const scheme = options.tls ? 'https' : 'http';
     this.startTimeoutMs = options.startTimeoutMs ?? 20_000;

@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { createClock } from '@sinonjs/fake-timers';
 import { rebalancerMachine, type RebalancerInput } from '../../machines/rebalancer.machine.js';
 import * as machines from '../../machines/index.js';
-import { flush } from '../helpers/serverManager.js';
+import { flushPromises } from '../helpers/index.js';
 
 function harness(overrides: Partial<RebalancerInput> = {}) {
   const clock = createClock();
@@ -53,7 +53,7 @@ describe('rebalancerMachine', () => {
     h.actor.start();
     h.clock.tick(1000);
     h.runs[0]?.resolve();
-    await flush();
+    await flushPromises();
     expect(h.actor.getSnapshot().value).toBe('waiting');
     h.clock.tick(499);
     expect(h.runs).toHaveLength(1);
@@ -61,7 +61,7 @@ describe('rebalancerMachine', () => {
     expect(h.runs).toHaveLength(2);
     h.setNextDelay(2000);
     h.runs[1]?.resolve();
-    await flush();
+    await flushPromises();
     h.clock.tick(1999);
     expect(h.runs).toHaveLength(2);
     h.clock.tick(1);
@@ -75,7 +75,7 @@ describe('rebalancerMachine', () => {
     h.actor.start();
     h.clock.tick(1000);
     h.runs[0]?.reject(new Error('boom'));
-    await flush();
+    await flushPromises();
     expect(h.actor.getSnapshot().value).toBe('waiting');
     h.clock.tick(500);
     expect(h.runs).toHaveLength(2);
@@ -87,7 +87,7 @@ describe('rebalancerMachine', () => {
     h.actor.send({ type: 'REBALANCE_REQUESTED' });
     expect(h.runs).toHaveLength(1);
     h.runs[0]?.resolve();
-    await flush();
+    await flushPromises();
     h.actor.send({ type: 'REBALANCE_REQUESTED' });
     expect(h.runs).toHaveLength(2);
     expect(h.states).toEqual(['initialWait', 'rebalancing', 'waiting', 'rebalancing']);
@@ -100,10 +100,10 @@ describe('rebalancerMachine', () => {
     for (let i = 0; i < 5; i++) h.actor.send({ type: 'REBALANCE_REQUESTED' });
     expect(h.runs).toHaveLength(1);
     h.runs[0]?.resolve();
-    await flush();
+    await flushPromises();
     expect(h.runs).toHaveLength(2);
     h.runs[1]?.resolve();
-    await flush();
+    await flushPromises();
     expect(h.runs).toHaveLength(2);
     expect(h.actor.getSnapshot().value).toBe('waiting');
   });
@@ -121,7 +121,7 @@ describe('rebalancerMachine', () => {
       if (at !== 'initialWait') h.clock.tick(1000);
       if (at === 'waiting') {
         h.runs[0]?.resolve();
-        await flush();
+        await flushPromises();
       }
       expect(h.actor.getSnapshot().value).toBe(at);
       h.actor.send({ type: 'STOP' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ServerList } from '../../src/servers/serverList.js';
 import { createRandom } from '../../src/shared/random.js';
-import { server, servers } from '../helpers/serverManager.js';
+import { server, servers } from '../helpers/index.js';
 
 const list = (...names: string[]) => ServerList.of(names.map((n) => server(n)));
 

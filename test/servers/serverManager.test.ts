@@ -14,7 +14,7 @@ import {
 import { isNoServersError, NoServersError, StoppedError, TimeoutError } from '../../src/shared/errors.js';
 import { createRandom } from '../../src/shared/random.js';
 import type { Pinger, Server } from '../../src/servers/types.js';
-import { captureLogger, flush, manualPinger, scriptedPinger, server, servers } from '../helpers/serverManager.js';
+import { captureLogger, flushPromises, manualPinger, scriptedPinger, server, servers } from '../helpers/index.js';
 
 const okPinger = (): Pinger => ({ ping: () => Promise.resolve(true) });
 
@@ -369,7 +369,7 @@ describe('ServerManager rebalanceServers', () => {
     const { manager } = make({ pinger });
     for (const s of servers(3)) manager.addServer(s);
     const done = manager.rebalanceServers();
-    await flush();
+    await flushPromises();
     const shuffledFront = pinger.pending[0]?.server.name;
     manager.addServer(server('late'));
     pinger.pending[0]?.resolve(true);
@@ -384,7 +384,7 @@ describe('ServerManager rebalanceServers', () => {
     const { manager } = make({ pinger });
     for (const s of servers(3)) manager.addServer(s);
     const done = manager.rebalanceServers();
-    await flush();
+    await flushPromises();
     const chosen = pinger.pending[0]?.server.name as string;
     const other = ['s1', 's2', 's3'].find((n) => n !== chosen) as string;
     manager.removeServer(server(other));
@@ -400,7 +400,7 @@ describe('ServerManager rebalanceServers', () => {
     const { manager, events } = make({ pinger, random: createRandom(4) });
     for (const s of servers(4)) manager.addServer(s);
     const done = manager.rebalanceServers();
-    await flush();
+    await flushPromises();
     const chosen = pinger.pending[0]?.server.name as string;
     manager.removeServer(server(chosen));
     const live = names(manager);
@@ -418,13 +418,13 @@ describe('ServerManager rebalanceServers', () => {
     const one = manager.rebalanceServers();
     const two = manager.rebalanceServers();
     expect(two).toBe(one);
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(1);
     pinger.pending[0]?.resolve(true);
     await Promise.all([one, two]);
     const three = manager.rebalanceServers();
     expect(three).not.toBe(one);
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(2);
     pinger.pending[1]?.resolve(true);
     await three;
@@ -436,14 +436,14 @@ describe('ServerManager rebalanceServers', () => {
     manager.addServer(server('a'));
     manager.addServer(server('b'));
     const done = manager.rebalanceServers();
-    await flush();
+    await flushPromises();
     const first = pinger.pending[0];
     clock.tick(1999);
-    await flush();
+    await flushPromises();
     expect(first?.signal.aborted).toBe(false);
     expect(pinger.pending).toHaveLength(1);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(first?.signal.aborted).toBe(true);
     expect(first?.signal.reason).toBeInstanceOf(TimeoutError);
     // The first pinger ignored its signal; the rebalance moved on regardless.
@@ -460,7 +460,7 @@ describe('ServerManager rebalanceServers', () => {
     for (const s of servers(3)) manager.addServer(s);
     manager.start();
     clock.tick(MIN_REUSE_DURATION_MS);
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(1);
     const before = names(manager);
     events.length = 0;
@@ -471,7 +471,7 @@ describe('ServerManager rebalanceServers', () => {
     expect(events).toEqual([]);
     expect(clock.countTimers()).toBe(0);
     pinger.pending[0]?.resolve(true);
-    await flush();
+    await flushPromises();
     expect(names(manager)).toEqual(before);
   });
 
@@ -492,10 +492,10 @@ describe('ServerManager loop', () => {
     manager.addServer(server('a'));
     manager.start();
     clock.tick(MIN_REUSE_DURATION_MS - 1);
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(0);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(1);
     await manager.stop();
   });
@@ -508,13 +508,13 @@ describe('ServerManager loop', () => {
     manager.addServer(server('b'));
     manager.start();
     clock.tick(MIN_REUSE_DURATION_MS);
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(1);
     clock.tick(150_000 - 1);
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(1);
     clock.tick(1);
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(2);
     expect(manager.actor?.getSnapshot().context.rebalances).toBe(2);
     await manager.stop();
@@ -527,15 +527,15 @@ describe('ServerManager loop', () => {
     manager.addServer(server('a'));
     manager.start();
     manager.requestRebalance();
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(1);
     manager.requestRebalance();
     manager.requestRebalance();
     pinger.pending[0]?.resolve(true);
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(2);
     pinger.pending[1]?.resolve(true);
-    await flush();
+    await flushPromises();
     expect(pinger.pending).toHaveLength(2);
     expect(manager.actor?.getSnapshot().value).toBe('waiting');
     await manager.stop();
@@ -550,11 +550,11 @@ describe('ServerManager loop', () => {
     manager.requestRebalance();
     expect(pinger.pinged).toHaveLength(0);
     manager.start();
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(1);
     await manager.stop();
     manager.requestRebalance();
-    await flush();
+    await flushPromises();
     expect(pinger.pinged).toHaveLength(1);
   });
 
@@ -739,7 +739,7 @@ describe('ServerManager applyMembershipEvent', () => {
     manager.applyMembershipEvent({ type: 'leave', server: server('b') });
     expect(manager.numServers()).toBe(0);
     expect(manager.membershipBacklog()).toBe(4);
-    await flush();
+    await flushPromises();
     expect(manager.servers()).toEqual([server('a', { address: 'moved' })]);
     expect(manager.membershipBacklog()).toBe(0);
   });
@@ -757,12 +757,12 @@ describe('ServerManager applyMembershipEvent', () => {
     expect(backlogWarnings()[0]?.backlog).toBe(201);
     burst(100, 'c');
     expect(backlogWarnings()).toHaveLength(1);
-    await flush();
+    await flushPromises();
     burst(200, 'd');
     expect(backlogWarnings()).toHaveLength(1);
     burst(1, 'e');
     expect(backlogWarnings()).toHaveLength(2);
-    await flush();
+    await flushPromises();
     expect(manager.numServers()).toBe(502);
   });
 
@@ -775,7 +775,7 @@ describe('ServerManager applyMembershipEvent', () => {
     manager.applyMembershipEvent({ type: 'join', server: server('ok') });
     expect(() => manager.applyMembershipEvent(bad as never)).toThrow(TypeError);
     expect(manager.membershipBacklog()).toBe(1);
-    await flush();
+    await flushPromises();
     expect(names(manager)).toEqual(['ok']);
   });
 });
@@ -844,6 +844,6 @@ describe('ServerManager events', () => {
     manager.on('serverUp', (s) => seen.push(s.name));
     manager.addServer(server('a'));
     expect(seen).toEqual(['a']);
-    expect(log.lines.some((l) => l.msg === 'server manager listener threw')).toBe(true);
+    expect(log.records.some((l) => l.msg === 'server manager listener threw')).toBe(true);
   });
 });

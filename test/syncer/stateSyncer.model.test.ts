@@ -6,8 +6,8 @@ import type { ActorLogic, SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type StatePath } from 'xstate/graph';
 import { stateSyncerMachine, type StateSyncerInput } from '../../machines/stateSyncer.machine.js';
 import { StateSyncer, statePath } from '../../src/syncer/stateSyncer.js';
-import { createRandom, createTestClock, type TestClock } from '../../src/testing.js';
-import { flush, scriptedState, type Kind, type ScriptedState } from '../helpers/syncState.js';
+import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
+import { settle, scriptedSyncState as scriptedState, type SyncKind as Kind, type ScriptedSyncState as ScriptedState } from '../helpers/index.js';
 
 // Times chosen so that every ordering the model allows can also happen on the clock:
 // in partialSync the deadline is 1000–1999 ms away, and a SyncFull stagger is either
@@ -188,7 +188,7 @@ class Replay {
     } else {
       throw new Error(`model event ${type} has no counterpart`);
     }
-    await flush(this.clock);
+    await settle(this.clock);
   }
 
   /** Compares the real syncer with a model snapshot; mismatches are collected in `errors`. */
@@ -238,12 +238,12 @@ class Replay {
     for (const call of this.state.calls) if (!call.settled) call.resolve();
     let stopped = false;
     void this.stopping.then(() => (stopped = true));
-    await flush(this.clock);
+    await settle(this.clock);
     if (!stopped) this.errors.push('stop() did not resolve once every sync settled');
     if (this.clock.countTimers() !== 0) this.errors.push(`${this.clock.countTimers()} timers left after stop`);
     let pausesResolved = false;
     void Promise.all(this.pauses).then(() => (pausesResolved = true));
-    await flush(this.clock);
+    await settle(this.clock);
     if (!pausesResolved) this.errors.push('a pause() promise never resolved');
   }
 }
@@ -334,7 +334,7 @@ function edgeWalks(): Walk[] {
 
 /** Seeded random walks through the graph: long interleavings the shortest paths never take. */
 function randomWalks(seed: number, count: number, length: number): Walk[] {
-  const random = createRandom(seed);
+  const random = seededRandom(seed);
   const initial = shortestPaths.find((p) => p.steps.length === 1);
   if (!initial) throw new Error('no initial path');
   const walks: Walk[] = [];
@@ -431,11 +431,11 @@ describe('stateSyncer model', () => {
     const r = new Replay();
     r.syncer.start();
     r.pendingCall('syncFull').resolve();
-    await flush(r.clock);
+    await settle(r.clock);
     r.syncer.syncFull.trigger();
     const before = JSON.stringify(observable(r.syncer.actor!.getSnapshot()));
     expect(() => r.syncer.resume()).toThrow(/unbalanced/);
-    await flush(r.clock);
+    await settle(r.clock);
     expect(JSON.stringify(observable(r.syncer.actor!.getSnapshot()))).toBe(before);
     await r.finish();
     expect(r.errors).toEqual([]);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateSyncer } from '../../src/syncer/stateSyncer.js';
 import { constantRandom, createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
-import { flush, scriptedState } from '../helpers/syncState.js';
+import { settle, scriptedSyncState as scriptedState } from '../helpers/index.js';
 
 type Kind = 'syncFull' | 'syncChanges';
 
@@ -304,7 +304,7 @@ class Run {
         break;
       }
     }
-    await flush(this.clock);
+    await settle(this.clock);
   }
 
   /** Lets every sync settle and every timer that matters fire. */
@@ -347,7 +347,7 @@ class Run {
         this.violations.push(`stop() did not abort the in-flight ${call.kind}`);
       }
     }
-    await flush(this.clock);
+    await settle(this.clock);
     const mustBeImmediate = inFlight.every((c) => c.respectsAbort);
     if (mustBeImmediate && resolved !== 2) {
       this.violations.push(`stop() did not resolve at once (in flight: ${inFlight.map((c) => c.kind).join(', ') || 'none'})`);
@@ -374,7 +374,7 @@ async function runScenario(s: Scenario): Promise<Run> {
   const run = new Run(s.config, s.outcomes);
   for (const command of s.beforeStart) await run.apply(command);
   run.start();
-  await flush(run.clock);
+  await settle(run.clock);
   for (const command of s.commands) await run.apply(command);
   if (s.drain) {
     await run.drain();
@@ -430,7 +430,7 @@ describe('StateSyncer properties', () => {
       [{ o: 'resolve' }],
     );
     run.start();
-    await flush(run.clock);
+    await settle(run.clock);
     // A trigger recorded but never handed to the syncer must show up as lost.
     run.triggers.push({ kind: 'syncFull', seq: 1_000_000, cause: 'test' });
     run.checkTriggers();
@@ -480,7 +480,7 @@ describe('StateSyncer regressions found by the property test', () => {
       syncTimeout: 1_000,
     });
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     state.mode.syncChanges = 'manual';
     syncer.syncChanges.trigger(); // A ignores its signal
     const a = state.last('syncChanges')!;
@@ -489,7 +489,7 @@ describe('StateSyncer regressions found by the property test', () => {
     let pauseResolved = false;
     void syncer.pause().then(() => (pauseResolved = true));
     a.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(pauseResolved).toBe(true);
     expect(syncer.paused).toBe(true);
     // Was [0, 1000]: B's syncChanges was called right after pause() resolved, while still paused.
@@ -516,7 +516,7 @@ describe('StateSyncer regressions found by the property test', () => {
       }).start();
     const fleet = Array.from({ length: 1_000 }, make);
     const syncer = make();
-    await flush(clock);
+    await settle(clock);
     // Count reads of the system's scheduled-event table during one partial sync (xstate internals).
     const system = syncer.actor!.system as unknown as { _snapshot: { _scheduledEvents: Record<string, unknown> } };
     let reads = 0;
@@ -531,7 +531,7 @@ describe('StateSyncer regressions found by the property test', () => {
       },
     });
     syncer.syncChanges.trigger();
-    await flush(clock);
+    await settle(clock);
     const readsForOneSync = reads;
     expect(syncer.stats().partialSyncs).toBe(1);
     await Promise.all([...fleet, syncer].map((s) => s.stop()));

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateSyncer, type StateSyncerOptions } from '../../src/syncer/stateSyncer.js';
 import { isStoppedError, isTimeoutError } from '../../src/shared/errors.js';
 import { constantRandom, createTestClock, type TestClock } from '../../src/testing.js';
-import { flush, scriptedState, type ScriptedState } from '../helpers/syncState.js';
-import { captureLogger } from '../helpers/logCapture.js';
+import { settle, scriptedSyncState as scriptedState, type ScriptedSyncState as ScriptedState } from '../helpers/index.js';
+import { captureLogger } from '../helpers/index.js';
 
 const INTERVAL = 60_000;
 
@@ -41,7 +41,7 @@ describe('StateSyncer start and full sync', () => {
     make().start();
     expect(state.calls.map((c) => c.kind)).toEqual(['syncFull']);
     expect(state.calls[0]?.at).toBe(0);
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
   });
 
@@ -54,7 +54,7 @@ describe('StateSyncer start and full sync', () => {
 
   it('runs the next full sync exactly at interval + stagger(interval) after the previous one started', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     // random 0.5, 1 node: stagger(60 s) = 30 s, so the deadline is 90 s.
     await clock.tickAsync(89_999);
     expect(state.times('syncFull')).toEqual([0]);
@@ -80,7 +80,7 @@ describe('StateSyncer start and full sync', () => {
     make({ logger: log.logger });
     state.mode.syncFull = 'reject';
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('retryFullSync');
     expect(log.messages('error')).toContain('full sync failed; will retry');
     expect(log.records.find((r) => r.level === 50)?.component).toBe('stateSyncer');
@@ -95,7 +95,7 @@ describe('StateSyncer start and full sync', () => {
     make();
     state.mode.syncFull = 'throw';
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('retryFullSync');
     expect(syncer.stats()).toMatchObject({ fullSyncs: 0, fullSyncFailures: 1, consecutiveFailures: 1 });
     expect((syncer.stats().lastError as Error).message).toBe('syncFull threw synchronously');
@@ -105,7 +105,7 @@ describe('StateSyncer start and full sync', () => {
     make();
     void syncer.pause();
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('retryFullSync');
     expect(state.calls).toHaveLength(0);
     expect(syncer.stats().fullSyncsSkipped).toBe(1);
@@ -119,7 +119,7 @@ describe('StateSyncer partial syncs', () => {
     syncer.syncChanges.trigger();
     expect(syncer.syncChanges.pending).toBe(false);
     expect(state.times('syncChanges')).toEqual([5_000]);
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
     expect(syncer.actor?.getSnapshot().value).toEqual({ partialSync: 'idle' });
   });
@@ -127,10 +127,10 @@ describe('StateSyncer partial syncs', () => {
   it('returns to partialSync and logs when syncChanges rejects', async () => {
     const log = captureLogger();
     make({ logger: log.logger }).start();
-    await flush(clock);
+    await settle(clock);
     state.mode.syncChanges = 'reject';
     syncer.syncChanges.trigger();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
     expect(log.messages('error')).toEqual(['partial sync failed']);
     expect(syncer.stats()).toMatchObject({ partialSyncs: 0, partialSyncFailures: 1 });
@@ -138,17 +138,17 @@ describe('StateSyncer partial syncs', () => {
 
   it('consumes a SyncChanges trigger without calling syncChanges while paused', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     void syncer.pause();
     syncer.syncChanges.trigger();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.syncChanges.pending).toBe(false);
     expect(state.times('syncChanges')).toEqual([]);
   });
 
   it('coalesces SyncChanges triggers that arrive while syncChanges runs into one more run', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     state.mode.syncChanges = 'manual';
     syncer.syncChanges.trigger();
     syncer.syncChanges.trigger();
@@ -157,22 +157,22 @@ describe('StateSyncer partial syncs', () => {
     expect(state.times('syncChanges')).toEqual([0]);
     expect(syncer.syncChanges.pending).toBe(true);
     state.last('syncChanges')?.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(state.times('syncChanges')).toEqual([0, 0]);
     state.last('syncChanges')?.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(state.times('syncChanges')).toHaveLength(2);
     expect(syncer.syncChanges.pending).toBe(false);
   });
 
   it('keeps full syncs on schedule under a SyncChanges every second for 10 minutes (Consul #7020)', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     for (let s = 1; s <= 600; s++) {
       await clock.tickAsync(1_000);
       syncer.syncChanges.trigger();
     }
-    await flush(clock);
+    await settle(clock);
     // interval 60 s + stagger 30 s: a full sync every 90 s regardless of partial syncs.
     expect(state.times('syncFull')).toEqual([0, 90_000, 180_000, 270_000, 360_000, 450_000, 540_000]);
     expect(state.times('syncChanges').length).toBeGreaterThanOrEqual(590);
@@ -180,14 +180,14 @@ describe('StateSyncer partial syncs', () => {
 
   it('remembers a deadline that passes while syncChanges runs and runs the full sync right after', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     await clock.tickAsync(89_000);
     state.mode.syncChanges = 'manual';
     syncer.syncChanges.trigger();
     await clock.tickAsync(5_000); // deadline (90 s) passes meanwhile
     expect(state.times('syncFull')).toEqual([0]);
     state.last('syncChanges')?.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(state.times('syncFull')).toEqual([0, 94_000]);
   });
 });
@@ -208,7 +208,7 @@ describe('StateSyncer SyncFull triggers', () => {
 
   it('scales the SyncFull stagger by log2 of the cluster size (10 000 nodes → ×8)', async () => {
     make({ clusterSize: () => 10_000 }).start();
-    await flush(clock);
+    await settle(clock);
     syncer.syncFull.trigger();
     // 0.5 × 8 × 3 s = 12 s
     await clock.tickAsync(11_999);
@@ -219,7 +219,7 @@ describe('StateSyncer SyncFull triggers', () => {
 
   it('runs one full sync for several SyncFull triggers that arrive before it starts', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     syncer.syncFull.trigger();
     await clock.tickAsync(500);
     syncer.syncFull.trigger();
@@ -254,7 +254,7 @@ describe('StateSyncer SyncFull triggers', () => {
 
   it('ignores SyncChanges during the stagger wait and lets the full sync satisfy it', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     syncer.syncFull.trigger();
     await clock.tickAsync(100);
     syncer.syncChanges.trigger();
@@ -277,7 +277,7 @@ describe('StateSyncer SyncFull triggers', () => {
     expect(state.times('syncFull')).toEqual([0]);
     await clock.tickAsync(1);
     expect(state.times('syncFull')).toEqual([0, 3_500]);
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
   });
 });
@@ -285,7 +285,7 @@ describe('StateSyncer SyncFull triggers', () => {
 describe('StateSyncer pause and resume', () => {
   it('counts nested pauses; only the last resume ends the pause and triggers SyncChanges', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     void syncer.pause();
     void syncer.pause();
     expect(syncer.paused).toBe(true);
@@ -320,10 +320,10 @@ describe('StateSyncer pause and resume', () => {
     syncer.start();
     let resolved = false;
     void syncer.pause().then(() => (resolved = true));
-    await flush(clock);
+    await settle(clock);
     expect(resolved).toBe(false);
     state.last('syncFull')?.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(resolved).toBe(true);
   });
 
@@ -333,16 +333,16 @@ describe('StateSyncer pause and resume', () => {
     void syncer.pause();
     let resumed = false;
     void syncer.waitResume()?.then(() => (resumed = true));
-    await flush(clock);
+    await settle(clock);
     expect(resumed).toBe(false);
     syncer.resume();
-    await flush(clock);
+    await settle(clock);
     expect(resumed).toBe(true);
   });
 
   it('runs a staggered full sync on the resume that ends a pause which skipped one (not 15 s later)', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     void syncer.pause();
     await clock.tickAsync(90_000); // deadline → fullSync → skipped (paused) → retryFullSync
     expect(syncer.state).toBe('retryFullSync');
@@ -379,11 +379,11 @@ describe('StateSyncer stop', () => {
     let stopped = false;
     void syncer.stop().then(() => (stopped = true));
     expect(call.signal.aborted).toBe(true);
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('done');
     expect(stopped).toBe(false);
     call.reject(call.signal.reason);
-    await flush(clock);
+    await settle(clock);
     expect(stopped).toBe(true);
     expect(clock.countTimers()).toBe(0);
   });
@@ -401,7 +401,7 @@ describe('StateSyncer stop', () => {
     expect(stopped).toBe(true);
     expect(log.messages('warn').some((m) => m.includes('abandoned after stopTimeout'))).toBe(true);
     state.last('syncFull')?.resolve(); // late result is ignored
-    await flush(clock);
+    await settle(clock);
     expect(syncer.stats().fullSyncs).toBe(0);
   });
 
@@ -415,9 +415,9 @@ describe('StateSyncer stop', () => {
     }],
   ])('stops from %s, leaving no timer behind', async (_name, enter) => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     await enter();
-    await flush(clock);
+    await settle(clock);
     await syncer.stop();
     expect(syncer.state).toBe('done');
     expect(clock.countTimers()).toBe(0);
@@ -428,7 +428,7 @@ describe('StateSyncer stop', () => {
 
   it('aborts an in-flight syncChanges on stop', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     state.mode.syncChanges = 'manual';
     syncer.syncChanges.trigger();
     const call = state.last('syncChanges')!;
@@ -441,7 +441,7 @@ describe('StateSyncer stop', () => {
 
   it('resolves every stop() call and ignores triggers after stop', async () => {
     make().start();
-    await flush(clock);
+    await settle(clock);
     await Promise.all([syncer.stop(), syncer.stop(), syncer.stop()]);
     expect(() => syncer.syncFull.trigger()).not.toThrow();
     expect(() => syncer.syncChanges.trigger()).not.toThrow();
@@ -478,7 +478,7 @@ describe('StateSyncer syncTimeout', () => {
     await clock.tickAsync(1_500); // stagger ends: next full sync invoked, waits for the first
     expect(state.calls).toHaveLength(1);
     first.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(state.calls).toHaveLength(2);
     expect(state.maxConcurrent).toBe(1);
   });
@@ -516,7 +516,7 @@ describe('StateSyncer options and bad input', () => {
         return mode === 'nan' ? Number.NaN : -3;
       },
     }).start();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
     // stagger used 1 node: deadline 90 s
     await clock.tickAsync(90_000);
@@ -534,7 +534,7 @@ describe('StateSyncer options and bad input', () => {
 describe('StateSyncer snapshot', () => {
   it('serializes its machine snapshot to JSON, showing the settings of its environment', async () => {
     make({ serverUpInterval: 2_000 }).start();
-    await flush(clock);
+    await settle(clock);
     const json = JSON.parse(JSON.stringify(syncer.actor!.getSnapshot())) as { context: { env: unknown } };
     expect(json.context.env).toEqual({ interval: INTERVAL, serverUpInterval: 2_000, retryFailInterval: 15_000 });
   });
@@ -547,11 +547,11 @@ describe('StateSyncer events and stats', () => {
     syncer.on('transition', (t) => paths.push(t.path));
     state.mode.syncFull = 'reject';
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     state.mode.syncFull = 'resolve';
     await clock.tickAsync(22_500);
     syncer.syncChanges.trigger();
-    await flush(clock);
+    await settle(clock);
     expect(paths).toEqual([
       'fullSync.syncing',
       'retryFullSync.waiting',
@@ -574,7 +574,7 @@ describe('StateSyncer events and stats', () => {
     state.mode.syncFull = 'resolve';
     await clock.tickAsync(22_500);
     syncer.syncChanges.trigger();
-    await flush(clock);
+    await settle(clock);
     expect(events).toEqual(['fullSyncFailed:1', 'fullSyncFailed:2', 'fullSync', 'syncChanges']);
     expect(syncer.stats()).toMatchObject({
       fullSyncs: 1,
@@ -592,7 +592,7 @@ describe('StateSyncer events and stats', () => {
       throw new Error('bad listener');
     });
     syncer.start();
-    await flush(clock);
+    await settle(clock);
     expect(syncer.state).toBe('partialSync');
     expect(log.messages('error')).toContain('state syncer listener threw');
   });
@@ -624,7 +624,7 @@ describe('StateSyncer pause while a sync is queued behind a timed-out one', () =
     await clock.tickAsync(1_500); // the next full sync is invoked and waits for the first
     void syncer.pause();
     first.resolve();
-    await flush(clock);
+    await settle(clock);
     expect(state.calls).toHaveLength(1); // the queued one never ran
     expect(syncer.stats()).toMatchObject({ fullSyncFailures: 1, fullSyncsSkipped: 1 });
     state.mode.syncFull = 'resolve';

@@ -4,7 +4,8 @@
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../backend.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
-import { AeSyncError } from '../../shared/errors.js';
+import { abortReason } from '../../shared/abort.js';
+import { ServerUnavailableError, SessionLostError, SessionNotFoundError } from '../errors.js';
 import { TypedEmitter } from '../../shared/emitter.js';
 import { type Logger, componentLogger } from '../../shared/logger.js';
 import { nonNegativeNumber, positiveNumber } from '../../shared/options.js';
@@ -42,19 +43,7 @@ export interface MemoryClusterOptions {
   logger?: Logger;
 }
 
-/** A server refused or dropped a call (failed, removed, partitioned, or the cluster is closed). */
-export class ServerUnavailableError extends AeSyncError {
-  constructor(readonly server: string, reason: string) {
-    super('ERR_SERVER_UNAVAILABLE', `server ${server} unavailable: ${reason}`);
-  }
-}
-
-/** A write referred to a session the servers no longer know (expired or revoked). */
-export class SessionNotFoundError extends AeSyncError {
-  constructor(readonly sessionId: string) {
-    super('ERR_SESSION_NOT_FOUND', `session ${sessionId} not found`);
-  }
-}
+export { ServerUnavailableError, SessionNotFoundError };
 
 type ServerStatus = 'up' | 'failed' | 'frozen';
 
@@ -77,10 +66,6 @@ interface ServerSession {
   client: MemorySession | undefined;
 }
 
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('operation aborted');
-}
 
 function copyService(service: Service): Service {
   const copy: Service = { id: service.id, name: service.name, address: service.address, port: service.port };
@@ -554,10 +539,10 @@ export class MemorySession implements NodeSession {
     if (this.closed || this.lostError) return;
     const now = clockNow(this.cluster.clock);
     if (this.cluster.reachableNow(this.agent, this.server) !== undefined) {
-      if (!this.cluster.renewNow(this.id)) return this.markLost(new SessionNotFoundError(this.id));
+      if (!this.cluster.renewNow(this.id)) return this.markLost(new SessionLostError(`session ${this.id} expired on the servers`, { cause: new SessionNotFoundError(this.id) }));
       this.lastRenewedAt = now;
     } else if (now - this.lastRenewedAt >= this.ttlMs) {
-      return this.markLost(new AeSyncError('ERR_SESSION_LOST', `session ${this.id} could not be renewed for ${this.ttlMs} ms`));
+      return this.markLost(new SessionLostError(`session ${this.id} could not be renewed for ${this.ttlMs} ms`));
     }
     this.schedule();
   }

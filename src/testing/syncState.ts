@@ -1,12 +1,13 @@
-// A scriptable SyncState for syncer tests: records every call with its clock time
-// and signal, and lets the test settle each call when it wants (or auto-settle).
-import type { SyncState } from '../../src/syncer/stateSyncer.js';
-import type { TestClock } from '../../src/testing.js';
+// A scripted SyncState: records every call with its clock time and signal, and
+// settles each call as the test says (at once, by rejecting, by throwing, or
+// later by hand). For tests of code that embeds a StateSyncer.
+import { clockNow, type Clock } from '../shared/clock.js';
+import type { SyncKind, SyncState } from '../syncer/syncRunner.js';
 
-export type Kind = 'syncFull' | 'syncChanges';
-
-export interface Call {
-  kind: Kind;
+/** One call of a scripted SyncState. */
+export interface SyncCall {
+  kind: SyncKind;
+  /** Clock time of the call, ms. */
   at: number;
   signal: AbortSignal;
   settled: boolean;
@@ -14,19 +15,26 @@ export interface Call {
   reject(err?: unknown): void;
 }
 
-export interface ScriptedState extends SyncState {
-  calls: Call[];
-  /** How new calls settle: 'manual' leaves them pending; otherwise they settle at once. */
-  mode: { syncFull: 'resolve' | 'reject' | 'manual' | 'throw'; syncChanges: 'resolve' | 'reject' | 'manual' | 'throw' };
+/** How new calls of one kind settle: at once, rejected, thrown synchronously, or left pending ('manual'). */
+export type SyncCallMode = 'resolve' | 'reject' | 'manual' | 'throw';
+
+export interface ScriptedSyncState extends SyncState {
+  /** Every call so far, oldest first. */
+  calls: SyncCall[];
+  /** Change at any time; applies to later calls. Defaults to 'resolve' for both kinds. */
+  mode: Record<SyncKind, SyncCallMode>;
   /** Largest number of calls that were unsettled at the same time. */
   maxConcurrent: number;
-  last(kind?: Kind): Call | undefined;
-  times(kind: Kind): number[];
+  last(kind?: SyncKind): SyncCall | undefined;
+  /** Clock times of the calls of `kind`. */
+  times(kind: SyncKind): number[];
+  /** Calls not settled yet. */
   inFlight(): number;
 }
 
-export function scriptedState(clock: TestClock): ScriptedState {
-  const state: ScriptedState = {
+/** Makes a scripted SyncState whose call times come from `clock`. */
+export function scriptedSyncState(clock: Clock): ScriptedSyncState {
+  const state: ScriptedSyncState = {
     calls: [],
     mode: { syncFull: 'resolve', syncChanges: 'resolve' },
     maxConcurrent: 0,
@@ -43,10 +51,11 @@ export function scriptedState(clock: TestClock): ScriptedState {
     syncFull: (signal) => record('syncFull', signal),
     syncChanges: (signal) => record('syncChanges', signal),
   };
-  function record(kind: Kind, signal: AbortSignal): Promise<void> {
+  function record(kind: SyncKind, signal: AbortSignal): Promise<void> {
     const mode = state.mode[kind];
+    const at = clockNow(clock);
     if (mode === 'throw') {
-      state.calls.push({ kind, at: clock.now, signal, settled: true, resolve() {}, reject() {} });
+      state.calls.push({ kind, at, signal, settled: true, resolve() {}, reject() {} });
       throw new Error(`${kind} threw synchronously`);
     }
     let resolve!: () => void;
@@ -55,9 +64,9 @@ export function scriptedState(clock: TestClock): ScriptedState {
       resolve = res;
       reject = rej;
     });
-    const call: Call = {
+    const call: SyncCall = {
       kind,
-      at: clock.now,
+      at,
       signal,
       settled: false,
       resolve() {
@@ -76,9 +85,4 @@ export function scriptedState(clock: TestClock): ScriptedState {
     return promise;
   }
   return state;
-}
-
-/** Lets pending promise callbacks run without advancing the fake clock. */
-export async function flush(clock: TestClock): Promise<void> {
-  await clock.tickAsync(0);
 }

@@ -1,0 +1,54 @@
+// The catalog's typed errors, shared by every backend: a sync pass with failed
+// writes, a server that refused a call, a session the servers no longer know,
+// and a session the client gave up on. Guards check the brand (src/shared/errors.ts).
+import { AeSyncError, brandGuard } from '../shared/errors.js';
+
+/** One failed remote write of a sync pass. */
+export interface EntryFailure {
+  id: string;
+  op: 'put' | 'delete';
+  error: unknown;
+}
+
+/** A sync pass in which some writes failed; the failed entries stay dirty. */
+export class CatalogSyncError extends AeSyncError {
+  constructor(
+    readonly failures: readonly EntryFailure[],
+    readonly skipped: number,
+  ) {
+    const ids = failures.map((f) => f.id).join(', ');
+    const tail = skipped > 0 ? `; ${skipped} more skipped` : '';
+    super('ERR_CATALOG_SYNC', `${failures.length} catalog write(s) failed (${ids})${tail}`, { cause: failures[0]?.error });
+  }
+}
+export const isCatalogSyncError = brandGuard<CatalogSyncError>('ERR_CATALOG_SYNC');
+
+/** A server refused or dropped a call (failed, removed, partitioned, or the cluster is closed). */
+export class ServerUnavailableError extends AeSyncError {
+  constructor(
+    readonly server: string,
+    reason: string,
+  ) {
+    super('ERR_SERVER_UNAVAILABLE', `server ${server} unavailable: ${reason}`);
+  }
+}
+export const isServerUnavailableError = brandGuard<ServerUnavailableError>('ERR_SERVER_UNAVAILABLE');
+
+/** A write referred to a session the servers no longer know (expired or revoked). */
+export class SessionNotFoundError extends AeSyncError {
+  constructor(readonly sessionId: string) {
+    super('ERR_SESSION_NOT_FOUND', `session ${sessionId} not found`);
+  }
+}
+export const isSessionNotFoundError = brandGuard<SessionNotFoundError>('ERR_SESSION_NOT_FOUND');
+
+/**
+ * A node's session is gone: the servers expired or revoked it, or the client could
+ * not renew it for long enough. What every backend hands a session's `onLost` listeners.
+ */
+export class SessionLostError extends AeSyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SESSION_LOST', message, options);
+  }
+}
+export const isSessionLostError = brandGuard<SessionLostError>('ERR_SESSION_LOST');
