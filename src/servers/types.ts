@@ -17,8 +17,14 @@ export interface Pinger {
   ping(server: Server, signal: AbortSignal): Promise<boolean>;
 }
 
-/** A change in the set of servers (gossip, a member list), fed to `ServerManager.applyMembershipEvent`. */
+/**
+ * A change in the set of servers (gossip, a member list), fed to
+ * `ServerManager.applyMembershipEvent`: `join` and `update` add or refresh a server,
+ * `leave` removes it, `failed` says the membership layer saw it fail (serf's
+ * member-failed: it stays listed but is not chosen while a healthy one exists),
+ * `draining` says it is going away (never chosen again, removed on leave).
+ */
 export interface MembershipEvent {
-  type: 'join' | 'leave' | 'update';
+  type: 'join' | 'leave' | 'update' | 'failed' | 'draining';
   server: Server;
 }

@@ -23,9 +23,9 @@ export type SyncKind = 'syncFull' | 'syncChanges';
 /** The state an agent keeps in sync. Both methods receive an AbortSignal that fires on stop() or timeout. */
 export interface SyncState {
   /** Reconciles everything: reads the remote state and writes what differs. */
-  syncFull(signal: AbortSignal): Promise<void> | void;
+  syncFull(signal: AbortSignal): Promise<unknown> | void;
   /** Pushes only what changed locally since the last sync. */
-  syncChanges(signal: AbortSignal): Promise<void> | void;
+  syncChanges(signal: AbortSignal): Promise<unknown> | void;
 }
 
 /** What the runner asks of its owner. */
@@ -123,7 +123,8 @@ export class SyncRunner {
   private call(kind: SyncKind, signal: AbortSignal): Promise<void> {
     let result: Promise<void>;
     try {
-      result = Promise.resolve(this.state[kind](signal));
+      // Whatever the call resolves with (an RPC's reply, say) is not the syncer's business.
+      result = Promise.resolve(this.state[kind](signal)).then(() => undefined);
     } catch (err) {
       // A method that throws instead of rejecting is a failed sync all the same.
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
