@@ -26,8 +26,8 @@ function startDemo(args: string[], limitMs = 60_000): Demo {
   });
   let output = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => ((output += d.toString()), (stderr += d.toString())));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => ((output += d.toString()), (stderr += d.toString())));
   const limit = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => (clearTimeout(limit), resolve(c))));
   return {

@@ -72,7 +72,6 @@ describe.runIf(run)('live view in Chromium', () => {
 
     // Step the fake clock; each time agent-1's syncer changes state, stop and check that
     // the page highlights exactly that state.
-    const t0 = Date.now();
     const seen: string[] = [];
     let last = '';
     for (let step = 0; step < 4_000 && seen.length < 6 && !finished; step++) {

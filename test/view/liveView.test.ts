@@ -182,7 +182,7 @@ describe('startLiveView', () => {
     stalled.pause();
     const actor = createActor(createMachine({ id: 'chatty', on: { PING: {} } }), { inspect: view.inspect }).start();
     for (let i = 0; i < 2_000 && view.viewers > 0; i++) {
-      actor.send({ type: 'PING', payload: 'p'.repeat(4_000) } as { type: 'PING' });
+      actor.send({ type: 'PING', payload: 'p'.repeat(4_000) });
       if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     }
     expect(view.viewers).toBe(0);
