@@ -15,6 +15,16 @@ import { chromiumAvailable, launchChromium, type Browser } from './chromium.js';
 
 const run = chromiumAvailable();
 
+// The page functions below run in the browser; this file is typechecked without the DOM
+// library, so they see the DOM through these few declarations.
+interface PageElement {
+  dataset: Record<string, string | undefined>;
+  getAttribute(name: string): string | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+}
+declare const document: { body: PageElement; querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): ArrayLike<PageElement> };
+declare const window: { scrollTo(x: number, y: number): void };
+
 /** The deepest active state of an agent's syncer, as Node sees it: `partialSync.idle`. */
 function nodeState(agent: CatalogAgent): string {
   const value = agent.agent.syncer.actor?.getSnapshot().value;
@@ -24,9 +34,9 @@ function nodeState(agent: CatalogAgent): string {
 /** What the page shows for `label`: the card's state and the id of its highlighted leaf state box. */
 async function shown(page: Page, label: string): Promise<{ state: string; leaf: string[] } | undefined> {
   return page.evaluate((l) => {
-    const card = document.querySelector<HTMLElement>(`.machine[data-label="${l}"]`);
+    const card = document.querySelector(`.machine[data-label="${l}"]`);
     if (!card) return undefined;
-    const leaf = [...card.querySelectorAll('g.state.leaf')].map((g) => g.getAttribute('data-state-id') ?? '');
+    const leaf = Array.from(card.querySelectorAll('g.state.leaf')).map((g) => g.getAttribute('data-state-id') ?? '');
     return { state: card.dataset.state ?? '', leaf };
   }, label);
 }
@@ -34,8 +44,8 @@ async function shown(page: Page, label: string): Promise<{ state: string; leaf: 
 async function waitShown(page: Page, label: string, state: string): Promise<void> {
   await page.waitForFunction(
     ([l, s]) => {
-      const card = document.querySelector<HTMLElement>(`.machine[data-label="${l}"]`);
-      const leaves = [...(card?.querySelectorAll('g.state.leaf') ?? [])].map((g) => g.getAttribute('data-state-id'));
+      const card = document.querySelector(`.machine[data-label="${l}"]`);
+      const leaves = Array.from(card?.querySelectorAll('g.state.leaf') ?? []).map((g) => g.getAttribute('data-state-id'));
       return card?.dataset.drawn === 'true' && card.dataset.state === s && leaves.length === 1 && leaves[0] === s;
     },
     [label, state] as const,
