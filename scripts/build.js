@@ -1,5 +1,6 @@
 // `npm run build`: a clean dist/ from src/ and machines/ (tsc), plus the live view's
 // page assets (src/view/client/*.js, *.css), which the browser runs as they are.
+/* global process */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

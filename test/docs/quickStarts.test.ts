@@ -2,7 +2,7 @@
 // `ae-sync` imports mapped to the sources, its `pino` to a logger whose lines the test
 // reads, and the reader's own functions (pushAll, rpc, …) supplied by the test. Quick
 // start 1 is also run in its earlier, naive form, to show the race the README now avoids.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,7 +59,10 @@ function capturingPino(lines: LogLine[]): () => Logger {
   return () => pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
 }
 
-mkdirSync(join(root, '.tmp', 'quick-starts'), { recursive: true });
+// Inside the repository, so that imports resolve as in a reader's project; removed afterwards.
+mkdirSync(join(root, '.tmp'), { recursive: true });
+const dir = mkdtempSync(join(root, '.tmp', 'quick-starts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let runs = 0;
 
 /**
@@ -77,7 +80,7 @@ async function runBlock(block: CodeBlock, env: Record<string, unknown>, names: s
   code = code.replace(/from '(ae-sync(?:\/\w+)?)'/g, (_, name: string) => `from '${pathToFileURL(join(root, ENTRY_SOURCES[name] as string)).href}'`);
   code = code.replace(/^import \{ pino \} from 'pino';$/m, '');
   const given = Object.keys(env).filter((k) => k !== 'exports');
-  const file = join(root, '.tmp', 'quick-starts', `${key}.ts`);
+  const file = join(dir, `${key}.ts`);
   writeFileSync(file, `const __env = (globalThis as any).${key};\nconst { ${given.join(', ')} } = __env;\n${code}\n__env.exports = { ${names.join(', ')} };\n`);
   await import(pathToFileURL(file).href);
   return env.exports as Record<string, unknown>;
@@ -246,6 +249,16 @@ describe('README quick start 3: a service registry on etcd', () => {
       expect(lines.filter((l) => l.level >= 40)).toEqual([]);
       expect(lines.some((l) => l.msg === 'session opened')).toBe(true);
     }, 60_000);
+  });
+});
+
+describe('docs/demo.md', () => {
+  it('runs its live view example as written: a URL on 127.0.0.1 with a token, then a clean close', async () => {
+    const block = blocks.find((b) => b.file === 'docs/demo.md' && b.code.includes('startLiveView'));
+    expect(block).toBeDefined();
+    const printed: string[] = [];
+    await runBlock(block!, { console: { log: (line: string) => printed.push(line) } }, []);
+    expect(printed).toEqual([expect.stringMatching(/^watch the agent at http:\/\/127\.0\.0\.1:\d+\/[\w-]{24}\/$/)]);
   });
 });
 
