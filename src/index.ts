@@ -1,6 +1,7 @@
 // ae-sync's public API: every name a user imports from 'ae-sync', listed once,
 // here. Subpath entries: 'ae-sync/machines' (the pure machines), 'ae-sync/testing'
-// (fake clock, deterministic random, test doubles), 'ae-sync/etcd' (the etcd backend).
+// (fake clock, deterministic random, test doubles), 'ae-sync/etcd' (the etcd backend),
+// 'ae-sync/view' (the live view of running machines).
 // test/exports.test.ts snapshots this list: a change to it shows as a diff.
 
 // --- errors (guards check a brand, never the name) ---------------------------
@@ -27,6 +28,7 @@ export {
   isSessionLostError,
   type EntryFailure,
 } from './catalog/errors.js';
+export { MissingPeerError, isMissingPeerError } from './shared/peer.js';
 
 // --- time, jitter and rate scaling ---------------------------------------------
 export type { Clock } from './shared/clock.js';

@@ -1,15 +1,20 @@
 // `ae-sync/testing`: helpers for testing code that embeds ae-sync — a fake clock
 // the library accepts as its `Clock`, deterministic random sources, and test
 // doubles for the two things an agent supplies (its SyncState and its Pinger).
-import { createClock } from '@sinonjs/fake-timers';
+import type * as FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from './shared/clock.js';
+import { importPeer } from './shared/peer.js';
 import { createRandom } from './shared/random.js';
+
+// @sinonjs/fake-timers is an optional peer of ae-sync: without it, importing
+// `ae-sync/testing` fails naming the package (src/shared/peer.ts).
+const { createClock } = await importPeer('@sinonjs/fake-timers', 'ae-sync/testing', () => import('@sinonjs/fake-timers'));
 
 export { scriptedSyncState, type ScriptedSyncState, type SyncCall, type SyncCallMode } from './testing/syncState.js';
 export { scriptedPinger, manualPinger, type PendingPing } from './testing/pinger.js';
 
 /** A `@sinonjs/fake-timers` clock that is also an ae-sync `Clock`. Drive it with `tickAsync(ms)`. */
-export type TestClock = ReturnType<typeof createClock> & Clock;
+export type TestClock = ReturnType<typeof FakeTimers.createClock> & Clock;
 
 /**
  * Makes a fake clock starting at `startMs` (default 0). Timers run only when the test

@@ -39,7 +39,7 @@ describe('public surface', () => {
   );
 
   it('covers every entry in package.json exports', () => {
-    expect(entries.map(([subpath]) => subpath)).toEqual(['.', './machines', './testing', './etcd']);
+    expect(entries.map(([subpath]) => subpath)).toEqual(['.', './machines', './testing', './etcd', './view']);
   });
 
   it.each(entries)('of %s matches the snapshot', (subpath, file) => {

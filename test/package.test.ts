@@ -1,36 +1,196 @@
-// The package's public surface: every subpath in package.json `exports` points at a
-// built file whose source exists and exports what the docs promise.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+// The package as users get it: `npm pack` (which builds dist/), installed into fresh
+// projects from the local npm cache (--prefer-offline: the registry is asked only for
+// what the cache lacks), then every entry is imported from the installed dist/, every
+// `bin` is run, and a TypeScript project typechecks against the shipped declarations.
+// One project has the tarball alone (the optional peers missing), one has the peers too.
+import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
-  type: string;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  license: string;
   engines: { node: string };
-  exports: Record<string, { types: string; default: string } | string>;
+  exports: Record<string, unknown>;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
 };
 
-const expected: Record<string, string[]> = {
-  '.': ['StateSyncer', 'ServerManager', 'createSyncAgent', 'createCatalogAgent', 'MemoryCluster', 'NoServersError', 'scaleFactor', 'randomStagger', 'rateScaledInterval'],
-  './machines': ['stateSyncerMachine', 'rebalancerMachine'],
-  './testing': ['createTestClock', 'constantRandom', 'seededRandom'],
-  './etcd': ['createEtcdBackend'],
+/** Which entry needs which optional peer: imported without it, it must fail naming it. */
+const PEERS_OF_ENTRIES: Record<string, string> = {
+  'ae-sync/etcd': 'etcd3',
+  'ae-sync/testing': '@sinonjs/fake-timers',
+  'ae-sync/view': 'elkjs',
 };
+const ENTRIES = ['ae-sync', 'ae-sync/machines', 'ae-sync/testing', 'ae-sync/etcd', 'ae-sync/view'];
 
-describe('package.json exports', () => {
-  it('is an ES module for Node ≥ 20', () => {
-    expect(pkg.type).toBe('module');
-    expect(pkg.engines.node).toBe('>=20');
+/** Children get npm's own variables of this run stripped: the temp projects are not this package. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('npm_') || k === 'npm_config_cache' || k === 'npm_config_registry') env[k] = v;
+  return env;
+}
+
+function run(cmd: string, args: string[], cwd: string, timeout = 180_000): string {
+  const options: ExecFileSyncOptions = { cwd, env: cleanEnv(), timeout, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' };
+  try {
+    return execFileSync(cmd, args, options) as string;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+/** Runs an ES module script inside `cwd` and parses the JSON it prints last. */
+function node<T>(cwd: string, script: string): T {
+  writeFileSync(join(cwd, 'probe.mjs'), script);
+  const out = run(process.execPath, ['probe.mjs'], cwd, 60_000).trim().split('\n');
+  return JSON.parse(out.at(-1) as string) as T;
+}
+
+function project(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  return dir;
+}
+
+const npmInstall = (cwd: string, specs: string[]): string =>
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...specs], cwd);
+
+describe('the packed package', () => {
+  let work: string;
+  let tarball: string;
+  let files: string[];
+  let bare: string;
+  let full: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'ae-sync-pack-'));
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work], root, 240_000)) as { filename: string; files: { path: string }[] }[];
+    tarball = join(work, packed[0]!.filename);
+    files = packed[0]!.files.map((f) => f.path);
+    bare = project(join(work, 'bare'));
+    npmInstall(bare, [tarball]);
+    full = project(join(work, 'full'));
+    const peers = ['etcd3', '@sinonjs/fake-timers', 'elkjs'].map((name) => `${name}@${pkg.peerDependencies[name]}`);
+    npmInstall(full, [tarball, ...peers]);
+  }, 600_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it.each(Object.entries(expected))('maps %s to built JS and types whose source exports the public names', async (subpath, names) => {
-    const entry = pkg.exports[subpath];
-    if (typeof entry !== 'object') throw new Error(`exports["${subpath}"] must have types and default`);
-    expect(entry.types).toBe(entry.default.replace(/\.js$/, '.d.ts'));
-    const source = `${root}${entry.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')}`;
-    expect(existsSync(source), source).toBe(true);
-    const mod = (await import(pathToFileURL(source).href)) as Record<string, unknown>;
-    for (const name of names) expect(mod[name], `${subpath} exports ${name}`).toBeDefined();
+  it('ships the built entries, the live view\'s assets, the demo and the license — not the simulator or the tests', () => {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/machines/index.js', 'dist/src/view/client/app.js', 'dist/src/view/client/style.css', 'dist/src/demo/main.js']) {
+      expect(files, f).toContain(f);
+    }
+    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|docs|\.ci|\.tmp)\/|^dist\/src\/sim\/|^src\/sim\/|^dist\/(test|bench|scripts)\//);
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('Mozilla Public License Version 2.0')).toBe(true);
+    expect(pkg.license).toBe('MPL-2.0');
   });
+
+  it('keeps subpath-only packages as optional peers (and dev dependencies for our own tests)', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['pino', 'xstate']);
+    for (const peer of Object.values(PEERS_OF_ENTRIES)) {
+      expect(pkg.peerDependenciesMeta[peer]?.optional, peer).toBe(true);
+      expect(pkg.devDependencies[peer], peer).toBe(pkg.peerDependencies[peer]);
+    }
+  });
+
+  it('installs with only pino and xstate besides itself, and the root and machines entries load from dist', () => {
+    const installed = readFileSync(join(bare, 'package-lock.json'), 'utf8');
+    for (const peer of Object.values(PEERS_OF_ENTRIES)) expect(installed).not.toContain(`"node_modules/${peer}"`);
+    const result = node<Record<string, string[]>>(
+      bare,
+      `const out = {};
+for (const e of ['ae-sync', 'ae-sync/machines']) out[e] = [import.meta.resolve(e), ...Object.keys(await import(e)).sort()];
+console.log(JSON.stringify(out));`,
+    );
+    expect(result['ae-sync']![0]).toMatch(/\/node_modules\/ae-sync\/dist\/src\/index\.js$/);
+    expect(result['ae-sync']).toEqual(expect.arrayContaining(['StateSyncer', 'ServerManager', 'createSyncAgent', 'createCatalogAgent', 'MemoryCluster', 'MissingPeerError']));
+    expect(result['ae-sync/machines']).toEqual(expect.arrayContaining(['stateSyncerMachine', 'rebalancerMachine']));
+  });
+
+  it('fails to import an entry whose optional peer is missing with a MissingPeerError naming the package', () => {
+    const result = node<Record<string, { code: string; message: string; guard: boolean }>>(
+      bare,
+      `import { isMissingPeerError } from 'ae-sync';
+const out = {};
+for (const e of ${JSON.stringify(Object.keys(PEERS_OF_ENTRIES))}) {
+  try { await import(e); out[e] = { code: 'loaded', message: '', guard: false }; }
+  catch (err) { out[e] = { code: err.code, message: err.message, guard: isMissingPeerError(err) }; }
+}
+console.log(JSON.stringify(out));`,
+    );
+    for (const [entry, peer] of Object.entries(PEERS_OF_ENTRIES)) {
+      expect(result[entry], entry).toEqual({
+        code: 'ERR_MISSING_PEER',
+        message: `${entry} needs the package "${peer}", which is not installed: run \`npm install ${peer}\``,
+        guard: true,
+      });
+    }
+  });
+
+  it('runs every bin with --help from the installed package', () => {
+    const installed = JSON.parse(readFileSync(join(bare, 'node_modules/ae-sync/package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(installed.bin)).toEqual(Object.keys(pkg.bin));
+    expect(Object.keys(installed.bin).length).toBeGreaterThan(0);
+    for (const bin of Object.keys(installed.bin)) {
+      const out = run(join(bare, 'node_modules/.bin', bin), ['--help'], bare, 30_000);
+      expect(out, bin).toMatch(/^usage: /);
+    }
+  });
+
+  it('imports every entry once the peers are installed, and the live view serves its page and scripts from the installed files', () => {
+    const result = node<{ entries: Record<string, number>; statuses: number[]; clock: number }>(
+      full,
+      `const entries = {};
+for (const e of ${JSON.stringify(ENTRIES)}) entries[e] = Object.keys(await import(e)).length;
+const { startLiveView } = await import('ae-sync/view');
+const view = await startLiveView();
+const statuses = [];
+for (const p of ['', 'app.js', 'style.css', 'elk.js']) statuses.push((await fetch(view.url + p)).status);
+await view.close();
+const { createTestClock } = await import('ae-sync/testing');
+const clock = createTestClock(5);
+console.log(JSON.stringify({ entries, statuses, clock: clock.now }));`,
+    );
+    for (const e of ENTRIES) expect(result.entries[e], e).toBeGreaterThan(0);
+    expect(result.statuses).toEqual([200, 200, 200, 200]);
+    expect(result.clock).toBe(5);
+  }, 60_000);
+
+  it('typechecks a TypeScript consumer of every entry against the shipped declarations', () => {
+    writeFileSync(
+      join(full, 'index.ts'),
+      `import { StateSyncer, createCatalogAgent, MemoryCluster, isMissingPeerError, type SyncState } from 'ae-sync';
+import { stateSyncerMachine } from 'ae-sync/machines';
+import { createTestClock } from 'ae-sync/testing';
+import { createEtcdBackend } from 'ae-sync/etcd';
+import { startLiveView, type LiveView } from 'ae-sync/view';
+const state: SyncState = { syncFull: async () => 'any reply', syncChanges: () => undefined };
+const clock = createTestClock();
+const view: LiveView = await startLiveView({ port: 0 });
+new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, clock, inspect: view.inspect });
+createCatalogAgent({ backend: new MemoryCluster({ clock }), node: 'n', interval: 1_000, inspect: view.inspector('n') });
+createEtcdBackend({ endpoints: ['127.0.0.1:2379'] });
+export const ok: boolean = isMissingPeerError(new Error()) || stateSyncerMachine.id === 'x';
+`,
+    );
+    writeFileSync(
+      join(full, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+        files: ['index.ts'],
+      }),
+    );
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], full, 150_000);
+  }, 180_000);
 });

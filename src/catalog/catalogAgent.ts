@@ -68,7 +68,8 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     maxConsecutiveFailures,
     writeAttempts,
     clock: options.clock,
-    logger,
+    // The registry tags its own lines with the node: given the agent's child logger, every line would carry `node` twice.
+    logger: options.logger,
     syncer: agent.syncer,
   });
 

@@ -1,109 +1,180 @@
-// `npm run demo`: several agents keep their services registered in a catalog cluster
-// while a scripted scenario hurts it; prints a live status view and a summary, and
-// exits 0 only if every check held. Flags: --etcd host:port,… --inspect[=port] --agents N --seed N.
+#!/usr/bin/env node
+// `npm run demo` (installed: `npx ae-sync-demo`): several agents keep their services
+// registered in a catalog cluster while a scripted scenario hurts it; prints a live
+// status view and a summary, and exits 0 only if every check held. `--inspect` serves
+// the live view of every agent's syncer machine (ae-sync/view); see USAGE for the rest.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { InspectionEvent, Observer } from 'xstate';
-import { runDemo, type DemoTiming } from './scenario.js';
+import type { InspectionEvent } from 'xstate';
+import { runDemo, type DemoCheck, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
 import { StatusView, summaryLines } from './view.js';
+import { isPortInUseError } from '../view/errors.js';
 import { createRandom } from '../shared/random.js';
+import { importPeer } from '../shared/peer.js';
 import type { Logger } from '../shared/logger.js';
 
-const USAGE = `usage: npm run demo -- [options]
-  --etcd host:port,...   play against a real etcd cluster (see scripts/etcd-cluster.sh)
-  --inspect[=port]       start @statelyai/inspect's inspector server (default port 8080)
-                         and stream every agent's syncer machine to it
+const USAGE = `usage: npm run demo -- [options]          (from the installed package: npx ae-sync-demo [options])
+  --etcd host:port,...   play against a real etcd cluster (two endpoints or more; see scripts/etcd-cluster.sh)
+  --inspect              serve the live view on 127.0.0.1 and print its URL: each agent's syncer
+                         statechart with its active state highlighted, and an event log (works offline)
+  --inspect=stately      relay the syncers to the Stately inspector instead (the browser needs internet;
+                         needs the packages @statelyai/inspect and ws)
+  --inspect-port N       port for --inspect (default 0: any free port)
+  --linger               after the script, keep the agents running until Ctrl-C
   --agents N             number of agents (default 6)
   --seed N               random seed (default 1)
   --log-level LEVEL      pino log level on stderr (default: silent)
-  --help`;
+  --help                 print this and exit`;
 
-interface Inspector {
-  inspect: Observer<InspectionEvent>;
-  stop(): void;
+type Observer = (event: InspectionEvent) => void;
+
+interface Inspection {
+  url: string;
+  what: string;
+  inspectorFor(node: string): Observer;
+  close(): Promise<void>;
 }
 
-async function startInspector(port: number, out: (line: string) => void): Promise<Inspector> {
+async function startLiveViewInspection(port: number, logger: Logger | undefined): Promise<Inspection> {
+  // Imported on demand: without --inspect the demo opens no socket and needs no elkjs.
+  const { startLiveView } = await import('../view/index.js');
+  const view = await startLiveView({ port, title: 'ae-sync demo', logger });
+  return { url: view.url, what: 'the live view', inspectorFor: (node) => view.inspector(node), close: () => view.close() };
+}
+
+/** Prefixes the actor ids of one agent's events: every syncer's actor system numbers its actors from x:0. */
+function namespaced(node: string): <T extends object>(event: T) => T {
+  const prefix = `${node}/`;
+  return <T extends object>(event: T): T => {
+    const out = { ...event } as Record<string, unknown>;
+    for (const key of ['sessionId', 'rootId', 'parentId', 'sourceId']) {
+      const id = out[key];
+      if (typeof id === 'string' && !id.startsWith(prefix)) out[key] = prefix + id;
+    }
+    return out as T;
+  };
+}
+
+async function startStatelyInspection(port: number): Promise<Inspection> {
   const [{ startLoopbackInspectorServer }, { createWebSocketInspector }] = await Promise.all([
-    import('./inspectorServer.js'),
-    import('@statelyai/inspect'),
+    importPeer('ws', '--inspect=stately', () => import('./inspectorServer.js')),
+    importPeer('@statelyai/inspect', '--inspect=stately', () => import('@statelyai/inspect')),
   ]);
   const server = await startLoopbackInspectorServer(port);
-  const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${server.port}` });
-  out(`inspector: open http://127.0.0.1:${server.port} in a browser to watch the agents' syncer machines`);
+  const inspectors: { stop(): void }[] = [];
   return {
-    inspect: inspector.inspect,
-    stop() {
-      inspector.stop();
-      void server.close();
+    url: server.pageUrl,
+    what: 'the Stately inspector (needs internet in the browser)',
+    inspectorFor(node) {
+      const inspector = createWebSocketInspector({ url: server.sourceUrl, serialize: namespaced(node) });
+      inspectors.push(inspector);
+      return (event) => inspector.inspect.next?.(event);
+    },
+    async close() {
+      for (const inspector of inspectors) inspector.stop();
+      await server.close();
     },
   };
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
+function positiveInt(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, received ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > 65_535) throw new RangeError(`--${name} must be an integer in [${min}, 65535], received ${JSON.stringify(value)}`);
   return n;
 }
 
+/** Resolves on the first Ctrl-C (or SIGTERM). */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  // A bare `--inspect` means the default port (parseArgs wants a value for string options).
-  const args = argv.map((a) => (a === '--inspect' ? '--inspect=8080' : a));
+  // A bare `--inspect` means the live view (parseArgs wants a value for string options).
+  const args = argv.map((a) => (a === '--inspect' ? '--inspect=view' : a));
   const { values } = parseArgs({
     args,
     options: {
       etcd: { type: 'string' },
       inspect: { type: 'string' },
+      'inspect-port': { type: 'string' },
+      linger: { type: 'boolean' },
       agents: { type: 'string' },
       seed: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
+    allowPositionals: false,
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const inspectPort = values.inspect !== undefined ? positiveInt('inspect', values.inspect, 8080) : undefined;
+  if (values.inspect !== undefined && values.inspect !== 'view' && values.inspect !== 'stately') {
+    throw new RangeError(`--inspect takes no value or "stately", received ${JSON.stringify(values.inspect)}`);
+  }
+  const inspectPort = positiveInt('inspect-port', values['inspect-port'], 0, 0);
   const agents = positiveInt('agents', values.agents, 6);
   const seed = positiveInt('seed', values.seed, 1);
   const logger: Logger | undefined = values['log-level'] ? pino({ level: values['log-level'] }, pino.destination(2)) : undefined;
 
+  // The inspection server first: a taken port ends the demo before anything else starts.
+  const inspection =
+    values.inspect === 'stately'
+      ? await startStatelyInspection(inspectPort)
+      : values.inspect === 'view'
+        ? await startLiveViewInspection(inspectPort, logger)
+        : undefined;
   const view = new StatusView(process.stdout);
   const say = (line: string): void => view.event(line);
-  let target: DemoTarget;
-  let timing: Partial<DemoTiming> | undefined;
-  if (values.etcd) {
-    const endpoints = values.etcd.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
-    // Imported on demand: the embedded demo must run even if the etcd code cannot load.
-    const { etcdTarget } = await import('./etcdTarget.js');
-    const etcd = await etcdTarget({ endpoints, logger });
-    target = etcd;
-    timing = etcd.timing;
-  } else {
-    target = memoryTarget({ random: createRandom(seed), logger });
-  }
-  const inspector = inspectPort !== undefined ? await startInspector(inspectPort, say) : undefined;
-
+  let target: DemoTarget | undefined;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => {
     unhandled.push(reason);
     say(`✗ unhandled rejection: ${String(reason)}`);
   };
   process.on('unhandledRejection', onUnhandled);
-  say(`ae-sync demo: ${agents} agents against ${target.description}`);
-  if (target.faultNote) say(target.faultNote);
   try {
+    let timing: Partial<DemoTiming> | undefined;
+    if (values.etcd) {
+      const endpoints = values.etcd.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+      // Imported on demand: the embedded demo must run even without the etcd3 package.
+      const { etcdTarget } = await import('./etcdTarget.js');
+      const etcd = await etcdTarget({ endpoints, logger });
+      target = etcd;
+      timing = etcd.timing;
+    } else {
+      target = memoryTarget({ random: createRandom(seed), logger });
+    }
+    if (inspection) say(`inspect: open ${inspection.url} in a browser to watch every agent's syncer in ${inspection.what}`);
+    say(`ae-sync demo: ${agents} agents against ${target.description}`);
+    if (target.faultNote) say(target.faultNote);
+    const linger = values.linger
+      ? async (checks: readonly DemoCheck[]): Promise<void> => {
+          const held = checks.filter((c) => c.ok).length;
+          say(`script done (${held}/${checks.length} checks held); the agents keep running — press Ctrl-C to stop them`);
+          await interrupted();
+          say('Ctrl-C: stopping the agents');
+        }
+      : undefined;
     const result = await runDemo({
       target,
       seed,
       agents,
       timing,
       logger,
-      inspect: inspector?.inspect,
+      inspectorFor: inspection ? (node) => inspection.inspectorFor(node) : undefined,
+      beforeStop: linger,
       onEvent: say,
       onAgents: (list) => view.watch(list),
       onPhase: (name) => view.setPhase(name),
@@ -117,17 +188,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     process.off('unhandledRejection', onUnhandled);
-    inspector?.stop();
-    await target.close();
+    await inspection?.close();
+    await target?.close();
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    // One line, never a stack: these are the user's mistakes (a flag, a taken port, a missing package).
     const message = err instanceof Error ? err.message : String(err);
-    const usage = (err as { code?: unknown } | undefined)?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err instanceof RangeError;
-    process.stderr.write(`demo failed: ${message}\n${usage ? `${USAGE}\n` : ''}`);
+    const code = (err as { code?: unknown } | undefined)?.code;
+    const usage = (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) || err instanceof RangeError;
+    const hint = isPortInUseError(err) ? ' (choose another with --inspect-port, or leave it out for any free port)' : '';
+    process.stderr.write(`demo failed: ${message}${hint}\n${usage ? `${USAGE}\n` : ''}`);
     process.exit(2);
   },
 );

@@ -53,8 +53,13 @@ export interface DemoOptions {
   /** Services each agent registers at start. Defaults to 5. */
   servicesPerAgent?: number;
   timing?: Partial<DemoTiming>;
-  /** xstate inspection observer handed to every syncer (e.g. @statelyai/inspect). */
-  inspect?: Observer<InspectionEvent>;
+  /** The xstate inspection observer for one agent's syncer (e.g. a live view's `inspector(node)`), or undefined for none. */
+  inspectorFor?: (node: string) => Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /**
+   * Called once the script's checks are done, before the agents stop: the agents keep
+   * running until the returned promise settles (the demo's `--linger`). Defaults to none.
+   */
+  beforeStop?: (checks: readonly DemoCheck[]) => Promise<void>;
   logger?: Logger;
   /** Narrative lines ("server mem-2 fails"). */
   onEvent?: (line: string) => void;
@@ -126,7 +131,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         clock,
         random: createRandom(seed * 1_000 + i),
         logger: options.logger,
-        inspect: options.inspect,
+        inspect: options.inspectorFor?.(node),
         interval: timing.interval,
         serverUpInterval: timing.serverUpInterval,
         retryFailInterval: timing.retryFailInterval,
@@ -293,6 +298,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     check('entries lost: 0', lost === 0, `${lost} entries lost over all phases`);
   } catch (err) {
     check('scenario ran to the end', false, String((err as Error | undefined)?.message ?? err));
+  }
+  try {
+    await options.beforeStop?.(checks);
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
   }

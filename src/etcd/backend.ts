@@ -2,11 +2,11 @@
 // call, a ping and a failure each concern exactly one member), services stored
 // as JSON under the node's prefix and attached to the node's lease, membership
 // from a polled member list. Connections are opened lazily by the first call.
-import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../catalog/backend.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import type { Pinger, Server } from '../catalog/backend.js';
-import { boundedCall, createMemberClient } from './client.js';
+import { boundedCall, createMemberClient, etcd3 } from './client.js';
 import { StoppedError } from '../shared/errors.js';
 import { KeyLayout, decodeService, encodeService } from './keys.js';
 import { diffServers, membersToServers } from './members.js';
@@ -36,7 +36,7 @@ export interface EtcdBackend extends CatalogBackend {
 }
 
 function isLeaseNotFound(err: unknown): boolean {
-  return err instanceof EtcdLeaseInvalidError || /lease not found/i.test(String((err as Error | undefined)?.message));
+  return err instanceof etcd3.EtcdLeaseInvalidError || /lease not found/i.test(String((err as Error | undefined)?.message));
 }
 
 function byId(a: Service, b: Service): number {

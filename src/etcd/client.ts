@@ -1,9 +1,13 @@
 // One etcd3 client per member, configured so a call goes to exactly that member,
 // is tried once (the server manager, not etcd3, decides where to retry) and
 // always carries a deadline — so a frozen member costs one deadline, not minutes.
-import { Etcd3, type CallOptionsFactory, type IOptions } from 'etcd3';
+import type { Etcd3, CallOptionsFactory, IOptions } from 'etcd3';
 import { abortReason, attempt, raceAbort } from '../shared/abort.js';
+import { importPeer } from '../shared/peer.js';
 import type { Endpoint, EtcdAuthOptions, EtcdTlsOptions } from './options.js';
+
+/** etcd3 is an optional peer of ae-sync: without it, importing `ae-sync/etcd` fails naming the package. */
+export const etcd3 = await importPeer('etcd3', 'ae-sync/etcd', () => import('etcd3'));
 
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
@@ -45,7 +49,7 @@ export function createMemberClient(options: MemberClientOptions): Etcd3 {
   };
   if (auth) config.auth = { username: auth.username, password: auth.password, callOptions: factory };
   if (tls) config.credentials = { ...tls };
-  return new Etcd3(config);
+  return new etcd3.Etcd3(config);
 }
 
 /**

@@ -8,6 +8,8 @@ import { formatTable, summaryLines } from '../../src/demo/view.js';
 import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memory/memoryCluster.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
+import type { CatalogAgent } from '../../src/catalog/catalogAgent.js';
+import { pino } from 'pino';
 
 /** Runs `promise` to completion by advancing the fake clock in 50 ms steps (bounded). */
 async function drive<T>(clock: TestClock, promise: Promise<T>, maxSteps = 10_000): Promise<T> {
@@ -71,6 +73,61 @@ describe('runDemo', () => {
     expect(result.ok).toBe(false);
     expect(result.checks.at(-1)).toEqual({ name: 'scenario ran to the end', ok: false, detail: 'cannot reach the cluster' });
     expect(clock.countTimers()).toBe(0);
+  });
+});
+
+describe('runDemo beforeStop (the demo\'s --linger)', () => {
+  it('keeps the agents syncing after the script until beforeStop settles, then stops them all', async () => {
+    const clock = createTestClock();
+    const target = memoryTarget({ clock, random: seededRandom(3) });
+    let agents: readonly CatalogAgent[] = [];
+    let release: (() => void) | undefined;
+    let checksAtLinger = 0;
+    const demo = runDemo({
+      target,
+      clock,
+      agents: 2,
+      onAgents: (list) => (agents = list),
+      beforeStop: (checks) => {
+        checksAtLinger = checks.length;
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    for (let i = 0; i < 10_000 && !release; i++) await clock.tickAsync(50);
+    expect(release).toBeDefined();
+    expect(checksAtLinger).toBeGreaterThan(5); // called after every check of the script
+    const before = agents.map((a) => a.agent.syncer.stats().fullSyncs);
+    await clock.tickAsync(60_000); // a minute of lingering: regular full syncs go on
+    expect(agents.map((a, i) => a.agent.syncer.stats().fullSyncs - before[i]!).every((n) => n >= 3)).toBe(true);
+    expect(agents.map((a) => a.agent.syncer.state).includes('done')).toBe(false);
+    release!();
+    const result = await drive(clock, demo);
+    expect(result.ok).toBe(true);
+    expect(agents.map((a) => a.agent.syncer.state)).toEqual(['done', 'done']);
+    await target.close();
+    expect(clock.countTimers()).toBe(0);
+  });
+});
+
+describe('demo logs', () => {
+  it('writes each field once per JSON line (no `node` twice)', async () => {
+    const clock = createTestClock();
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const target = memoryTarget({ clock, random: seededRandom(1), logger });
+    const result = await drive(clock, runDemo({ target, clock, agents: 2, logger }));
+    await target.close();
+    expect(result.ok).toBe(true);
+    const withNode = lines.filter((l) => l.includes('"node":'));
+    // Lines of the registry and of the manager, the two that each added the node before.
+    expect(withNode.some((l) => l.includes('"component":"registry"'))).toBe(true);
+    expect(withNode.some((l) => l.includes('"component":"serverManager"'))).toBe(true);
+    for (const line of lines) {
+      const keys = [...line.matchAll(/"([\w]+)":/g)].map((m) => m[1]);
+      // Keys of the top-level object only matter; nested `err` objects have their own.
+      expect(keys.filter((k) => k === 'node').length, line).toBeLessThanOrEqual(1);
+      expect(keys.filter((k) => k === 'component').length, line).toBeLessThanOrEqual(1);
+    }
   });
 });
 

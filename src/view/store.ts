@@ -1,0 +1,235 @@
+// What the live view knows, bounded: one record per machine actor (its current state,
+// never its history), the definitions they run (one graph per distinct machine), and
+// the last `logSize` events in a ring buffer. A browser that connects late gets all
+// of it at once (`hello()`); the rest is sent as it happens through `publish`.
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
+import { activeStateIds, machineGraph, type StateGraph } from './graph.js';
+import { preview } from './preview.js';
+import type { ResolvedViewOptions } from './options.js';
+import { clockNow } from '../shared/clock.js';
+
+/** A graph larger than this (JSON characters) is not sent to browsers; its machine is shown without a diagram. */
+export const MAX_DEFINITION_CHARS = 1_048_576;
+
+export interface MachineView {
+  /** The view's own id (`m1`, `m2`, …): xstate session ids repeat across actor systems. */
+  id: string;
+  /** What the page shows: the inspector's label, or `<machine id> #n`. */
+  label: string;
+  /** Key of the machine's graph in the definitions. */
+  definition: string;
+  /** The active state ids, ancestors included (`partialSync`, `partialSync.idle`). */
+  active: string[];
+  /** The deepest active state ids joined with ', ' (what the page prints). */
+  state: string;
+  status: 'active' | 'done' | 'error' | 'stopped';
+  /** A bounded JSON preview of the context. */
+  context: string;
+  /** Snapshots seen. */
+  steps: number;
+}
+
+export interface LogEntry {
+  seq: number;
+  /** Clock time, ms. */
+  at: number;
+  machine: string;
+  label: string;
+  /** The event's type. */
+  event: string;
+  /** A bounded JSON preview of the event. */
+  detail: string;
+  /** The state after the event. */
+  state: string;
+  /** Whether the event changed the state. */
+  changed: boolean;
+}
+
+export type ViewMessage =
+  | { type: 'definition'; id: string; graph: StateGraph }
+  | { type: 'machine'; machine: MachineView }
+  | { type: 'forget'; id: string }
+  | { type: 'log'; entry: LogEntry }
+  | { type: 'stats'; untracked: number };
+
+export interface Hello {
+  title: string;
+  definitions: Record<string, StateGraph>;
+  machines: MachineView[];
+  log: LogEntry[];
+  untracked: number;
+}
+
+interface Definition {
+  graph: StateGraph;
+  json: string;
+  users: number;
+}
+
+/** An actor as the inspection API hands it over; only public members of xstate's Actor are read. */
+interface ActorLike {
+  sessionId: string;
+  id?: unknown;
+  logic?: unknown;
+  system?: unknown;
+}
+
+function isMachine(logic: unknown): logic is AnyStateMachine {
+  const m = logic as Partial<AnyStateMachine> | null;
+  return typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.root === 'object' && typeof m.transition === 'function';
+}
+
+function leafState(active: readonly string[]): string {
+  const leaves = active.filter((id) => !active.some((other) => other.startsWith(`${id}.`)));
+  return leaves.join(', ');
+}
+
+export class ViewStore {
+  readonly #options: ResolvedViewOptions;
+  readonly #publish: (message: ViewMessage) => void;
+  readonly #machines = new Map<ActorLike, MachineView>();
+  readonly #ignored = new WeakSet<ActorLike>();
+  readonly #definitionOf = new WeakMap<object, string>();
+  readonly #definitionByJson = new Map<string, string>();
+  readonly #definitions = new Map<string, Definition>();
+  readonly #rootLabels = new WeakMap<object, string>();
+  readonly #labelsInUse = new Map<string, number>();
+  readonly #log: (LogEntry | undefined)[];
+  #logNext = 0;
+  #seq = 0;
+  #ids = 0;
+  #definitionIds = 0;
+  #untracked = 0;
+
+  constructor(options: ResolvedViewOptions, publish: (message: ViewMessage) => void) {
+    this.#options = options;
+    this.#publish = publish;
+    this.#log = new Array<LogEntry | undefined>(options.logSize).fill(undefined);
+  }
+
+  /** Everything a browser needs to draw the current picture. */
+  hello(): Hello {
+    const definitions: Record<string, StateGraph> = {};
+    for (const [id, d] of this.#definitions) definitions[id] = d.graph;
+    const log: LogEntry[] = [];
+    for (let i = 0; i < this.#log.length; i++) {
+      const entry = this.#log[(this.#logNext + i) % this.#log.length];
+      if (entry) log.push(entry);
+    }
+    return { title: this.#options.title, definitions, machines: [...this.#machines.values()], log, untracked: this.#untracked };
+  }
+
+  /** Takes one inspection event; `label` names a root machine (from `inspector(label)`). Never throws. */
+  take(event: InspectionEvent, label: string | undefined): void {
+    const actor = event.actorRef as unknown as ActorLike;
+    if (event.type === '@xstate.actor') {
+      this.#register(actor, event.rootId === actor.sessionId, label);
+      return;
+    }
+    if (event.type !== '@xstate.snapshot') return;
+    const record = this.#machines.get(actor);
+    if (!record) return;
+    const snapshot = event.snapshot as { value?: unknown; status?: MachineView['status']; context?: unknown };
+    const before = record.state;
+    record.active = activeStateIds(snapshot.value);
+    record.state = leafState(record.active);
+    record.status = snapshot.status ?? record.status;
+    record.context = preview(snapshot.context, this.#options.maxPreviewChars);
+    record.steps++;
+    const type = typeof event.event?.type === 'string' ? event.event.type : '?';
+    const entry: LogEntry = {
+      seq: ++this.#seq,
+      at: clockNow(this.#options.clock),
+      machine: record.id,
+      label: record.label,
+      event: type.length > 200 ? `${type.slice(0, 199)}…` : type,
+      detail: preview(event.event, this.#options.maxPreviewChars),
+      state: record.state,
+      changed: before !== record.state,
+    };
+    this.#log[this.#logNext] = entry;
+    this.#logNext = (this.#logNext + 1) % this.#log.length;
+    this.#publish({ type: 'machine', machine: record });
+    this.#publish({ type: 'log', entry });
+  }
+
+  #register(actor: ActorLike, isRoot: boolean, label: string | undefined): void {
+    if (this.#machines.has(actor) || this.#ignored.has(actor)) return;
+    const logic = actor.logic;
+    if (!isMachine(logic)) {
+      this.#ignored.add(actor); // promise and callback actors: their machine's log shows them
+      return;
+    }
+    if (this.#machines.size >= this.#options.maxMachines && !this.#forgetOldestFinished()) {
+      this.#ignored.add(actor);
+      this.#untracked++;
+      this.#publish({ type: 'stats', untracked: this.#untracked });
+      return;
+    }
+    const definition = this.#definitionFor(logic);
+    const system = actor.system;
+    let name: string;
+    if (isRoot) {
+      name = this.#unique(label ?? logic.id);
+      if (typeof system === 'object' && system !== null) this.#rootLabels.set(system, name);
+    } else {
+      const root = typeof system === 'object' && system !== null ? this.#rootLabels.get(system) : undefined;
+      name = this.#unique(`${root ?? logic.id} › ${typeof actor.id === 'string' ? actor.id : logic.id}`);
+    }
+    const record: MachineView = { id: `m${++this.#ids}`, label: name, definition, active: [], state: '', status: 'active', context: '', steps: 0 };
+    this.#machines.set(actor, record);
+    this.#publish({ type: 'machine', machine: record });
+  }
+
+  /** `base`, or `base #2`, `base #3`… when taken; a bare machine id is always numbered. */
+  #unique(base: string): string {
+    const n = (this.#labelsInUse.get(base) ?? 0) + 1;
+    this.#labelsInUse.set(base, n);
+    return n === 1 ? base : `${base} #${n}`;
+  }
+
+  #definitionFor(logic: AnyStateMachine): string {
+    const known = this.#definitionOf.get(logic);
+    if (known !== undefined && this.#definitions.has(known)) {
+      (this.#definitions.get(known) as Definition).users++;
+      return known;
+    }
+    let graph: StateGraph;
+    try {
+      graph = machineGraph(logic);
+    } catch {
+      graph = { machine: logic.id, root: { id: '', key: logic.id, type: 'compound', children: [] }, edges: [] };
+    }
+    let json = JSON.stringify(graph);
+    if (json.length > MAX_DEFINITION_CHARS) {
+      graph = { machine: logic.id, root: { id: '', key: logic.id, type: 'compound', children: [] }, edges: [], omitted: `definition too large to draw (${json.length} characters of graph)` };
+      json = JSON.stringify(graph);
+    }
+    let id = this.#definitionByJson.get(json);
+    if (id === undefined) {
+      id = `d${++this.#definitionIds}`;
+      this.#definitionByJson.set(json, id);
+      this.#definitions.set(id, { graph, json, users: 0 });
+      this.#publish({ type: 'definition', id, graph });
+    }
+    (this.#definitions.get(id) as Definition).users++;
+    this.#definitionOf.set(logic, id);
+    return id;
+  }
+
+  #forgetOldestFinished(): boolean {
+    for (const [actor, record] of this.#machines) {
+      if (record.status === 'active') continue;
+      this.#machines.delete(actor);
+      this.#ignored.add(actor);
+      const definition = this.#definitions.get(record.definition);
+      if (definition && --definition.users === 0) {
+        this.#definitions.delete(record.definition);
+        this.#definitionByJson.delete(definition.json);
+      }
+      this.#publish({ type: 'forget', id: record.id });
+      return true;
+    }
+    return false;
+  }
+}
