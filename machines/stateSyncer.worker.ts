@@ -9,7 +9,9 @@ import type { StateSyncerEnv, SyncWorkerEvent } from './stateSyncer.types.js';
  * with the request's id. Every call gets the same signal, which aborts when the worker
  * stops — when the machine leaves its syncing state, which only `STOP` does (it ends
  * the machine). One AbortController per worker, not per call: creating one costs
- * Node several microseconds. Replace it with `machine.provide({ actors: { syncWorker } })`.
+ * Node several microseconds; a caller's listeners on the signal outlive its call unless
+ * it removes them (StateSyncer's runtime does). Replace the worker with
+ * `machine.provide({ actors: { syncWorker } })`.
  */
 export const syncWorker = fromCallback<SyncWorkerEvent, StateSyncerEnv>(({ input: env, receive, sendBack }) => {
   const controller = new AbortController();

@@ -3,6 +3,7 @@
 // for the last call when the syncer stops. "In flight" starts before the user's
 // method is called (a stop() or pause() from inside it must wait for it) and ends
 // when the promise it returned settles, whatever the machine has moved on to.
+import { getEventListeners } from 'node:events';
 import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { raceAbort } from '../shared/abort.js';
@@ -24,8 +25,8 @@ export type SyncKind = 'syncFull' | 'syncChanges';
 /**
  * The state an agent keeps in sync. Both methods receive an AbortSignal that fires on
  * stop() or, with `syncTimeout`, when the call runs too long. Without `syncTimeout`
- * every call gets the same signal (it aborts only on stop): remove any listener you add
- * to it once the call ends.
+ * every call gets the same signal (it aborts only on stop); a listener added to it
+ * lives as long as the call that added it.
  */
 export interface SyncState {
   /** Reconciles everything: reads the remote state and writes what differs. */
@@ -135,24 +136,26 @@ export class SyncRunner {
       result = this.#state[kind](signal);
     } catch (err) {
       // A method that throws instead of rejecting is a failed sync all the same.
-      this.#settled(call);
+      this.#settled(call, signal);
       throw err instanceof Error ? err : new Error(String(err));
     }
     if (!isThenable(result)) {
-      this.#settled(call);
+      this.#settled(call, signal);
       return;
     }
     // Whatever the call resolves with (an RPC's reply, say) is not the syncer's business.
     return Promise.resolve(result).then(
-      () => this.#settled(call),
+      () => this.#settled(call, signal),
       (err: unknown) => {
-        this.#settled(call);
+        this.#settled(call, signal);
         throw err instanceof Error ? err : new Error(String(err));
       },
     );
   }
 
-  #settled(call: number): void {
+  #settled(call: number, signal: AbortSignal): void {
+    // Without a timeout the signal is the worker's, shared by every call of this syncer.
+    if (this.#timeoutMs === undefined) dropListeners(signal);
     // A call abandoned by settle() may settle long after: it no longer counts.
     if (this.#current === call) this.#becameIdle();
   }
@@ -167,4 +170,20 @@ export class SyncRunner {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A listener lives as long as the call that added it, as if each call had a signal of its
+ * own: what a settled call left on the shared signal would pile up over the syncer's life
+ * (and fire on a stop long after its call ended). Node's public `getEventListeners`
+ * tells; the common case, nothing left, costs one small array.
+ */
+function dropListeners(signal: AbortSignal): void {
+  if (signal.aborted) return;
+  if (signal.onabort) signal.onabort = null;
+  for (const left of getEventListeners(signal, 'abort')) {
+    const listener = left as (event: Event) => void;
+    signal.removeEventListener('abort', listener);
+    signal.removeEventListener('abort', listener, { capture: true });
+  }
 }

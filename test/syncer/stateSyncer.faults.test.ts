@@ -2,6 +2,7 @@
 // a full sync slower than the interval, stop()/pause() from inside a sync, and a random
 // source or clock that throws or lies. Each must end in a documented, loud outcome.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
 import type { InspectionEvent } from 'xstate';
 import { StateSyncer, type StateSyncerOptions } from '../../src/syncer/stateSyncer.js';
 import { MAX_TIMER_MS, type Clock } from '../../src/shared/clock.js';
@@ -283,6 +284,57 @@ describe('StateSyncer with a broken random source or clock', () => {
       err = e;
     }
     expect(isStoppedError(err)).toBe(true);
+  });
+});
+
+describe('StateSyncer abort signal shared by the calls of one syncer', () => {
+  it('keeps no listener a settled call left behind, so none piles up or fires at a later stop', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const fired: number[] = [];
+    let calls = 0;
+    state.syncChanges = (signal) => {
+      const n = ++calls;
+      signal.addEventListener('abort', () => fired.push(n)); // never removed
+      signal.onabort = () => fired.push(-n);
+      return Promise.resolve();
+    };
+    make().start();
+    await settle(clock);
+    const signals = new Set<AbortSignal>();
+    state.syncFull = (signal) => {
+      signals.add(signal);
+    };
+    for (let i = 0; i < 20; i++) {
+      syncer!.syncChanges.trigger();
+      await settle(clock);
+    }
+    syncer!.syncFull.trigger();
+    await clock.tickAsync(1_500);
+    expect(calls).toBe(20);
+    const [signal] = [...signals];
+    expect(signal).toBeDefined();
+    expect(getEventListeners(signal!, 'abort')).toHaveLength(0);
+    await syncer!.stop();
+    expect(signal!.aborted).toBe(true);
+    expect(fired).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('still fires a listener of the call in flight when stop() aborts it', async () => {
+    make().start();
+    await settle(clock);
+    const fired: string[] = [];
+    state.syncChanges = (signal) => {
+      signal.addEventListener('abort', () => fired.push('listener'));
+      return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    };
+    syncer!.syncChanges.trigger();
+    await syncer!.stop();
+    expect(fired).toEqual(['listener']);
   });
 });
 
