@@ -1,84 +1,30 @@
 // The anti-entropy state machine: when to run a full sync, when a partial one,
 // and how long to wait after failures and server-up notifications. Pure xstate v5:
-// time, randomness and the sync work itself arrive through the machine's input.
-import { and, assign, emit, fromPromise, setup } from 'xstate';
+// time, randomness and the sync work arrive through the machine's input; the work
+// itself runs in one long-lived worker actor (stateSyncer.worker.ts) the machine invokes.
+import { and, assign, emit, not, sendTo, setup, stateIn } from 'xstate';
+import type {
+  StateSyncerContext,
+  StateSyncerEmitted,
+  StateSyncerEvent,
+  StateSyncerInput,
+  SyncWorkerEvent,
+} from './stateSyncer.types.js';
+import { syncWorker } from './stateSyncer.worker.js';
 
-/**
- * What the machine needs from its environment: the sync work, time, randomness and
- * the cluster size, plus the fixed intervals. One object, shared by reference from
- * the context, so a context stays small and every `assign` copies only a few flags.
- * The runtime (`StateSyncer`) provides it; tests can pass a plain object.
- */
-export interface StateSyncerEnv {
-  /** Milliseconds between full syncs, before stagger. */
-  readonly interval: number;
-  /** Upper bound (before scaling) of the wait after a SyncFull trigger. */
-  readonly serverUpInterval: number;
-  /** Minimum wait (before stagger) after a failed or skipped full sync. */
-  readonly retryFailInterval: number;
-  /** The user's full sync, handed the invocation's abort signal. */
-  syncFull(signal: AbortSignal): Promise<void> | void;
-  /** The user's partial sync, handed the invocation's abort signal. */
-  syncChanges(signal: AbortSignal): Promise<void> | void;
-  /**
-   * A random wait in `[0, ms × scale)`, whole milliseconds, where `scale` grows by 1
-   * per doubling of the cluster above 128 nodes (Consul agent/ae/ae.go, scaleFactor).
-   * The runtime owns the cluster size and the random source; the machine only asks.
-   */
-  stagger(ms: number): number;
-  /** Current time in ms on the same clock the actor's timers use. */
-  now(): number;
-}
+export type * from './stateSyncer.types.js';
+export { syncWorker };
 
-export interface StateSyncerInput {
-  env: StateSyncerEnv;
-  /** Pause count carried over from before the actor started. */
-  paused?: number;
-  /** Triggers that arrived before the actor started. */
-  fullSyncPending?: boolean;
-  changesPending?: boolean;
-}
+// The way into fullSync while paused: the full sync is skipped and retryFullSync is
+// (re-)entered with a fresh retry timer. Shared by every transition that would start one.
+const skipWhilePaused = {
+  guard: 'isPaused',
+  target: '#stateSyncer.retryFullSync',
+  reenter: true,
+  actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
+} as const;
 
-export interface StateSyncerContext {
-  env: StateSyncerEnv;
-  paused: number;
-  fullSyncPending: boolean;
-  changesPending: boolean;
-  /** Absolute time (ms) at which the next full sync is due. Set on every entry to `fullSync`. */
-  deadline: number;
-  /** The deadline passed while the machine could not act on it (e.g. `syncChanges` was running). */
-  deadlinePassed: boolean;
-  /** A full sync was skipped because the syncer was paused; the resume that ends the pause re-triggers it. */
-  skippedWhilePaused: boolean;
-}
-
-export type StateSyncerEvent =
-  | { type: 'SYNC_FULL' }
-  | { type: 'SYNC_CHANGES' }
-  | { type: 'PAUSE' }
-  | { type: 'RESUME' }
-  | { type: 'STOP' };
-
-/** Emitted (xstate `emit`) so the runtime can log, count and notify listeners. */
-export type StateSyncerEmitted =
-  | { type: 'fullSync.started' }
-  | { type: 'fullSync.done' }
-  | { type: 'fullSync.failed'; error: unknown }
-  | { type: 'fullSync.skipped' }
-  | { type: 'syncChanges.started' }
-  | { type: 'syncChanges.done' }
-  | { type: 'syncChanges.failed'; error: unknown }
-  | { type: 'syncChanges.skipped' };
-
-/** Which of the environment's two sync methods an invocation runs. */
-export interface SyncInvocation {
-  env: StateSyncerEnv;
-  kind: 'syncFull' | 'syncChanges';
-}
-
-const runSync = fromPromise<void, SyncInvocation>(async ({ input, signal }) => {
-  await input.env[input.kind](signal);
-});
+const errorOf = (event: StateSyncerEvent): unknown => (event as { error?: unknown }).error;
 
 export const stateSyncerMachine = setup({
   types: {
@@ -87,36 +33,48 @@ export const stateSyncerMachine = setup({
     events: {} as StateSyncerEvent,
     emitted: {} as StateSyncerEmitted,
   },
-  actors: {
-    syncFull: runSync,
-    syncChanges: runSync,
-  },
+  actors: { syncWorker },
   guards: {
     isPaused: ({ context }) => context.paused > 0,
     isDeadlinePassed: ({ context }) => context.deadlinePassed,
     hasChangesPending: ({ context }) => context.changesPending,
     hasFullSyncPending: ({ context }) => context.fullSyncPending,
+    // A late or duplicate answer (a replaced worker may send one) never completes a newer request.
+    isCurrentRequest: ({ context, event }) => (event as { id?: unknown }).id === context.request,
+    // In partialSync, only `idle` can act on the deadline at once; elsewhere it is remembered.
+    isBusyInPartialSync: not(stateIn({ partialSync: 'idle' })),
   },
   delays: {
     // Time left until the full-sync deadline fixed on entry to fullSync. Partial syncs never move it (Consul #7020).
-    fullSyncDeadline: ({ context }) => Math.max(0, context.deadline - context.env.now()),
+    fullSyncDeadline: ({ context: { env, deadline } }) => env.clampDelay(deadline - env.now()),
     // A SyncFull trigger waits a random part of serverUpInterval, scaled by cluster size: no thundering herd.
-    serverUpStagger: ({ context }) => context.env.stagger(context.env.serverUpInterval),
+    serverUpStagger: ({ context: { env } }) => env.clampDelay(env.stagger(env.serverUpInterval)),
     // After a failure: at least retryFailInterval, plus a scaled random part of it.
-    retryFailDelay: ({ context }) => context.env.retryFailInterval + context.env.stagger(context.env.retryFailInterval),
+    retryFailDelay: ({ context: { env } }) => env.clampDelay(env.retryFailInterval + env.stagger(env.retryFailInterval)),
   },
   actions: {
-    setFullSyncDeadline: assign(({ context: { env } }) => ({
+    // One assign per full sync: the deadline, the triggers it satisfies (partial ones
+    // included) and the request id.
+    startFullSync: assign(({ context: { env, request } }) => ({
       deadline: env.now() + env.interval + env.stagger(env.interval),
       deadlinePassed: false,
+      fullSyncPending: false,
+      changesPending: false,
+      request: request + 1,
     })),
-    // A full sync that starts satisfies every trigger that came before it, partial ones included.
-    consumeTriggersForFullSync: assign({ fullSyncPending: false, changesPending: false }),
+    startSyncChanges: assign(({ context }) => ({ changesPending: false, request: context.request + 1 })),
+    requestFullSync: sendTo('worker', ({ context }): SyncWorkerEvent => ({ type: 'RUN', id: context.request, kind: 'syncFull' })),
+    requestSyncChanges: sendTo('worker', ({ context }): SyncWorkerEvent => ({ type: 'RUN', id: context.request, kind: 'syncChanges' })),
+    // A full sync slower than the interval must not run back to back: the next one
+    // starts no sooner than interval / 2 after this one ended.
+    holdFullSyncGap: assign(({ context: { env, deadline } }) => ({
+      deadline: Math.max(deadline, env.now() + env.interval / 2),
+    })),
     consumeChangesTrigger: assign({ changesPending: false }),
     markDeadlinePassed: assign({ deadlinePassed: true }),
     rememberFullSyncTrigger: assign({ fullSyncPending: true }),
     rememberChangesTrigger: assign({ changesPending: true }),
-    markSkippedWhilePaused: assign({ skippedWhilePaused: true, fullSyncPending: false }),
+    markSkippedWhilePaused: assign({ skippedWhilePaused: true, fullSyncPending: false, deadlinePassed: false }),
     incrementPause: assign(({ context }) => ({ paused: context.paused + 1 })),
     // The resume that ends a pause triggers SyncChanges (as Consul does) and, if a
     // full sync was skipped meanwhile, SyncFull too (Consul leaves it for the retry timer).
@@ -132,14 +90,11 @@ export const stateSyncerMachine = setup({
     }),
     emitFullSyncStarted: emit({ type: 'fullSync.started' }),
     emitFullSyncDone: emit({ type: 'fullSync.done' }),
-    emitFullSyncFailed: emit(({ event }) => ({ type: 'fullSync.failed', error: (event as { error?: unknown }).error })),
+    emitFullSyncFailed: emit(({ event }) => ({ type: 'fullSync.failed', error: errorOf(event) })),
     emitFullSyncSkipped: emit({ type: 'fullSync.skipped' }),
     emitSyncChangesStarted: emit({ type: 'syncChanges.started' }),
     emitSyncChangesDone: emit({ type: 'syncChanges.done' }),
-    emitSyncChangesFailed: emit(({ event }) => ({
-      type: 'syncChanges.failed',
-      error: (event as { error?: unknown }).error,
-    })),
+    emitSyncChangesFailed: emit(({ event }) => ({ type: 'syncChanges.failed', error: errorOf(event) })),
     emitSyncChangesSkipped: emit({ type: 'syncChanges.skipped' }),
   },
 }).createMachine({
@@ -152,10 +107,13 @@ export const stateSyncerMachine = setup({
     deadline: 0,
     deadlinePassed: false,
     skippedWhilePaused: false,
+    request: 0,
   }),
+  // The worker lives as long as the machine: no actor is built or stopped per sync.
+  invoke: { id: 'worker', src: 'syncWorker', input: ({ context }) => context.env },
   initial: 'fullSync',
   // Triggers that arrive while a state cannot act on them are remembered (at most one
-  // of each kind); the `always` transitions below act on them as soon as they can.
+  // of each kind); `partialSync.idle` and `retryFullSync.waiting` act on them as soon as they can.
   on: {
     SYNC_FULL: { actions: 'rememberFullSyncTrigger' },
     SYNC_CHANGES: { actions: 'rememberChangesTrigger' },
@@ -164,27 +122,24 @@ export const stateSyncerMachine = setup({
     STOP: { target: '.done' },
   },
   states: {
+    // While paused a full sync is skipped and the machine waits in retryFullSync. Every
+    // later way into fullSync makes that choice at its source, in the same transition;
+    // only the start goes through the eventless `checking` hop.
     fullSync: {
-      entry: 'setFullSyncDeadline',
       initial: 'checking',
       states: {
         checking: {
-          always: [
-            {
-              guard: 'isPaused',
-              target: '#stateSyncer.retryFullSync',
-              actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
-            },
-            { target: 'syncing' },
-          ],
+          always: [skipWhilePaused, { target: 'syncing' }],
         },
         syncing: {
-          entry: ['consumeTriggersForFullSync', 'emitFullSyncStarted'],
-          invoke: {
-            src: 'syncFull',
-            input: ({ context }: { context: StateSyncerContext }): SyncInvocation => ({ env: context.env, kind: 'syncFull' }),
-            onDone: { target: '#stateSyncer.partialSync', actions: 'emitFullSyncDone' },
-            onError: { target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
+          entry: ['startFullSync', 'emitFullSyncStarted', 'requestFullSync'],
+          on: {
+            SYNC_DONE: {
+              guard: 'isCurrentRequest',
+              target: '#stateSyncer.partialSync',
+              actions: ['holdFullSyncGap', 'emitFullSyncDone'],
+            },
+            SYNC_FAILED: { guard: 'isCurrentRequest', target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
           },
         },
       },
@@ -192,12 +147,27 @@ export const stateSyncerMachine = setup({
     partialSync: {
       initial: 'idle',
       after: {
-        fullSyncDeadline: { actions: 'markDeadlinePassed' },
+        fullSyncDeadline: [
+          { guard: 'isBusyInPartialSync', actions: 'markDeadlinePassed' },
+          skipWhilePaused,
+          { target: '#stateSyncer.fullSync.syncing' },
+        ],
       },
       states: {
         idle: {
+          // Triggers that find the machine idle are acted on directly, in one transition.
+          on: {
+            SYNC_CHANGES: [{ guard: 'isPaused', actions: 'emitSyncChangesSkipped' }, { target: 'syncingChanges' }],
+            SYNC_FULL: { target: 'waitingToSyncFull', actions: 'rememberFullSyncTrigger' },
+          },
+          // What was remembered while busy, in order: the deadline, then SyncChanges, then SyncFull.
           always: [
-            { guard: 'isDeadlinePassed', target: '#stateSyncer.fullSync' },
+            {
+              guard: and(['isDeadlinePassed', 'isPaused']),
+              target: '#stateSyncer.retryFullSync',
+              actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
+            },
+            { guard: 'isDeadlinePassed', target: '#stateSyncer.fullSync.syncing' },
             {
               guard: and(['hasChangesPending', 'isPaused']),
               actions: ['consumeChangesTrigger', 'emitSyncChangesSkipped'],
@@ -207,16 +177,16 @@ export const stateSyncerMachine = setup({
           ],
         },
         syncingChanges: {
-          entry: ['consumeChangesTrigger', 'emitSyncChangesStarted'],
-          invoke: {
-            src: 'syncChanges',
-            input: ({ context }: { context: StateSyncerContext }): SyncInvocation => ({ env: context.env, kind: 'syncChanges' }),
-            onDone: { target: 'idle', actions: 'emitSyncChangesDone' },
-            onError: { target: 'idle', actions: 'emitSyncChangesFailed' },
+          entry: ['startSyncChanges', 'emitSyncChangesStarted', 'requestSyncChanges'],
+          on: {
+            SYNC_DONE: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesDone' },
+            SYNC_FAILED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesFailed' },
           },
         },
         waitingToSyncFull: {
-          after: { serverUpStagger: { target: '#stateSyncer.fullSync' } },
+          after: {
+            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
+          },
         },
       },
     },
@@ -225,10 +195,15 @@ export const stateSyncerMachine = setup({
       states: {
         waiting: {
           always: { guard: 'hasFullSyncPending', target: 'waitingToSyncFull' },
-          after: { retryFailDelay: { target: '#stateSyncer.fullSync' } },
+          after: {
+            // Still paused: skip again and wait a fresh retry delay.
+            retryFailDelay: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
+          },
         },
         waitingToSyncFull: {
-          after: { serverUpStagger: { target: '#stateSyncer.fullSync' } },
+          after: {
+            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
+          },
         },
       },
     },

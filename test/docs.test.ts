@@ -13,8 +13,9 @@ describe('generated diagrams', () => {
   it('draws every top-level state and the named delays of the syncer', () => {
     const diagram = machineToMermaid(stateSyncerMachine);
     for (const name of ['fullSync', 'partialSync', 'retryFullSync', 'done']) expect(diagram).toContain(`state "${name}"`);
-    expect(diagram).toContain('partialSync --> partialSync : after fullSyncDeadline / markDeadlinePassed');
-    expect(diagram).toContain('retryFullSync_waiting --> fullSync : after retryFailDelay');
+    expect(diagram).toContain('partialSync --> partialSync : after fullSyncDeadline [isBusyInPartialSync] / markDeadlinePassed');
+    expect(diagram).toContain('retryFullSync_waiting --> fullSync_syncing : after retryFailDelay');
+    expect(diagram).toContain('partialSync_syncingChanges --> partialSync_idle : SYNC_DONE [isCurrentRequest]');
     expect(diagram).toContain('fullSync_checking --> retryFullSync : always [isPaused]');
     expect(diagram).toContain('partialSync --> done : STOP');
   });

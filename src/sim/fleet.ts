@@ -44,9 +44,9 @@ export interface FleetOptions {
   /** Measurements (lifetimes, gaps) count only from this simulated time on. */
   warmupMs: number;
   /**
-   * Agents that share one view of the heap clock, and so one xstate system
-   * (src/shared/actorHost.ts). Defaults to all of them; results do not depend on it
-   * (test/sim/fleet.test.ts), only memory does (one system per view).
+   * Agents that share one view of the heap clock, and so its xstate systems (at most
+   * 128 actors each, src/shared/actorHost.ts). Defaults to all of them; results do not
+   * depend on it (test/sim/fleet.test.ts), only memory does (systems are per view).
    */
   agentsPerClock?: number;
 }

@@ -1,188 +1,129 @@
 // StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
-import type { Actor, InspectionEvent, Observer } from 'xstate';
 import { createHostedActor } from '../shared/actorHost.js';
-import {
-  stateSyncerMachine,
-  type StateSyncerEmitted,
-  type StateSyncerStateName,
-} from '../../machines/stateSyncer.machine.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { stateSyncerMachine, type StateSyncerEmitted, type StateSyncerStateName } from '../../machines/stateSyncer.machine.js';
+import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { NotPausedError, StoppedError } from '../shared/errors.js';
-import { componentLogger, type Logger } from '../shared/logger.js';
-import { fn, nonNegativeNumber, optionalPositiveNumber, positiveNumber, checkClock } from '../shared/options.js';
-import { SyncerEnv } from './syncerEnv.js';
+import { resolveSyncerOptions, type StateSyncerOptions } from './options.js';
+import { statePath, topLevel } from './statePath.js';
+import { SyncerEnv, type SyncActor } from './syncerEnv.js';
 import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
-import { Trigger, type TriggerTarget } from './trigger.js';
+import { SyncTrigger, type Trigger } from './trigger.js';
+import type { StateSyncerEvents, SyncStats } from './events.js';
 
-export type { SyncKind, SyncState };
+export type { SyncKind, SyncState, StateSyncerOptions, StateSyncerEvents, SyncStats };
 
-export interface StateSyncerOptions {
-  state: SyncState;
-  /** Milliseconds between full syncs, before the cluster-scaled stagger is added. Required, > 0. */
-  interval: number;
-  /** Number of cluster members; scales every stagger by log2 above 128 nodes. Required. */
-  clusterSize: () => number;
-  /** Upper bound (ms, before scaling) of the random wait after a SyncFull trigger. Defaults to 3 000 ms. */
-  serverUpInterval?: number;
-  /** Minimum wait (ms) before retrying a failed full sync; a scaled stagger is added. Defaults to 15 000 ms. */
-  retryFailInterval?: number;
-  /** A sync running longer than this (ms) is aborted and counts as failed. Defaults to none. */
-  syncTimeout?: number;
-  /** How long (ms) stop() waits for a sync that ignores its AbortSignal. Defaults to 10 000 ms. */
-  stopTimeout?: number;
-  /** pino logger; the syncer logs through `logger.child({ component: 'stateSyncer' })`. Defaults to silent. */
-  logger?: Logger;
-  /** Random source in [0, 1). Defaults to Math.random. */
-  random?: () => number;
-  /** Timer source for every delay. Defaults to Node's timers. */
-  clock?: Clock;
-  /** xstate inspection observer (e.g. from @statelyai/inspect). */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-}
+const PAUSE = { type: 'PAUSE' } as const;
+const RESUME = { type: 'RESUME' } as const;
+const STOP = { type: 'STOP' } as const;
 
-export interface SyncStats {
-  fullSyncs: number;
-  fullSyncFailures: number;
-  /** Full syncs skipped because the syncer was paused. */
-  fullSyncsSkipped: number;
-  partialSyncs: number;
-  partialSyncFailures: number;
-  /** Failed syncs (full or partial) since the last successful one. */
-  consecutiveFailures: number;
-  /** Clock time (ms) of the last successful sync of either kind. */
-  lastSuccessAt: number | undefined;
-  lastError: unknown;
-}
-
-export interface StateSyncerEvents extends Record<string, unknown> {
-  fullSync: { durationMs: number };
-  fullSyncFailed: { error: unknown; durationMs: number; consecutiveFailures: number };
-  fullSyncSkipped: { reason: 'paused' };
-  syncChanges: { durationMs: number };
-  syncChangesFailed: { error: unknown; durationMs: number; consecutiveFailures: number };
-  /** The active state changed; `from`/`to` are top-level names, `path` the full dotted state path. */
-  transition: { from: StateSyncerStateName; to: StateSyncerStateName; path: string };
-}
-
-const DEFAULT_SERVER_UP_INTERVAL_MS = 3_000;
-const DEFAULT_RETRY_FAIL_INTERVAL_MS = 15_000;
-const DEFAULT_STOP_TIMEOUT_MS = 10_000;
-
-type SyncActor = Actor<typeof stateSyncerMachine>;
-
-export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements TriggerTarget<SyncKind> {
+export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   /** Asks for a full sync after a staggered wait (e.g. a server joined). */
-  readonly syncFull: Trigger<SyncKind>;
+  readonly syncFull: Trigger;
   /** Asks for a partial sync of local changes, at once. */
-  readonly syncChanges: Trigger<SyncKind>;
+  readonly syncChanges: Trigger;
 
-  private readonly stopTimeout: number;
-  private readonly clock: Clock;
-  private readonly env: SyncerEnv;
-  private readonly inspect: StateSyncerOptions['inspect'];
-  private readonly baseLogger: Logger | undefined;
-  private log: Logger | undefined;
-
-  private actorRef: SyncActor | undefined;
-  private stopping: Promise<void> | undefined;
-  private pauseCount = 0;
-  // Triggers and pause carried until start() hands them to the machine.
-  private fullPendingBeforeStart = false;
-  private changesPendingBeforeStart = false;
+  readonly #env: SyncerEnv;
+  readonly #clock: Clock;
+  readonly #stopTimeout: number;
+  readonly #inspect: StateSyncerOptions['inspect'];
+  #stopping: Promise<void> | undefined;
   // Created on first use: most syncers never have anyone waiting.
-  private resumeWaiters: (() => void)[] | undefined;
-  private lastPath = 'fullSync';
+  #resumeWaiters: (() => void)[] | undefined;
+  // The active state as last reported: top-level name and the rest of the path.
+  #top: StateSyncerStateName = 'fullSync';
+  #leaf = '';
+  #watching = false;
   // A full sync was skipped by the runner (paused while queued): the resume that ends the pause re-triggers it.
-  private fullSkippedInRunner = false;
-  private readonly counters: SyncStats = {
-    fullSyncs: 0,
-    fullSyncFailures: 0,
-    fullSyncsSkipped: 0,
-    partialSyncs: 0,
-    partialSyncFailures: 0,
-    consecutiveFailures: 0,
-    lastSuccessAt: undefined,
-    lastError: undefined,
-  };
+  #fullSkippedInRunner = false;
+  // Stats as fields rather than an object: one object less per syncer.
+  #fullSyncs = 0;
+  #fullSyncFailures = 0;
+  #fullSyncsSkipped = 0;
+  #partialSyncs = 0;
+  #partialSyncFailures = 0;
+  #consecutiveFailures = 0;
+  #lastSuccessAt: number | undefined;
+  #lastError: unknown;
 
   constructor(options: StateSyncerOptions) {
     super();
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`StateSyncer options must be an object, received ${String(options)}`);
-    }
-    const { state } = options;
-    if (
-      state === null ||
-      typeof state !== 'object' ||
-      typeof state.syncFull !== 'function' ||
-      typeof state.syncChanges !== 'function'
-    ) {
-      throw new TypeError('state must have syncFull(signal) and syncChanges(signal) methods');
-    }
-    const interval = positiveNumber('interval', options.interval);
-    const clusterSize = fn<() => number>('clusterSize', options.clusterSize);
-    const serverUpInterval = nonNegativeNumber('serverUpInterval', options.serverUpInterval, DEFAULT_SERVER_UP_INTERVAL_MS);
-    // > 0: with no wait, a failing full sync would retry in a hot loop.
-    const retryFailInterval = optionalPositiveNumber('retryFailInterval', options.retryFailInterval, DEFAULT_RETRY_FAIL_INTERVAL_MS);
-    const syncTimeout = optionalPositiveNumber('syncTimeout', options.syncTimeout);
-    this.stopTimeout = nonNegativeNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT_MS);
-    const random = fn<() => number>('random', options.random, Math.random);
-    const clock = options.clock === undefined ? systemClock : checkClock('clock', options.clock);
-    this.clock = clock;
-    this.env = new SyncerEnv(
-      { interval, serverUpInterval, retryFailInterval, syncTimeout, clusterSize, random, clock },
-      state,
-      this,
-      () => this.logger(),
+    const o = resolveSyncerOptions(options);
+    this.#stopTimeout = o.stopTimeout;
+    this.#clock = o.clock;
+    this.#inspect = options.inspect;
+    this.#env = new SyncerEnv(
+      {
+        interval: o.interval,
+        serverUpInterval: o.serverUpInterval,
+        retryFailInterval: o.retryFailInterval,
+        syncTimeout: o.syncTimeout,
+        clusterSize: o.clusterSize,
+        random: o.random,
+        clock: o.clock,
+        logger: options.logger,
+        onFailure: (error) => this.#fail(error),
+      },
+      o.state,
     );
-    this.inspect = options.inspect;
-    this.baseLogger = options.logger;
-    this.syncFull = new Trigger<SyncKind>(this, 'syncFull');
-    this.syncChanges = new Trigger<SyncKind>(this, 'syncChanges');
+    this.syncFull = new SyncTrigger(this.#env, 'syncFull');
+    this.syncChanges = new SyncTrigger(this.#env, 'syncChanges');
   }
 
   /** The xstate actor, for subscribe/inspection. Undefined before start(). */
   get actor(): SyncActor | undefined {
-    return this.actorRef;
+    return this.#env.actor;
   }
 
-  /** The top-level state; `'fullSync'` before start(), `'done'` after stop(). */
+  /** The top-level state; `'fullSync'` before start(), `'done'` after stop() or a failure. */
   get state(): StateSyncerStateName {
-    if (this.stopping) return 'done';
-    const actor = this.actorRef;
+    if (this.#stopping) return 'done';
+    const actor = this.#env.actor;
     if (!actor) return 'fullSync';
     return topLevel(actor.getSnapshot().value);
   }
 
   get paused(): boolean {
-    return this.pauseCount > 0;
+    return this.#env.pauseCount > 0;
   }
 
   /** Starts syncing: enters fullSync and calls syncFull at once. Throws StoppedError after stop(). */
   start(): this {
-    if (this.stopping) throw new StoppedError('StateSyncer was stopped and cannot be started again');
-    if (this.actorRef) return this;
+    if (this.#stopping) throw new StoppedError('StateSyncer was stopped and cannot be started again');
+    const env = this.#env;
+    if (env.actor) return this;
     const actor = createHostedActor(stateSyncerMachine, {
       input: {
-        env: this.env,
-        paused: this.pauseCount,
-        fullSyncPending: this.fullPendingBeforeStart,
-        changesPending: this.changesPendingBeforeStart,
+        env,
+        paused: env.pauseCount,
+        fullSyncPending: env.fullPendingBeforeStart,
+        changesPending: env.changesPendingBeforeStart,
       },
-      clock: this.clock,
-      inspect: this.inspect,
+      clock: this.#clock,
+      inspect: this.#inspect,
     });
-    this.actorRef = actor;
-    actor.on('*', (emitted) => this.onEmitted(emitted));
-    actor.subscribe({
-      next: (snapshot) => this.onSnapshot(snapshot.value),
-      error: (err) => this.logger().error({ err }, 'state syncer machine failed'),
-    });
+    env.actor = actor;
+    // The initial transition ran inside createActor: if it found random or the clock broken,
+    // the syncer is already stopping, and the STOP it could not send yet goes first.
+    if (env.stopped) actor.send(STOP);
+    actor.on('*', (emitted) => this.#onEmitted(emitted));
+    // Unreachable with our environment (it turns its own failures into a stop); kept so
+    // that a failure inside xstate is never silent either.
+    actor.subscribe(undefined, (err: unknown) => this.#fail(err instanceof Error ? err : new Error(String(err))));
+    if (this.hasListeners('transition')) this.#watchTransitions(actor, false);
     actor.start();
     return this;
+  }
+
+  /** Adds `listener` for `event`; returns a function that removes it. */
+  override on<K extends keyof StateSyncerEvents>(event: K, listener: (arg: StateSyncerEvents[K]) => void): () => void {
+    const off = super.on(event, listener);
+    // Snapshots are watched only once someone listens: most syncers never have a listener.
+    const actor = this.#env.actor;
+    if (event === 'transition' && actor && !this.#stopping) this.#watchTransitions(actor, true);
+    return off;
   }
 
   /**
@@ -190,29 +131,18 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
    * settled (or after `stopTimeout`). Safe before start() and when repeated; never rejects.
    */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const actor = this.actorRef;
-    if (actor) actor.send({ type: 'STOP' });
-    this.stopping = this.env.runner.settle(this.stopTimeout).then((settled) => {
-      if (!settled) {
-        this.logger().warn(
-          { stopTimeoutMs: this.stopTimeout },
-          'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
-        );
-      }
-      this.flush(this.resumeWaiters);
-    });
-    return this.stopping;
+    return this.#stopping ?? this.#stopNow();
   }
 
   /**
    * Pauses syncing (counted: every pause needs a resume). The count goes up at once;
-   * the promise resolves when no sync is in flight.
+   * the promise resolves when no sync is in flight — also when called from inside a sync.
    */
   pause(): Promise<void> {
-    this.pauseCount++;
-    this.send({ type: 'PAUSE' });
-    return this.env.runner.whenIdle();
+    const env = this.#env;
+    env.pauseCount++;
+    if (env.actor && !this.#stopping) env.actor.send(PAUSE);
+    return env.runner.whenIdle();
   }
 
   /**
@@ -221,168 +151,163 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> implements Trig
    * Throws NotPausedError when there is no pause to end (nothing changes then).
    */
   resume(): boolean {
-    if (this.pauseCount === 0) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
-    this.pauseCount--;
-    const ended = this.pauseCount === 0;
-    if (this.actorRef && !this.stopping) {
-      this.actorRef.send({ type: 'RESUME' });
-      if (ended && this.fullSkippedInRunner) {
-        this.fullSkippedInRunner = false;
-        this.actorRef.send({ type: 'SYNC_FULL' });
+    const env = this.#env;
+    if (env.pauseCount === 0) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
+    env.pauseCount--;
+    const ended = env.pauseCount === 0;
+    if (env.actor && !this.#stopping) {
+      env.actor.send(RESUME);
+      if (ended && this.#fullSkippedInRunner) {
+        this.#fullSkippedInRunner = false;
+        env.fire('syncFull');
       }
-    } else if (ended && !this.stopping) this.changesPendingBeforeStart = true;
-    if (ended) this.flush(this.resumeWaiters);
+    } else if (ended && !this.#stopping) env.changesPendingBeforeStart = true;
+    if (ended) flush(this.#resumeWaiters);
     return ended;
   }
 
   /** A promise that resolves when the current pause ends (or the syncer stops); undefined when not paused. */
   waitResume(): Promise<void> | undefined {
-    if (this.pauseCount === 0) return undefined;
-    return new Promise((resolve) => (this.resumeWaiters ??= []).push(resolve));
+    if (this.#env.pauseCount === 0) return undefined;
+    return new Promise((resolve) => (this.#resumeWaiters ??= []).push(resolve));
   }
 
   /** Counts of syncs and failures so far (a copy). */
   stats(): SyncStats {
-    return { ...this.counters };
+    return {
+      fullSyncs: this.#fullSyncs,
+      fullSyncFailures: this.#fullSyncFailures,
+      fullSyncsSkipped: this.#fullSyncsSkipped,
+      partialSyncs: this.#partialSyncs,
+      partialSyncFailures: this.#partialSyncFailures,
+      consecutiveFailures: this.#consecutiveFailures,
+      lastSuccessAt: this.#lastSuccessAt,
+      lastError: this.#lastError,
+    };
   }
 
-  // --- TriggerTarget -----------------------------------------------------------
-
-  /** @internal Trigger plumbing. */
-  fire(kind: SyncKind): void {
-    if (this.stopping) return;
-    if (this.actorRef) {
-      this.actorRef.send({ type: kind === 'syncFull' ? 'SYNC_FULL' : 'SYNC_CHANGES' });
-    } else if (kind === 'syncFull') {
-      this.fullPendingBeforeStart = true;
-    } else {
-      this.changesPendingBeforeStart = true;
-    }
-  }
-
-  /** @internal Trigger plumbing. */
-  isPending(kind: SyncKind): boolean {
-    if (this.stopping) return false;
-    const actor = this.actorRef;
-    if (!actor) return kind === 'syncFull' ? this.fullPendingBeforeStart : this.changesPendingBeforeStart;
-    const context = actor.getSnapshot().context;
-    return kind === 'syncFull' ? context.fullSyncPending : context.changesPending;
+  protected override listenerFailed(event: keyof StateSyncerEvents, err: unknown): void {
+    this.#env.logger().error({ err, event }, 'state syncer listener threw');
   }
 
   // --- internals ---------------------------------------------------------------
 
-  private send(event: { type: 'PAUSE' | 'RESUME' }): void {
-    if (this.actorRef && !this.stopping) this.actorRef.send(event);
+  #stopNow(): Promise<void> {
+    const env = this.#env;
+    // First: a STOP handled at once may run listeners that call stop() again.
+    env.stopped = true;
+    const stopping = env.runner.settle(this.#stopTimeout).then((settled) => {
+      if (!settled) {
+        env.logger().warn(
+          { stopTimeoutMs: this.#stopTimeout },
+          'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
+        );
+      }
+      flush(this.#resumeWaiters);
+    });
+    this.#stopping = stopping;
+    env.actor?.send(STOP);
+    return stopping;
   }
 
-  protected override listenerFailed(event: keyof StateSyncerEvents, err: unknown): void {
-    this.logger().error({ err, event }, 'state syncer listener threw');
+  /** The syncer's own machinery failed: say so everywhere, then stop as stop() does. */
+  #fail(error: Error): void {
+    if (this.#stopping) return;
+    this.#lastError = error;
+    this.#env.logger().error({ err: error }, 'state syncer failed (its random source or clock is broken); the syncer has stopped');
+    void this.#stopNow();
+    this.emit('failed', { error });
   }
 
-  private logger(): Logger {
-    return (this.log ??= componentLogger(this.baseLogger, 'stateSyncer'));
-  }
-
-  private now(): number {
-    return this.env.now();
-  }
-
-  private flush(waiters: (() => void)[] | undefined): void {
-    if (!waiters || waiters.length === 0) return;
-    const pending = waiters.splice(0);
-    for (const resolve of pending) resolve();
-  }
-
-  private onEmitted(emitted: StateSyncerEmitted): void {
-    const c = this.counters;
+  #onEmitted(emitted: StateSyncerEmitted): void {
     switch (emitted.type) {
       case 'fullSync.started':
       case 'syncChanges.started':
+      case 'syncChanges.skipped':
         return;
       case 'fullSync.done':
-        c.fullSyncs++;
-        this.succeeded();
-        this.emit('fullSync', { durationMs: this.now() - this.env.syncStartedAt });
+        this.#fullSyncs++;
+        this.#succeeded();
+        if (this.hasListeners('fullSync')) this.emit('fullSync', { durationMs: this.#sinceSyncStarted() });
         return;
       case 'syncChanges.done':
-        c.partialSyncs++;
-        this.succeeded();
-        this.emit('syncChanges', { durationMs: this.now() - this.env.syncStartedAt });
+        this.#partialSyncs++;
+        this.#succeeded();
+        if (this.hasListeners('syncChanges')) this.emit('syncChanges', { durationMs: this.#sinceSyncStarted() });
         return;
       case 'fullSync.failed':
         if (isSyncSkippedError(emitted.error)) {
           // Paused while queued behind an earlier sync: a skip, and the resume re-triggers it.
-          c.fullSyncsSkipped++;
-          this.fullSkippedInRunner = true;
+          this.#fullSyncsSkipped++;
+          this.#fullSkippedInRunner = true;
           this.emit('fullSyncSkipped', { reason: 'paused' });
           return;
         }
-        c.fullSyncFailures++;
-        this.failed(emitted.error);
-        this.logger().error({ err: emitted.error }, 'full sync failed; will retry');
-        this.emit('fullSyncFailed', this.failure(emitted.error));
+        this.#fullSyncFailures++;
+        this.#failed(emitted.error);
+        this.#env.logger().error({ err: emitted.error }, 'full sync failed; will retry');
+        this.emit('fullSyncFailed', this.#failure(emitted.error));
         return;
       case 'syncChanges.failed':
         // Skipped while paused: the resume that ends the pause triggers SyncChanges anyway.
         if (isSyncSkippedError(emitted.error)) return;
-        c.partialSyncFailures++;
-        this.failed(emitted.error);
-        this.logger().error({ err: emitted.error }, 'partial sync failed');
-        this.emit('syncChangesFailed', this.failure(emitted.error));
+        this.#partialSyncFailures++;
+        this.#failed(emitted.error);
+        this.#env.logger().error({ err: emitted.error }, 'partial sync failed');
+        this.emit('syncChangesFailed', this.#failure(emitted.error));
         return;
       case 'fullSync.skipped':
-        c.fullSyncsSkipped++;
+        this.#fullSyncsSkipped++;
         this.emit('fullSyncSkipped', { reason: 'paused' });
-        return;
-      case 'syncChanges.skipped':
         return;
     }
   }
 
-  private succeeded(): void {
-    this.counters.consecutiveFailures = 0;
-    this.counters.lastSuccessAt = this.now();
+  #sinceSyncStarted(): number {
+    return this.#env.now() - this.#env.syncStartedAt;
   }
 
-  private failed(error: unknown): void {
-    this.counters.consecutiveFailures++;
-    this.counters.lastError = error;
+  #succeeded(): void {
+    this.#consecutiveFailures = 0;
+    this.#lastSuccessAt = this.#env.now();
   }
 
-  private failure(error: unknown) {
-    return {
-      error,
-      durationMs: this.now() - this.env.syncStartedAt,
-      consecutiveFailures: this.counters.consecutiveFailures,
-    };
+  #failed(error: unknown): void {
+    this.#consecutiveFailures++;
+    this.#lastError = error;
   }
 
-  private onSnapshot(value: unknown): void {
-    const path = statePath(value);
-    if (path === this.lastPath) return;
-    const from = this.lastPath;
-    this.lastPath = path;
-    this.emit('transition', { from: topLevel(from), to: topLevel(path), path });
+  #failure(error: unknown): StateSyncerEvents['fullSyncFailed'] {
+    return { error, durationMs: this.#sinceSyncStarted(), consecutiveFailures: this.#consecutiveFailures };
+  }
+
+  /** Reports transitions from now on: from the state the actor is in (`running`), or from the start. */
+  #watchTransitions(actor: SyncActor, running: boolean): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    if (running) this.#onSnapshot(actor.getSnapshot().value, false);
+    actor.subscribe((snapshot) => this.#onSnapshot(snapshot.value, true));
+  }
+
+  // Called on every snapshot: compares interned key strings and builds the path only on a change.
+  #onSnapshot(value: unknown, report: boolean): void {
+    let top: StateSyncerStateName;
+    let leaf = '';
+    if (typeof value === 'string') top = value as StateSyncerStateName;
+    else {
+      top = topLevel(value);
+      const below = (value as Record<string, unknown>)[top];
+      leaf = typeof below === 'string' ? below : statePath(below);
+    }
+    if (top === this.#top && leaf === this.#leaf) return;
+    const from = this.#top;
+    this.#top = top;
+    this.#leaf = leaf;
+    if (report && this.hasListeners('transition')) this.emit('transition', { from, to: top, path: leaf ? `${top}.${leaf}` : top });
   }
 }
 
-/** 'partialSync.idle' for { partialSync: 'idle' }. */
-export function statePath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const parts: string[] = [];
-  let v: unknown = value;
-  for (let depth = 0; depth < 8 && v && typeof v === 'object'; depth++) {
-    const key = Object.keys(v)[0];
-    if (key === undefined) break;
-    parts.push(key);
-    v = (v as Record<string, unknown>)[key];
-  }
-  if (typeof v === 'string') parts.push(v);
-  return parts.join('.');
-}
-
-function topLevel(value: unknown): StateSyncerStateName {
-  const path = typeof value === 'string' ? value : statePath(value);
-  const dot = path.indexOf('.');
-  return (dot < 0 ? path : path.slice(0, dot)) as StateSyncerStateName;
+function flush(waiters: (() => void)[] | undefined): void {
+  if (!waiters || waiters.length === 0) return;
+  for (const resolve of waiters.splice(0)) resolve();
 }

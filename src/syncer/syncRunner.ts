@@ -1,14 +1,16 @@
-// Calls the user's SyncState for the syncer's machine, safely: never two calls in
+// Calls the user's SyncState for the syncer's worker, safely: never two calls in
 // flight, an optional timeout that aborts a call and fails it, and a bounded wait
-// for the last call when the syncer stops. "In flight" means the promise the user's
-// method returned has not settled, whatever the machine has moved on to.
+// for the last call when the syncer stops. "In flight" starts before the user's
+// method is called (a stop() or pause() from inside it must wait for it) and ends
+// when the promise it returned settles, whatever the machine has moved on to.
+import { getEventListeners } from 'node:events';
 import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { raceAbort } from '../shared/abort.js';
 import { AeSyncError, brandGuard, TimeoutError } from '../shared/errors.js';
 
 /**
- * A sync that was invoked but never called because the syncer was paused while it
+ * A sync that was requested but never called because the syncer was paused while it
  * waited for an earlier call (one that outlived its timeout). Not a failure.
  */
 export class SyncSkippedError extends AeSyncError {
@@ -20,7 +22,12 @@ export const isSyncSkippedError = brandGuard<SyncSkippedError>('ERR_SYNC_SKIPPED
 
 export type SyncKind = 'syncFull' | 'syncChanges';
 
-/** The state an agent keeps in sync. Both methods receive an AbortSignal that fires on stop() or timeout. */
+/**
+ * The state an agent keeps in sync. Both methods receive an AbortSignal that fires on
+ * stop() or, with `syncTimeout`, when the call runs too long. Without `syncTimeout`
+ * every call gets the same signal (it aborts only on stop); a listener added to it
+ * lives as long as the call that added it.
+ */
 export interface SyncState {
   /** Reconciles everything: reads the remote state and writes what differs. */
   syncFull(signal: AbortSignal): Promise<unknown> | void;
@@ -37,36 +44,38 @@ export interface SyncRunnerHost {
 }
 
 export class SyncRunner {
-  private inFlight: Promise<void> | undefined;
+  // Number of the call in flight (0: none). A number, not a promise: the fast path allocates nothing to track it.
+  #current = 0;
+  #calls = 0;
   // Created on first use: most syncers never have anyone waiting.
-  private idleWaiters: (() => void)[] | undefined;
+  #idleWaiters: (() => void)[] | undefined;
+  readonly #state: SyncState;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number | undefined;
+  readonly #host: SyncRunnerHost;
 
-  constructor(
-    private readonly state: SyncState,
-    private readonly clock: Clock,
-    /** Abort and fail a call running longer than this (ms); undefined for no limit. */
-    private readonly timeoutMs: number | undefined,
-    private readonly host: SyncRunnerHost,
-  ) {}
-
-  /** True while a call's promise is unsettled. */
-  get busy(): boolean {
-    return this.inFlight !== undefined;
+  /** `timeoutMs`: abort and fail a call running longer than this (ms); undefined for no limit. */
+  constructor(state: SyncState, clock: Clock, timeoutMs: number | undefined, host: SyncRunnerHost) {
+    this.#state = state;
+    this.#clock = clock;
+    this.#timeoutMs = timeoutMs;
+    this.#host = host;
   }
 
   /**
    * Runs `state[kind](signal)`. The fast path — no timeout to arm, nothing left
-   * running — calls the user synchronously, inside the transition that asked.
+   * running — calls the user synchronously, inside the transition that asked, and
+   * returns what it returned when that is not a promise (the worker then answers at once).
    */
-  run(kind: SyncKind, signal: AbortSignal): Promise<void> {
-    if (this.timeoutMs === undefined && !this.inFlight) return this.call(kind, signal);
-    return this.runBounded(kind, signal, this.timeoutMs);
+  run(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
+    if (this.#timeoutMs === undefined && this.#current === 0) return this.#call(kind, signal);
+    return this.#runBounded(kind, signal, this.#timeoutMs);
   }
 
   /** Resolves when no call is in flight (at once if none is). */
   whenIdle(): Promise<void> {
-    if (!this.inFlight) return Promise.resolve();
-    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
+    if (this.#current === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
   /**
@@ -74,76 +83,107 @@ export class SyncRunner {
    * it had to abandon a call that ignored its signal (its result no longer matters).
    */
   async settle(maxWaitMs: number): Promise<boolean> {
-    const inFlight = this.inFlight;
-    if (!inFlight) return true;
-    const timer = sleep(this.clock, maxWaitMs);
-    const finished = await Promise.race([inFlight.then(() => true), timer.promise.then(() => false)]);
+    if (this.#current === 0) return true;
+    const timer = sleep(this.#clock, maxWaitMs);
+    const finished = await Promise.race([this.whenIdle().then(() => true), timer.promise.then(() => false)]);
     timer.cancel();
-    if (!finished) this.becameIdle();
+    if (!finished) this.#becameIdle();
     return finished;
   }
 
-  private async runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
+  async #runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
     if (timeoutMs === undefined) {
-      await this.waitPrevious(signal);
-      return this.callUnlessPaused(kind, signal);
+      await this.#waitPrevious(signal);
+      return this.#callUnlessPaused(kind, signal);
     }
-    const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`), signal);
-    // Rejects when time runs out; resolves when the invocation itself is aborted (stop), so
+    const limit = deadline(this.#clock, timeoutMs, () => new TimeoutError(`${kind} did not finish within syncTimeout (${timeoutMs} ms)`), signal);
+    // Rejects when time runs out; resolves when the request itself is aborted (stop), so
     // nothing waits on a sync that ignores its signal. Disposing clears the timer at once.
     const timeout = limit.abandoned.then(() => {
       if (limit.timedOut()) throw limit.signal.reason;
     });
     try {
       // The wait for an earlier call counts against this call's own timeout.
-      if (this.inFlight) {
-        await Promise.race([this.waitPrevious(limit.signal), timeout]);
+      if (this.#current !== 0) {
+        await Promise.race([this.#waitPrevious(limit.signal), timeout]);
         if (limit.signal.aborted) throw limit.signal.reason;
-        await Promise.race([this.callUnlessPaused(kind, limit.signal), timeout]);
+        await Promise.race([this.#callUnlessPaused(kind, limit.signal), timeout]);
         return;
       }
-      await Promise.race([this.call(kind, limit.signal), timeout]);
+      await Promise.race([this.#call(kind, limit.signal), timeout]);
     } finally {
       limit.dispose();
     }
   }
 
-  private async waitPrevious(signal: AbortSignal): Promise<void> {
-    const previous = this.inFlight;
-    if (!previous) return;
-    this.host.waitingForPrevious();
-    await raceAbort(previous, signal);
+  async #waitPrevious(signal: AbortSignal): Promise<void> {
+    if (this.#current === 0) return;
+    this.#host.waitingForPrevious();
+    await raceAbort(this.whenIdle(), signal);
   }
 
-  private callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> {
-    if (this.host.isPaused()) return Promise.reject(new SyncSkippedError(kind));
-    return this.call(kind, signal);
+  #callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
+    if (this.#host.isPaused()) return Promise.reject(new SyncSkippedError(kind));
+    return this.#call(kind, signal);
   }
 
-  private call(kind: SyncKind, signal: AbortSignal): Promise<void> {
-    let result: Promise<void>;
+  #call(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
+    const call = ++this.#calls;
+    // In flight before the user's code runs: a stop() or pause() it makes waits for it.
+    this.#current = call;
+    let result: unknown;
     try {
-      // Whatever the call resolves with (an RPC's reply, say) is not the syncer's business.
-      result = Promise.resolve(this.state[kind](signal)).then(() => undefined);
+      result = this.#state[kind](signal);
     } catch (err) {
       // A method that throws instead of rejecting is a failed sync all the same.
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      this.#settled(call, signal);
+      throw err instanceof Error ? err : new Error(String(err));
     }
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
+    if (!isThenable(result)) {
+      this.#settled(call, signal);
+      return;
+    }
+    // Whatever the call resolves with (an RPC's reply, say) is not the syncer's business.
+    return Promise.resolve(result).then(
+      () => this.#settled(call, signal),
+      (err: unknown) => {
+        this.#settled(call, signal);
+        throw err instanceof Error ? err : new Error(String(err));
+      },
     );
-    this.inFlight = settled;
-    void settled.then(() => {
-      if (this.inFlight === settled) this.becameIdle();
-    });
-    return result;
   }
 
-  private becameIdle(): void {
-    this.inFlight = undefined;
-    const waiters = this.idleWaiters;
+  #settled(call: number, signal: AbortSignal): void {
+    // Without a timeout the signal is the worker's, shared by every call of this syncer.
+    if (this.#timeoutMs === undefined) dropListeners(signal);
+    // A call abandoned by settle() may settle long after: it no longer counts.
+    if (this.#current === call) this.#becameIdle();
+  }
+
+  #becameIdle(): void {
+    this.#current = 0;
+    const waiters = this.#idleWaiters;
     if (!waiters || waiters.length === 0) return;
     for (const resolve of waiters.splice(0)) resolve();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A listener lives as long as the call that added it, as if each call had a signal of its
+ * own: what a settled call left on the shared signal would pile up over the syncer's life
+ * (and fire on a stop long after its call ended). Node's public `getEventListeners`
+ * tells; the common case, nothing left, costs one small array.
+ */
+function dropListeners(signal: AbortSignal): void {
+  if (signal.aborted) return;
+  if (signal.onabort) signal.onabort = null;
+  for (const left of getEventListeners(signal, 'abort')) {
+    const listener = left as (event: Event) => void;
+    signal.removeEventListener('abort', listener);
+    signal.removeEventListener('abort', listener, { capture: true });
   }
 }

@@ -1,27 +1,38 @@
 // A coalescing, never-lost trigger: calling trigger() many times before the
 // syncer gets to it asks for one run. Consul's ae.Trigger is a 1-buffered channel;
 // here the "buffer" is a flag in the machine's context (or the syncer's, before start).
+import type { SyncKind } from './syncRunner.js';
 
-/** Who a trigger fires into. The StateSyncer implements this for its two triggers. */
-export interface TriggerTarget<K extends string> {
-  fire(kind: K): void;
-  isPending(kind: K): boolean;
+/** One of a StateSyncer's two triggers (`syncer.syncFull`, `syncer.syncChanges`). */
+export interface Trigger {
+  /** Which trigger this is. */
+  readonly kind: SyncKind;
+  /** Asks for a run. Never blocks, never throws; repeated calls before the run coalesce into one. */
+  trigger(): void;
+  /** True from `trigger()` until the syncer consumes it (starts the run that satisfies it). */
+  readonly pending: boolean;
 }
 
-export class Trigger<K extends string = string> {
-  constructor(
-    private readonly target: TriggerTarget<K>,
-    /** Which trigger this is (`'syncFull'` or `'syncChanges'` on a StateSyncer). */
-    readonly kind: K,
-  ) {}
+/** What a trigger fires into: the syncer's internals (src/syncer/syncerEnv.ts), never the public StateSyncer. */
+export interface TriggerTarget {
+  fire(kind: SyncKind): void;
+  isPending(kind: SyncKind): boolean;
+}
 
-  /** Asks for a run. Never blocks, never throws; repeated calls before the run coalesce into one. */
-  trigger(): void {
-    this.target.fire(this.kind);
+export class SyncTrigger implements Trigger {
+  readonly #target: TriggerTarget;
+  readonly kind: SyncKind;
+
+  constructor(target: TriggerTarget, kind: SyncKind) {
+    this.#target = target;
+    this.kind = kind;
   }
 
-  /** True from `trigger()` until the syncer consumes it (starts the run that satisfies it). */
+  trigger(): void {
+    this.#target.fire(this.kind);
+  }
+
   get pending(): boolean {
-    return this.target.isPending(this.kind);
+    return this.#target.isPending(this.kind);
   }
 }

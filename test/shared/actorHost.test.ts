@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { createHostedActor } from '../../src/shared/actorHost.js';
+import { ACTORS_PER_HOST, createHostedActor } from '../../src/shared/actorHost.js';
 import { createTestClock } from '../../src/testing.js';
 
 const ticker = createMachine({
@@ -52,5 +52,19 @@ describe('createHostedActor', () => {
     await clock.tickAsync(1000);
     expect(second.getSnapshot().value).toBe('b');
     expect(third.getSnapshot().value).toBe('b');
+  });
+
+  it('puts at most ACTORS_PER_HOST actors in one system, so a stop scans a bounded set of timers', async () => {
+    const clock = createTestClock();
+    const actors = Array.from({ length: 2 * ACTORS_PER_HOST + 1 }, () => createHostedActor(ticker, { clock, input: undefined }).start());
+    const systems = [...new Set(actors.map((a) => a.system))];
+    expect(systems).toHaveLength(3);
+    const sizes = systems.map((system) => actors.filter((a) => a.system === system).length);
+    expect(sizes).toEqual([ACTORS_PER_HOST, ACTORS_PER_HOST, 1]);
+    // Actors in different systems on one clock still all run on it.
+    await clock.tickAsync(1000);
+    expect(actors.every((a) => a.getSnapshot().value === 'b')).toBe(true);
+    for (const a of actors) a.send({ type: 'FINISH' });
+    expect(clock.countTimers()).toBe(0);
   });
 });

@@ -2,10 +2,11 @@
 // graph, and every path found is replayed against a real StateSyncer on a fake clock.
 // After each step the syncer must be in the state (and hold the triggers) the model predicts.
 import { describe, expect, it } from 'vitest';
-import type { ActorLogic, SnapshotFrom } from 'xstate';
+import type { ActorLogic, AnyStateNode, SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type StatePath } from 'xstate/graph';
 import { stateSyncerMachine, type StateSyncerInput } from '../../machines/stateSyncer.machine.js';
-import { StateSyncer, statePath } from '../../src/syncer/stateSyncer.js';
+import { StateSyncer } from '../../src/syncer/stateSyncer.js';
+import { statePath } from '../../src/syncer/statePath.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
 import { settle, scriptedSyncState as scriptedState, type SyncKind as Kind, type ScriptedSyncState as ScriptedState } from '../helpers/index.js';
 
@@ -27,7 +28,7 @@ type Snapshot = SnapshotFrom<typeof stateSyncerMachine>;
 type ModelEvent = { type: string };
 type Path = StatePath<Snapshot, ModelEvent>;
 
-// The pure model: sync functions are never called during traversal (invoked actors are not started).
+// The pure model: sync functions are never called during traversal (the worker is not started).
 const modelInput: StateSyncerInput = {
   env: {
     syncFull: () => undefined,
@@ -37,8 +38,32 @@ const modelInput: StateSyncerInput = {
     retryFailInterval: RETRY_FAIL_INTERVAL,
     stagger: (ms) => Math.floor(DEFAULT_RANDOM * ms),
     now: () => 0,
+    clampDelay: (ms) => ms,
   },
 };
+
+const isAnswer = (e: ModelEvent) => e.type === 'SYNC_DONE' || e.type === 'SYNC_FAILED';
+const EXTERNAL_EVENTS = ['SYNC_FULL', 'SYNC_CHANGES', 'PAUSE', 'RESUME', 'STOP'];
+
+/**
+ * The events the model tries in `snapshot`: every event the runtime can send, the delayed
+ * events of the active states and — while a sync is in flight — the worker's two answers
+ * to it, carrying the request id the machine expects (a custom `events` replaces
+ * xstate/graph's own list, so it is built here from the machine's state nodes).
+ */
+function modelEvents(snapshot: Snapshot): ModelEvent[] {
+  const events: ModelEvent[] = EXTERNAL_EVENTS.map((type) => ({ type }));
+  let node: AnyStateNode | undefined = stateSyncerMachine.root;
+  for (const key of statePath(snapshot.value).split('.')) {
+    node = node?.states[key];
+    for (const delayed of node?.after ?? []) events.push({ type: delayed.eventType });
+  }
+  if (inState(snapshot, 'fullSync.syncing') || inState(snapshot, 'partialSync.syncingChanges')) {
+    const id = snapshot.context.request;
+    events.push({ type: 'SYNC_DONE', id } as ModelEvent, { type: 'SYNC_FAILED', id, error: new Error('model says this sync fails') } as ModelEvent);
+  }
+  return events;
+}
 
 /** What distinguishes two model states: the active state and every flag the machine acts on. */
 function observable(snapshot: Snapshot) {
@@ -77,16 +102,17 @@ function feasible(snapshot: Snapshot, event: ModelEvent): boolean {
 const traversal = {
   input: modelInput,
   serializeState: (s: Snapshot) => JSON.stringify(observable(s)),
+  events: modelEvents,
   filterEvents: feasible,
 };
 
-function shortName(type: string): string {
-  return type
-    .replace(/^xstate\.after\.(\w+)\.stateSyncer\.(.*)$/, 'after($1 in $2)')
-    .replace(/^xstate\.(done|error)\.actor\.\d+\.stateSyncer\.(.*)$/, '$1($2)');
+/** A readable name for `event`; a worker's answer is named after the state it answers (`before`). */
+function shortName(event: ModelEvent, before?: Snapshot): string {
+  if (isAnswer(event)) return `${event.type === 'SYNC_DONE' ? 'done' : 'error'}(${before ? statePath(before.value) : '?'})`;
+  return event.type.replace(/^xstate\.after\.(\w+)\.stateSyncer\.(.*)$/, 'after($1 in $2)');
 }
 
-const describePath = (steps: readonly ModelEvent[]) => steps.map((e) => shortName(e.type)).join(' → ');
+const describePath = (walk: Walk) => walk.events.map((e, i) => shortName(e, walk.states[i - 1])).join(' → ');
 
 /** A replayable path: the model's events and the snapshot after each. */
 interface Walk {
@@ -173,17 +199,17 @@ class Replay {
       const inFlight = this.state.calls.filter((c) => !c.settled);
       this.stopping = this.syncer.stop();
       if (inFlight.some((c) => !c.signal.aborted)) this.errors.push('stop() left a sync signal not aborted');
-    } else if (type.startsWith('xstate.done.actor.') || type.startsWith('xstate.error.actor.')) {
-      const call = this.pendingCall(type.includes('fullSync.syncing') ? 'syncFull' : 'syncChanges');
-      if (type.startsWith('xstate.done.')) call.resolve();
+    } else if (isAnswer(event)) {
+      const call = this.pendingCall(inState(before, 'fullSync.syncing') ? 'syncFull' : 'syncChanges');
+      if (type === 'SYNC_DONE') call.resolve();
       else call.reject(new Error('model says this sync fails'));
     } else if (type.startsWith('xstate.after.')) {
       const due = this.dueAt(event);
       const wait = due - this.clock.now;
-      if (wait < 1) throw new Error(`${shortName(type)} is due at ${due}, not after now (${this.clock.now})`);
+      if (wait < 1) throw new Error(`${shortName(event)} is due at ${due}, not after now (${this.clock.now})`);
       // Both sides of the timer: 1 ms before it the syncer is still where it was.
       await this.clock.tickAsync(wait - 1);
-      this.check(before, `1 ms before ${shortName(type)}`);
+      this.check(before, `1 ms before ${shortName(event)}`);
       await this.clock.tickAsync(1);
     } else {
       throw new Error(`model event ${type} has no counterpart`);
@@ -275,17 +301,17 @@ async function replay(walk: Walk): Promise<string[]> {
       r.random = randomForStep(walk, i);
       await r.apply(event, before ?? after, after);
       r.track(event, before, after);
-      r.check(after, `after ${shortName(event.type)}`);
+      r.check(after, `after ${shortName(event, before)}`);
       // Each entry into a syncing state is exactly one call of the user's method. A sync that
       // settles with its trigger pending again is re-entered within the same step.
-      const settled = /^xstate\.(done|error)\.actor\./.test(event.type);
+      const settled = isAnswer(event);
       const entered = (state: 'fullSync.syncing' | 'partialSync.syncingChanges') =>
-        inState(after, state) && (!inState(before, state) || (settled && event.type.endsWith(state)));
+        inState(after, state) && (!inState(before, state) || (settled && inState(before, state)));
       if (entered('fullSync.syncing')) counts.syncFull++;
       if (entered('partialSync.syncingChanges')) counts.syncChanges++;
       const actual = { syncFull: r.state.times('syncFull').length, syncChanges: r.state.times('syncChanges').length };
       if (actual.syncFull !== counts.syncFull || actual.syncChanges !== counts.syncChanges) {
-        r.errors.push(`after ${shortName(event.type)}: calls ${JSON.stringify(actual)}, model ${JSON.stringify(counts)}`);
+        r.errors.push(`after ${shortName(event, before)}: calls ${JSON.stringify(actual)}, model ${JSON.stringify(counts)}`);
       }
       if (r.errors.length > 0) break;
     }
@@ -294,7 +320,7 @@ async function replay(walk: Walk): Promise<string[]> {
   } catch (err) {
     r.errors.push(String(err));
   }
-  return r.errors.map((e) => `${describePath(walk.events)}\n    ${e}`);
+  return r.errors.map((e) => `${describePath(walk)}\n    ${e}`);
 }
 
 async function replayAll(walks: Walk[]): Promise<string[]> {
@@ -316,7 +342,7 @@ interface Move {
 /** The transitions out of one model state (AdjacencyMap keys are branded strings, hence the cast). */
 const movesOf = (vertex: AdjacencyMap<Snapshot, ModelEvent>[keyof AdjacencyMap<Snapshot, ModelEvent>] | undefined) =>
   (vertex ? Object.values(vertex.transitions) : []) as Move[];
-const shortestPaths = getShortestPaths(stateSyncerMachine, traversal) as Path[];
+const shortestPaths = getShortestPaths(modelLogic, traversal) as Path[];
 const shortestTo = new Map(shortestPaths.map((p) => [traversal.serializeState(p.state), fromPath(p)]));
 
 /** One walk per edge of the graph: the shortest way to its source state, then that event. */
@@ -360,7 +386,7 @@ function randomWalks(seed: number, count: number, length: number): Walk[] {
 describe('stateSyncer model', () => {
   it('has a bounded model that covers every state, event and delay of the machine', () => {
     const vertices = Object.values(adjacency);
-    const eventTypes = new Set(vertices.flatMap((v) => movesOf(v).map((t) => shortName(t.event.type))));
+    const eventTypes = new Set(vertices.flatMap((v) => movesOf(v).map((t) => shortName(t.event, v.state))));
     expect([...eventTypes].sort()).toEqual(
       [
         'PAUSE',
