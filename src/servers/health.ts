@@ -12,12 +12,15 @@ import type { HealthState, Server, ServerHealth } from './types.js';
  * The name is read from `server` (never cached), so an entry can't disagree with it.
  */
 export class ServerEntry {
-  /** False once removed from the list: late call or ping results are then ignored. */
-  listed = true;
+  /** True while in the list (set by the roster when it lists the entry): late results for an unlisted one are ignored. */
+  listed = false;
+  /** The roster's bookkeeping: the last list rebuild that kept this entry. */
+  mark = 0;
   state: HealthState = 'healthy';
   failures = 0;
-  lastSuccess = Number.NaN;
-  lastFailure = Number.NaN;
+  /** Undefined until the first success / failure: a timestamp field costs a boxed number per server. */
+  lastSuccess: number | undefined = undefined;
+  lastFailure: number | undefined = undefined;
 
   constructor(
     public server: Server,
@@ -84,13 +87,9 @@ export function markJoined(entry: ServerEntry, now: number): HealthState | undef
   return move(entry, 'healthy', now);
 }
 
-function time(ms: number): number | undefined {
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 /** The public snapshot of `entry` at `now`. */
 export function snapshot(entry: ServerEntry, backup: boolean, now: number): ServerHealth {
-  const lastSuccess = time(entry.lastSuccess);
+  const lastSuccess = entry.lastSuccess;
   return {
     server: entry.server,
     state: entry.state,
@@ -98,7 +97,7 @@ export function snapshot(entry: ServerEntry, backup: boolean, now: number): Serv
     backup,
     consecutiveFailures: entry.failures,
     lastSuccess,
-    lastFailure: time(entry.lastFailure),
+    lastFailure: entry.lastFailure,
     lastContact: lastSuccess === undefined ? undefined : now - lastSuccess,
     stableSince: entry.since,
   };

@@ -52,7 +52,8 @@ export function rearmDraw(d0: number, d1: number, v: number): number {
 export class RebalanceLoop implements RebalancerEnv {
   readonly actor: Actor<typeof rebalancerMachine>;
   #phase: Phase = 'initial';
-  #lastStart = Number.NaN;
+  /** When the last rebalance started; undefined before the first. */
+  #lastStart: number | undefined = undefined;
   #dueAt = Number.NaN;
   #armedDelay = Number.NaN;
   #armedServers = 0;
@@ -96,7 +97,8 @@ export class RebalanceLoop implements RebalancerEnv {
       const normal = this.host.delay();
       if (!this.#requestPending) return this.#arm(normal, normal);
       this.#requestPending = false;
-      return this.#arm(clampDelay(Math.min(normal, this.#lastStart + this.#spacing - this.host.now())), normal);
+      const now = this.host.now();
+      return this.#arm(clampDelay(Math.min(normal, this.#earliest(now) - now)), normal);
     });
   }
 
@@ -151,7 +153,7 @@ export class RebalanceLoop implements RebalancerEnv {
   /** The soonest a request or a re-arm may start a rebalance: the spacing after the last start (now if none yet). */
   #earliest(now: number): number {
     const last = this.#lastStart;
-    return Number.isNaN(last) ? now : Math.max(now, last + this.#spacing);
+    return last === undefined ? now : Math.max(now, last + this.#spacing);
   }
 
   /** Moves the pending rebalance to `at` when that is sooner than the one armed. */

@@ -8,6 +8,9 @@ import { markDraining, markFailed, markJoined, NEVER, rank, recordFailure, recor
 import { ServerList } from './serverList.js';
 import type { HealthCause, HealthState, RemovalReason, Server, ServerHealth, ServerManagerEvents } from './types.js';
 
+/** Counts list rebuilds, so each can mark the entries it keeps. */
+let rebuilds = 0;
+
 export type Emit = <K extends keyof ServerManagerEvents>(event: K, payload: ServerManagerEvents[K]) => void;
 
 /** What the roster needs from its manager. */
@@ -89,6 +92,7 @@ export class Roster {
       if (entry !== undefined) backups = backups.without(name);
       else {
         entry = new ServerEntry(server, now);
+        entry.listed = true;
         added = true;
       }
       primaries = primaries.with(entry);
@@ -269,27 +273,28 @@ export class Roster {
 
   /**
    * Installs new lists and reports names that entered (`'serverUp'`) and left
-   * (`'serverRemoved'` with `reason`) the whole list. Returns true when a name entered. O(n).
+   * (`'serverRemoved'` with `reason`) the whole list. Returns true when a name entered.
+   * O(n) and without name lookups: the callers reuse the entry of every name that stays,
+   * so an entry not listed yet is a name entering, and an old entry the new lists do
+   * not mark is a name leaving.
    */
   #rebuild(primaries: ServerList, backups: ServerList, reason: RemovalReason): boolean {
     const before = [this.primaries, this.backups];
-    this.#set(primaries, backups);
-    const isListed = (name: string) => primaries.has(name) || backups.has(name);
-    const wasListed = (name: string) => (before[0] as ServerList).has(name) || (before[1] as ServerList).has(name);
-    let grew = false;
+    const mark = ++rebuilds;
+    const entered: ServerEntry[] = [];
     for (const list of [primaries, backups])
-      for (const e of list.entries)
-        if (!wasListed(e.server.name)) {
-          grew = true;
-          this.host.emit('serverUp', e.server);
-        }
-    for (const list of before)
-      for (const e of list.entries)
-        if (!isListed(e.server.name)) {
-          e.listed = false;
-          this.host.emit('serverRemoved', { server: e.server, reason });
-        }
-    return grew;
+      for (const e of list.entries) {
+        e.mark = mark;
+        if (!e.listed) entered.push(e);
+      }
+    const left: ServerEntry[] = [];
+    for (const list of before) for (const e of list.entries) if (e.mark !== mark) left.push(e);
+    for (const e of entered) e.listed = true;
+    for (const e of left) e.listed = false;
+    this.#set(primaries, backups);
+    for (const e of entered) this.host.emit('serverUp', e.server);
+    for (const e of left) this.host.emit('serverRemoved', { server: e.server, reason });
+    return entered.length > 0;
   }
 
   #set(primaries: ServerList, backups: ServerList): void {

@@ -65,9 +65,8 @@ export class ServerList {
 
   /** This list with `entry` appended (its name must be new to the list). */
   with(entry: ServerEntry): ServerList {
-    const next = this.#items.slice();
-    next.push(entry);
-    return new ServerList(next);
+    // A spread allocates exactly n + 1 slots; slice() + push() would leave ~16 spare (a fleet pays them per list).
+    return new ServerList([...this.#items, entry]);
   }
 
   /** Without the server called `name`; the same list when it is unknown. */
@@ -85,10 +84,7 @@ export class ServerList {
     const i = this.indexOf(name);
     const items = this.#items;
     if (i < 0 || i === items.length - 1) return this;
-    const next = items.slice();
-    const [entry] = next.splice(i, 1);
-    next.push(entry as ServerEntry);
-    return new ServerList(next);
+    return new ServerList([...items.slice(0, i), ...items.slice(i + 1), items[i] as ServerEntry]);
   }
 
   /** Keeps the entries for which `keep` is true, in order; the same list when all are kept. */

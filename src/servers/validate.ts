@@ -36,15 +36,25 @@ function isSealedData(value: object): boolean {
   return true;
 }
 
+const KNOWN_FIELDS = new Set(['name', 'address', 'datacenter', 'version', 'useTLS', 'meta']);
+
 /**
  * The manager's own copy of a checked server: shallow, frozen, with a frozen copy of
- * `meta`. A server that is already frozen data (e.g. a copy the manager handed out)
- * is kept as it is, so many managers can share one set of server objects.
+ * `meta` (other fields a caller added are copied too). A server that is already frozen
+ * data (e.g. a copy the manager handed out) is kept as it is, so many managers can
+ * share one set of server objects. Built field by field: V8 turns a frozen spread
+ * copy into a dictionary (~190 B instead of ~50 B), which a fleet of managers pays
+ * per server.
  */
 export function ownServer(server: Server): Server {
   if (isSealedData(server) && (server.meta === undefined || isSealedData(server.meta))) return server;
-  const copy: Server = { ...server };
-  if (server.meta !== undefined) copy.meta = Object.freeze({ ...server.meta });
+  const copy: Server = { name: server.name, address: server.address };
+  if (server.datacenter !== undefined) copy.datacenter = server.datacenter;
+  if (server.version !== undefined) copy.version = server.version;
+  if (server.useTLS !== undefined) copy.useTLS = server.useTLS;
+  if (server.meta !== undefined) copy.meta = Object.freeze(Object.assign({}, server.meta));
+  for (const key of Object.keys(server))
+    if (!KNOWN_FIELDS.has(key)) (copy as unknown as Record<string, unknown>)[key] = (server as unknown as Record<string, unknown>)[key];
   return Object.freeze(copy);
 }
 
