@@ -44,7 +44,7 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     failureThreshold: options.failureThreshold,
     cleanupDeadServers: options.cleanupDeadServers,
     deadServerTimeout: options.deadServerTimeout,
-    rearmOnGrowth: options.rearmOnGrowth,
+    rearmOnChange: options.rearmOnChange,
     jitterFirstRebalance: options.jitterFirstRebalance,
     discover: options.discover,
     discoverInterval: options.discoverInterval,

@@ -14,6 +14,7 @@ import { lifetimeController, type CallContext } from './callPath.js';
 import { Discovery, type DiscoveryHost } from './discovery.js';
 import { RebalanceLoop, type LoopHost } from './loop.js';
 import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
+import { replaceBackups } from './merge.js';
 import { rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
@@ -135,11 +136,11 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     return this.roster.capServers;
   }
 
-  /** After every change of the list or a health state: re-arm on growth, start or stop discovery. */
+  /** After every change of the list or a health state: re-arm the loop, start or stop discovery. */
   changed(): void {
     const loop = this.loop;
     if (loop === undefined) return; // nothing runs before start()
-    loop.grew();
+    loop.serversChanged();
     this.#discovery?.check();
   }
 
@@ -158,7 +159,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
       return;
     }
     this.log.info({ servers: servers.length }, 'discovered servers');
-    this.roster.replaceBackups(servers);
+    replaceBackups(this.roster, servers, this.now());
   }
 
   noServers(): void {

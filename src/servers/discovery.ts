@@ -3,7 +3,7 @@
 // server was replaced between heartbeats. One poll at a time, each bounded by
 // `discoverTimeout` even when `discover` ignores its signal; the servers found become
 // the backup list. Waits are jittered so a fleet cut off together polls spread out.
-import type { Clock } from '../shared/clock.js';
+import { clampDelay, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { TimeoutError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -52,7 +52,7 @@ export class Discovery {
     let waitMs: number;
     try {
       const random = () => this.host.random();
-      waitMs = this.#fresh ? randomStagger(interval, random) : interval + randomStagger(interval / this.settings.jitterFraction, random);
+      waitMs = clampDelay(this.#fresh ? randomStagger(interval, random) : interval + randomStagger(interval / this.settings.jitterFraction, random));
     } catch (err) {
       this.host.fatal(err);
       return;

@@ -5,6 +5,7 @@
 // input's bad entry skipped with a rate-limited warning.
 import { describeValue } from '../shared/options.js';
 import type { ManagerCore } from './core.js';
+import { mergeHeartbeat, replaceBackups, replacePrimaries } from './merge.js';
 import type { Heartbeat, MembershipEvent, Server } from './types.js';
 import { acceptServers, checkNodes, checkServer, checkServers, ownServer } from './validate.js';
 
@@ -36,14 +37,14 @@ export function setServers(core: ManagerCore, servers: unknown): boolean {
   const incoming = checkServers('servers', servers);
   const accepted = core.acceptVersions(incoming);
   dropTooNew(core, incoming, accepted);
-  return core.roster.replacePrimaries(accepted, (list) => list.shuffled(() => core.random()));
+  return replacePrimaries(core.roster, accepted, core.now(), (list) => list.shuffled(() => core.random()));
 }
 
 export function setBackupServers(core: ManagerCore, servers: unknown): void {
   const incoming = checkServers('servers', servers);
   const accepted = core.acceptVersions(incoming);
   dropTooNew(core, incoming, accepted);
-  core.roster.replaceBackups(accepted);
+  replaceBackups(core.roster, accepted, core.now());
 }
 
 /**
@@ -70,7 +71,7 @@ export function updateFromHeartbeat(core: ManagerCore, heartbeat: Heartbeat): vo
   core.reportedNodes = nodes;
   core.leader = heartbeat.leaderAddress;
   if (!skipped) {
-    core.roster.mergeHeartbeat(accepted);
+    mergeHeartbeat(core.roster, accepted, core.now());
     return;
   }
   for (const s of accepted) addPrimary(core, s, false);

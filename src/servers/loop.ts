@@ -45,9 +45,10 @@ export function rearmDraw(d0: number, d1: number, v: number): number {
  * - then every `rebalanceDelay()`;
  * - a request rebalances at once, but never sooner than `minReuseDuration / jitterFraction`
  *   after the previous rebalance started (later requests coalesce into that one);
- * - re-arm on growth: when the servers the cap divides by outnumber those the current
- *   wait was armed with, the wait is shortened (never lengthened) so the fleet's waits
- *   spread uniformly over the new, shorter delay, subject to the same spacing.
+ * - re-arm on change: when the servers the cap divides by grow, the wait is shortened so
+ *   the fleet's waits spread uniformly over the new, shorter delay (subject to the same
+ *   spacing); when they shrink and the cap binds, it is stretched so the servers left
+ *   stay under the cap.
  */
 export class RebalanceLoop implements RebalancerEnv {
   readonly actor: Actor<typeof rebalancerMachine>;
@@ -126,28 +127,40 @@ export class RebalanceLoop implements RebalancerEnv {
     const now = this.host.now();
     const allowedAt = this.#earliest(now);
     if (allowedAt <= now) this.actor.send({ type: 'REBALANCE_REQUESTED' });
-    else this.#shortenTo(allowedAt, now);
+    else this.#moveTo(allowedAt, now, false);
   }
 
   /**
-   * The servers the cap divides by may have grown. Only a wait after a rebalance is
-   * re-armed (the first wait of a fresh list needs no spreading), at most once per new
-   * high of that count, so a server that flaps shortens a wait once, not on every return.
-   * The new wait is the sooner of the remaining one and {@link rearmDraw}, never
-   * sooner than the spacing allows.
+   * The number of servers the cap divides by may have changed. Only a wait after a
+   * rebalance is re-armed (the first wait of a fresh list needs no spreading).
+   * - It grew above the count the wait was armed with: the wait becomes the sooner of
+   *   the remaining one and {@link rearmDraw} (never sooner than the spacing allows).
+   * - It shrank, and at the new count the cap binds (the delay is above the whole jitter
+   *   window) and is longer than the armed one: the remaining wait is stretched by
+   *   d1 / d0, so waits uniform on [0, d0) become uniform on [0, d1) and the servers
+   *   left see the capped rate at once, not only after one old delay.
+   * - Otherwise nothing changes, not even the count the wait was armed with: a server
+   *   that flaps while the cap does not bind cannot shorten a wait again and again.
    */
-  grew(): void {
-    if (!this.settings.rearmOnGrowth || this.#phase !== 'waiting') return;
+  serversChanged(): void {
+    if (!this.settings.rearmOnChange || this.#phase !== 'waiting') return;
     const count = this.host.servers();
-    if (count <= this.#armedServers) return;
-    this.#armedServers = count;
+    if (count === this.#armedServers) return;
     const d0 = this.#armedDelay;
     const d1 = this.host.delay();
-    if (!(d1 < d0)) return;
-    this.#armedDelay = d1;
-    const t = rearmDraw(d0, d1, this.host.random());
     const now = this.host.now();
-    this.#shortenTo(Math.max(now + t, this.#earliest(now)), now);
+    if (count > this.#armedServers) {
+      this.#armedServers = count;
+      if (!(d1 < d0)) return;
+      this.#armedDelay = d1;
+      this.#moveTo(Math.max(now + rearmDraw(d0, d1, this.host.random()), this.#earliest(now)), now, false);
+      return;
+    }
+    const { minReuseMs, jitterFraction } = this.settings;
+    if (!(d1 > d0 && d1 > minReuseMs + minReuseMs / jitterFraction)) return;
+    this.#armedServers = count;
+    this.#armedDelay = d1;
+    this.#moveTo(now + (this.#dueAt - now) * (d1 / d0), now, true);
   }
 
   /** The soonest a request or a re-arm may start a rebalance: the spacing after the last start (now if none yet). */
@@ -156,9 +169,9 @@ export class RebalanceLoop implements RebalancerEnv {
     return last === undefined ? now : Math.max(now, last + this.#spacing);
   }
 
-  /** Moves the pending rebalance to `at` when that is sooner than the one armed. */
-  #shortenTo(at: number, now: number): void {
-    if (!(at < this.#dueAt)) return;
+  /** Moves the pending rebalance to `at`: only when that is sooner, unless `later` allows stretching. */
+  #moveTo(at: number, now: number, later: boolean): void {
+    if (later ? at === this.#dueAt : !(at < this.#dueAt)) return;
     this.#dueAt = at;
     // Whole milliseconds, rounded up: clocks truncate fractions, and "no sooner than" must hold.
     this.actor.send({ type: 'REARM', delayMs: clampDelay(Math.ceil(at - now)) });

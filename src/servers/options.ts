@@ -32,7 +32,7 @@ export const JITTER_FRACTION = 2;
  * from the reuse period above ~48,000 agents on 5 servers (48,000 / 320 = 150 s).
  * At 100,000 agents and 5 servers a full rebalance takes 100,000 / 320 ≈ 313 s
  * (~5 min); with one healthy server the wait is 100,000 / 64 ≈ 1,563 s (~26 min),
- * and the re-arm on growth brings it back to ~5 min when the others return.
+ * and the re-arm on change brings it back to ~5 min when the others return.
  */
 export const CONNS_PER_SEC_PER_SERVER = 64;
 
@@ -113,11 +113,12 @@ export interface ServerManagerOptions {
   /** ms a server stays `failed` before cleanup removes it. Defaults to 259 200 000 (72 h). */
   deadServerTimeout?: number;
   /**
-   * When the number of healthy servers grows, shorten the wait to the next rebalance
-   * (see docs/server-manager.md, "Re-arm on growth"). `false` is Consul's behaviour:
-   * a wait armed while few servers were healthy runs to its end. Defaults to true.
+   * When the number of healthy servers changes, re-arm the wait to the next rebalance:
+   * shorten it when they grow (a heal, a join, a re-admission), stretch it when they
+   * shrink and the cap binds (docs/server-manager.md, "Re-arm on change"). `false` is
+   * Consul's behaviour: a wait runs to its end whatever happens meanwhile. Defaults to true.
    */
-  rearmOnGrowth?: boolean;
+  rearmOnChange?: boolean;
   /**
    * Jitter the first rebalance: `minReuseDuration + U(0, minReuseDuration / jitterFraction)`.
    * `false` is Consul's behaviour (exactly `minReuseDuration`: a fleet started together
@@ -151,7 +152,7 @@ export interface ManagerSettings {
   readonly failureThreshold: number;
   readonly cleanupDeadServers: boolean;
   readonly deadServerMs: number;
-  readonly rearmOnGrowth: boolean;
+  readonly rearmOnChange: boolean;
   readonly jitterFirstRebalance: boolean;
   readonly discover: ((signal: AbortSignal) => Promise<readonly Server[]>) | undefined;
   readonly discoverIntervalMs: number;
@@ -190,7 +191,7 @@ export function resolveOptions(options: ServerManagerOptions): ManagerSettings {
     failureThreshold: threshold ?? FAILURE_THRESHOLD,
     cleanupDeadServers: flag('cleanupDeadServers', options.cleanupDeadServers, true),
     deadServerMs: durationMs('deadServerTimeout', options.deadServerTimeout, DEAD_SERVER_TIMEOUT_MS),
-    rearmOnGrowth: flag('rearmOnGrowth', options.rearmOnGrowth, true),
+    rearmOnChange: flag('rearmOnChange', options.rearmOnChange, true),
     jitterFirstRebalance: flag('jitterFirstRebalance', options.jitterFirstRebalance, true),
     discover: options.discover === undefined ? undefined : fn<(signal: AbortSignal) => Promise<Server[]>>('discover', options.discover),
     discoverIntervalMs: durationMs('discoverInterval', options.discoverInterval, DISCOVER_INTERVAL_MS),

@@ -118,63 +118,16 @@ export class Roster {
   }
 
   /**
-   * Replaces the primaries (setServers). Same names: details refreshed, order kept
-   * (Nomad #4997), returns false. Otherwise they become `order` (the caller shuffles),
-   * reusing each known name's entry (and its health); backups named here are promoted.
+   * Installs new lists built from this roster's entries (src/servers/merge.ts): an entry
+   * of every name that stays, new entries for new names. Reports what entered and left
+   * (`reason`), clears offline when `online` says so (default: when a name entered).
+   * Returns true when a name entered.
    */
-  replacePrimaries(incoming: Server[], order: (list: ServerList) => ServerList): boolean {
-    const now = this.host.now();
-    const before = this.primaries;
-    const entries = incoming.map((s) => before.get(s.name) ?? this.backups.get(s.name) ?? new ServerEntry(s, now));
-    entries.forEach((e, i) => (e.server = incoming[i] as Server));
-    const next = ServerList.of(entries);
-    if (next.sameNames(before)) {
-      this.#refresh();
-      return false;
-    }
-    this.#rebuild(order(next), this.backups.filter((e) => !next.has(e.server.name)), 'replaced');
-    if (next.size > 0) this.#online();
+  install(primaries: ServerList, backups: ServerList, reason: RemovalReason, online?: boolean): boolean {
+    const grew = this.#rebuild(primaries, backups, reason);
+    if (online ?? grew) this.#online();
     this.host.changed();
-    return true;
-  }
-
-  /** Replaces the backups: old ones still named keep their place, new ones are appended; names that are primaries stay primaries. */
-  replaceBackups(incoming: Server[]): void {
-    const now = this.host.now();
-    const primaries = this.primaries;
-    const named = new Map<string, Server>();
-    for (const s of incoming) if (!primaries.has(s.name)) named.set(s.name, s);
-    const kept = this.backups.filter((e) => named.has(e.server.name));
-    const entries = kept.entries.slice();
-    for (const e of entries) e.server = named.get(e.server.name) as Server;
-    for (const s of named.values()) if (!kept.has(s.name)) entries.push(new ServerEntry(s, now));
-    const grew = this.#rebuild(primaries, ServerList.of(entries), 'replaced');
-    if (grew) this.#online();
-    this.host.changed();
-  }
-
-  /**
-   * Merges a heartbeat (Nomad's UpdateFromNodeUpdateResponse): primaries it lacks are
-   * removed, known ones refreshed in place, backups it names promoted and new ones
-   * appended to the primaries (they see use after a failure or the next rebalance).
-   */
-  mergeHeartbeat(incoming: Server[]): void {
-    const now = this.host.now();
-    const named = new Map<string, Server>();
-    for (const s of incoming) named.set(s.name, s);
-    const kept = this.primaries.filter((e) => named.has(e.server.name));
-    const entries = kept.entries.slice();
-    for (const e of entries) e.server = named.get(e.server.name) as Server;
-    for (const s of incoming) {
-      if (kept.has(s.name)) continue;
-      const entry = this.backups.get(s.name) ?? new ServerEntry(s, now);
-      entry.server = s;
-      entries.push(entry);
-    }
-    const primaries = ServerList.of(entries);
-    const grew = this.#rebuild(primaries, this.backups.filter((e) => !primaries.has(e.server.name)), 'heartbeat');
-    if (grew) this.#online();
-    this.host.changed();
+    return grew;
   }
 
   /** The server called `name` moved to the back of its group (a failed RPC). */

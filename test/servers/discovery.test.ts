@@ -163,6 +163,22 @@ describe('ServerManager discovery', () => {
     await manager.stop();
   });
 
+  it('clamps its wait to the longest timer when discoverInterval is at the limit', async () => {
+    const { manager, clock, polls } = withDiscovery({ discoverInterval: 2 ** 31 - 1, discoverTimeout: 1000, random: () => 0.99 });
+    manager.start();
+    const first = Math.floor(0.99 * (2 ** 31 - 1));
+    await advance(clock, first);
+    expect(polls).toHaveLength(1);
+    polls[0]?.resolve([]);
+    await flushPromises();
+    // interval + jitter would be ~1.5 × 2^31 ms; a Node timer that long fires after 1 ms.
+    await advance(clock, 2 ** 31 - 2);
+    expect(polls).toHaveLength(1);
+    await advance(clock, 1);
+    expect(polls).toHaveLength(2);
+    await manager.stop();
+  });
+
   it('clears its timer and aborts a poll on stop()', async () => {
     const { manager, clock, polls } = withDiscovery();
     manager.start();

@@ -204,7 +204,7 @@ describe('ServerManager loop: requests are damped', () => {
   });
 });
 
-describe('ServerManager loop: re-arm on growth', () => {
+describe('ServerManager loop: re-arm on change', () => {
   /**
    * 100,000 nodes, constant random 0.5, first rebalance at 120 s with s1 as the only
    * server: the wait armed then is 100,000 / 64 = 1,562.5 s. At 220 s four more join.
@@ -233,8 +233,8 @@ describe('ServerManager loop: re-arm on growth', () => {
     await manager.stop();
   });
 
-  it('keeps the long wait with rearmOnGrowth: false (Consul), both sides', async () => {
-    const { manager, clock, pinger } = await fixated({ rearmOnGrowth: false });
+  it('keeps the long wait with rearmOnChange: false (Consul), both sides', async () => {
+    const { manager, clock, pinger } = await fixated({ rearmOnChange: false });
     manager.setServers(servers(5));
     await advance(clock, 1_562_500 - 100_000 - 1);
     expect(pinger.pinged).toHaveLength(1);
@@ -310,6 +310,70 @@ describe('ServerManager loop: re-arm on growth', () => {
     expect(pings).toEqual([]);
     await advance(clock, 1);
     expect(pings).toEqual([740_834]);
+    await manager.stop();
+  });
+
+  /** 100,000 nodes, 5 healthy servers: the first rebalance at 120 s arms 312.5 s (due at 432.5 s). */
+  async function balanced(options: Parameters<typeof managerHarness>[0] = {}) {
+    const pinger = scriptedPinger(() => true);
+    const h = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, ...options });
+    for (const s of servers(5)) h.manager.addServer(s);
+    h.manager.start();
+    await advance(h.clock, 120_000);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(h.clock, 100_000);
+    // 4 of 5 fail (a partition as gossip reports it).
+    for (const name of ['s2', 's3', 's4', 's5']) h.manager.applyMembershipEvent({ type: 'failed', server: server(name) });
+    await flushPromises();
+    return { ...h, pinger };
+  }
+
+  it('stretches the wait by d1 / d0 when the healthy count shrinks and the cap binds (5 → 1: ×5), both sides', async () => {
+    const { manager, clock, pinger } = await balanced();
+    // Remaining 212.5 s × 1,562.5 / 312.5 = 1,062.5 s: due at 220 s + 1,062.5 s = 1,282.5 s.
+    await advance(clock, 1_062_500 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged.length).toBeGreaterThan(1);
+    await manager.stop();
+  });
+
+  it('shortens the stretched wait again when the servers return (the heal), one join at a time', async () => {
+    const { manager, clock, pinger } = await balanced();
+    await advance(clock, 80_000);
+    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'join', server: server(name) });
+    await flushPromises();
+    // Four draws at v = 0.5, each from the last delay to the next (1,562.5 → 781.25 → 520.8 → 390.6 → 312.5 s),
+    // each the sooner: due at 300 s + 260.4 s.
+    await advance(clock, 260_416);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged.length).toBeGreaterThan(1);
+    await manager.stop();
+  });
+
+  it('keeps the wait with rearmOnChange: false when the healthy count shrinks (Consul), both sides', async () => {
+    const { manager, clock, pinger } = await balanced({ rearmOnChange: false });
+    await advance(clock, 432_500 - 220_000 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged.length).toBeGreaterThan(1);
+    await manager.stop();
+  });
+
+  it('does not stretch a wait when the cap does not bind at the smaller count (jitter is not a change)', async () => {
+    let r = 0.1;
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, random: () => r, jitterFirstRebalance: false });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start();
+    await advance(clock, 120_000); // next wait: 120 s + 0.1 × 60 s = 126 s, due at 246 s
+    r = 0.9; // a fresh delay would now say 174 s: longer, but only by jitter
+    for (const name of ['s2', 's3', 's4', 's5']) manager.notifyFailedServer(server(name));
+    await advance(clock, 126_000 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged.length).toBeGreaterThan(1);
     await manager.stop();
   });
 

@@ -42,7 +42,7 @@ describe('ServerManager options', () => {
     ['pinger', {}, TypeError, /pinger/],
     ['pinger', undefined, TypeError, /pinger.*undefined/],
     ['health', 'yes', TypeError, /health.*"yes"/],
-    ['rearmOnGrowth', 1, TypeError, /rearmOnGrowth.*1/],
+    ['rearmOnChange', 1, TypeError, /rearmOnChange.*1/],
     ['jitterFirstRebalance', null, TypeError, /jitterFirstRebalance.*null/],
     ['cleanupDeadServers', 'no', TypeError, /cleanupDeadServers.*"no"/],
     ['failureThreshold', 0, RangeError, /failureThreshold.*0/],
