@@ -2,7 +2,10 @@
 // Exported as `ae-sync/machines` for the Stately inspector/editor and `.provide()`.
 export {
   rebalancerMachine,
+  rebalanceWorker,
   type RebalancerMachine,
+  type RebalancerEnv,
+  type RebalanceWorkerEvent,
   type RebalancerInput,
   type RebalancerContext,
   type RebalancerEvent,

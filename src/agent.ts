@@ -40,6 +40,15 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     connsPerSecPerServer: options.connsPerSecPerServer,
     pingTimeout: options.pingTimeout,
     apiVersion: options.apiVersion,
+    health: options.health,
+    failureThreshold: options.failureThreshold,
+    cleanupDeadServers: options.cleanupDeadServers,
+    deadServerTimeout: options.deadServerTimeout,
+    rearmOnChange: options.rearmOnChange,
+    jitterFirstRebalance: options.jitterFirstRebalance,
+    discover: options.discover,
+    discoverInterval: options.discoverInterval,
+    discoverTimeout: options.discoverTimeout,
   });
   const syncer = new StateSyncer({
     state: options.state,
@@ -56,11 +65,20 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
   });
 
   // A new server may hold none of this agent's state, and an agent that was cut
-  // off may have missed changes: both call for a full sync. The syncer's
-  // triggers coalesce, so a server-up and the online change from the same
-  // addServer() cause one staggered full sync.
+  // off may have missed changes: both call for a full sync. A failed server that
+  // is re-admitted counts as a server up, as serf's member-join after a failure
+  // does for Consul's agents (it may have restarted empty); a suspect one that
+  // recovers does not (one lost call must not cost the fleet a full sync each).
+  // The syncer's triggers coalesce, so a server-up and the online change from
+  // the same addServer() cause one staggered full sync.
   const requestFullSync = (): void => syncer.syncFull.trigger();
-  const unsubscribe = [servers.on('serverUp', requestFullSync), servers.on('online', requestFullSync)];
+  const unsubscribe = [
+    servers.on('serverUp', requestFullSync),
+    servers.on('online', requestFullSync),
+    servers.on('healthChanged', (e) => {
+      if (e.previous === 'failed' && e.state === 'healthy') requestFullSync();
+    }),
+  ];
 
   let stopping: Promise<void> | undefined;
   const agent: SyncAgent = {

@@ -57,10 +57,20 @@ export {
   CONNS_PER_SEC_PER_SERVER,
   PING_TIMEOUT_MS,
   API_MISMATCH_LOG_INTERVAL_MS,
+  FAILURE_THRESHOLD,
+  DEAD_SERVER_TIMEOUT_MS,
+  DISCOVER_INTERVAL_MS,
+  DISCOVER_TIMEOUT_MS,
   type ServerManagerOptions,
   type ServerManagerEvents,
   type RebalancedEvent,
   type Heartbeat,
+  type CallOptions,
+  type HealthState,
+  type ServerHealth,
+  type HealthChangedEvent,
+  type ServerRemovedEvent,
+  type RemovalReason,
 } from './servers/serverManager.js';
 export { MEMBERSHIP_BACKLOG_WARN } from './servers/membershipQueue.js';
 export { createSyncAgent, type SyncAgent, type SyncAgentOptions } from './agent.js';

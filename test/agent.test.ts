@@ -75,7 +75,12 @@ describe('createSyncAgent', () => {
     await flushPromises();
     expect(calls.full).toBe(before);
     healthy = true;
+    // Requests are damped: the next rebalance starts 60 s after the previous one did.
     agent.servers.requestRebalance();
+    clock.tick(49_999);
+    await flushPromises();
+    expect(agent.servers.isOffline()).toBe(true);
+    clock.tick(1);
     await flushPromises();
     expect(agent.servers.isOffline()).toBe(false);
     clock.tick(1499);
@@ -85,6 +90,80 @@ describe('createSyncAgent', () => {
     await flushPromises();
     expect(calls.full).toBe(before + 1);
     await agent.stop();
+  });
+
+  it('starts a full sync when a failed server is re-admitted, and not when a suspect one recovers', async () => {
+    const { agent, clock, calls } = make({ failureThreshold: 2 });
+    agent.servers.setServers([server('a'), server('b')]);
+    agent.start();
+    await flushPromises();
+    clock.tick(1500);
+    await flushPromises();
+    const before = calls.full;
+    // b: one failure (suspect), then back through a join: no full sync.
+    agent.servers.notifyFailedServer(server('b'));
+    agent.servers.applyMembershipEvent({ type: 'join', server: server('b') });
+    await flushPromises();
+    clock.tick(60_000);
+    await flushPromises();
+    expect(calls.full).toBe(before);
+    // b failed (membership), then re-admitted: one staggered full sync.
+    agent.servers.applyMembershipEvent({ type: 'failed', server: server('b') });
+    agent.servers.applyMembershipEvent({ type: 'join', server: server('b') });
+    await flushPromises();
+    clock.tick(1499);
+    await flushPromises();
+    expect(calls.full).toBe(before);
+    clock.tick(1);
+    await flushPromises();
+    expect(calls.full).toBe(before + 1);
+    await agent.stop();
+  });
+
+  it('passes the health, cleanup, re-arm, first-jitter and discovery options to the manager', async () => {
+    const polls: number[] = [];
+    const { agent, clock } = make({
+      health: false,
+      failureThreshold: 1,
+      cleanupDeadServers: false,
+      deadServerTimeout: 1000,
+      rearmOnChange: false,
+      jitterFirstRebalance: false,
+      discover: async () => (polls.push(clock.now), [server('found')]),
+      discoverInterval: 4000,
+      discoverTimeout: 1000,
+      clusterSize: () => 100_000,
+    });
+    // health off: the cap divides by every listed server (5), not the healthy one.
+    agent.servers.setServers([server('a'), server('b'), server('c'), server('d'), server('e')]);
+    for (const n of ['b', 'c', 'd', 'e']) agent.servers.notifyFailedServer(server(n));
+    expect(agent.servers.health().filter((h) => h.state === 'failed')).toHaveLength(4);
+    expect(agent.servers.rebalanceDelay()).toBe(312_500);
+    agent.servers.setServers([]);
+    agent.start();
+    // discover: offline, first poll within U(0, 4000) → 2000 at random 0.5.
+    clock.tick(1999);
+    await flushPromises();
+    expect(polls).toEqual([]);
+    clock.tick(1);
+    await flushPromises();
+    expect(polls).toEqual([2000]);
+    expect(agent.servers.servers().map((s) => s.name)).toEqual(['found']);
+    await agent.stop();
+    // Each option reaches the manager: a bad value of any of them is refused by name.
+    for (const [name, bad] of [
+      ['health', 'no'],
+      ['failureThreshold', 0],
+      ['cleanupDeadServers', 'no'],
+      ['deadServerTimeout', 3e9],
+      ['rearmOnChange', 'no'],
+      ['jitterFirstRebalance', 'no'],
+      ['discover', 5],
+      ['discoverInterval', -1],
+      ['discoverTimeout', -1],
+    ] as const) {
+      expect(() => make({ [name]: bad }), name).toThrow(new RegExp(name));
+    }
   });
 
   it('gives the syncer the manager\'s node count as its cluster size', async () => {

@@ -4,7 +4,9 @@
 // (scripted SyncState and pingers) live in ae-sync/testing and are re-exported here.
 import { pino, type Logger } from 'pino';
 import type { Server } from '../../src/servers/types.js';
-import type { TestClock } from '../../src/testing.js';
+import { ServerManager, type ServerManagerOptions } from '../../src/servers/serverManager.js';
+import { createRandom } from '../../src/shared/random.js';
+import { createTestClock, scriptedPinger, type TestClock } from '../../src/testing.js';
 
 export { scriptedSyncState, scriptedPinger, manualPinger, type ScriptedSyncState, type SyncCall, type PendingPing } from '../../src/testing.js';
 export type { SyncKind } from '../../src/syncer/syncRunner.js';
@@ -68,4 +70,34 @@ export function server(name: string, extra: Partial<Server> = {}): Server {
 /** `n` servers named `<prefix>1` … `<prefix>n`. */
 export function servers(n: number, prefix = 's'): Server[] {
   return Array.from({ length: n }, (_, i) => server(`${prefix}${i + 1}`));
+}
+
+/**
+ * A ServerManager on a fake clock with seeded randomness and a captured log, and what
+ * it reported: `events` ('up:a', 'removed:a:leave', 'offline', 'online',
+ * 'rebalanced:a', 'rebalanced:a:frozen') and `health` ('a:healthy>suspect:call').
+ */
+export function managerHarness(options: Partial<ServerManagerOptions> = {}) {
+  const clock = createTestClock();
+  const log = captureLogger();
+  const manager = new ServerManager({
+    pinger: scriptedPinger(() => true),
+    clock,
+    random: createRandom(1),
+    logger: log.logger,
+    ...options,
+  });
+  const events: string[] = [];
+  const health: string[] = [];
+  const fatal: Error[] = [];
+  manager.on('serverUp', (s) => events.push(`up:${s.name}`));
+  manager.on('serverRemoved', (e) => events.push(`removed:${e.server.name}:${e.reason}`));
+  manager.on('offline', () => events.push('offline'));
+  manager.on('online', () => events.push('online'));
+  manager.on('rebalanced', (e) => events.push(`rebalanced:${e.server.name}${e.frozen ? ':frozen' : ''}`));
+  manager.on('healthChanged', (e) => health.push(`${e.server.name}:${e.previous}>${e.state}:${e.cause}`));
+  manager.on('fatal', (err) => fatal.push(err));
+  const names = (): string[] => manager.servers().map((s) => s.name);
+  const states = (): string[] => manager.health().map((h) => `${h.server.name}:${h.state}`);
+  return { manager, clock, log, events, health, fatal, names, states };
 }

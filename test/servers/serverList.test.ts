@@ -1,80 +1,85 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { ServerEntry } from '../../src/servers/health.js';
 import { ServerList } from '../../src/servers/serverList.js';
 import { createRandom } from '../../src/shared/random.js';
-import { server, servers } from '../helpers/index.js';
+import type { Server } from '../../src/servers/types.js';
+import { server } from '../helpers/index.js';
 
-const list = (...names: string[]) => ServerList.of(names.map((n) => server(n)));
+const entry = (name: string, extra: Partial<Server> = {}) => new ServerEntry(server(name, extra), 0);
+const list = (...names: string[]) => ServerList.of(names.map((n) => entry(n)));
+
+/** Servers whose `name` reads are counted: an operation count for the list's algorithms. */
+function countedEntries(n: number, prefix: string): { entries: ServerEntry[]; reads: () => number } {
+  let reads = 0;
+  class CountedServer {
+    readonly address = 'x';
+    constructor(readonly id: string) {}
+    get name(): string {
+      reads++;
+      return this.id;
+    }
+  }
+  const entries = Array.from({ length: n }, (_, i) => new ServerEntry(new CountedServer(`${prefix}${i}`), 0));
+  return { entries, reads: () => reads };
+}
 
 describe('ServerList', () => {
-  it('returns the same front object on every call when nothing changes', () => {
+  it('holds entries in order and finds them by name, in small and indexed large lists', () => {
+    const small = list('a', 'b');
+    expect(small.entries[0]?.server.name).toBe('a');
+    expect(small.get('b')?.server.name).toBe('b');
+    expect(small.indexOf('zz')).toBe(-1);
+    const names = Array.from({ length: 50 }, (_, i) => `n${i}`);
+    const large = list(...names);
+    for (const [i, n] of names.entries()) expect(large.indexOf(n)).toBe(i);
+    expect(large.has('n50')).toBe(false);
+    expect(ServerList.EMPTY.size).toBe(0);
+  });
+
+  it('appends with `with` and leaves the original list untouched', () => {
     const l = list('a', 'b');
-    expect(l.front()).toBe(l.front());
-    expect(l.front()?.name).toBe('a');
-    expect(ServerList.EMPTY.front()).toBeUndefined();
-  });
-
-  it('copies its input when built so later changes to the array do not leak in', () => {
-    const input = servers(2);
-    const l = ServerList.of(input);
-    input.push(server('x'));
-    expect(l.names()).toEqual(['s1', 's2']);
-  });
-
-  it('moves the front to the back when rotated, leaving the original list untouched', () => {
-    const l = list('a', 'b', 'c');
-    expect(l.rotate().names()).toEqual(['b', 'c', 'a']);
-    expect(l.names()).toEqual(['a', 'b', 'c']);
-  });
-
-  it('returns itself when rotating fewer than two servers', () => {
-    const one = list('a');
-    expect(one.rotate()).toBe(one);
-    expect(ServerList.EMPTY.rotate()).toBe(ServerList.EMPTY);
-  });
-
-  it('replaces a known name in place and appends an unknown one when upserting', () => {
-    const l = list('a', 'b', 'c');
-    const b2 = server('b', { address: 'new:1' });
-    const replaced = l.upsert(b2);
-    expect(replaced.names()).toEqual(['a', 'b', 'c']);
-    expect(replaced.get('b')).toBe(b2);
-    expect(l.upsert(server('d')).names()).toEqual(['a', 'b', 'c', 'd']);
+    expect(l.with(entry('c')).names()).toEqual(['a', 'b', 'c']);
+    expect(l.names()).toEqual(['a', 'b']);
   });
 
   it('removes by name and returns itself when the name is unknown', () => {
     const l = list('a', 'b', 'c');
-    expect(l.remove('b').names()).toEqual(['a', 'c']);
-    expect(l.remove('zz')).toBe(l);
-    expect(list('a').remove('a')).toBe(ServerList.EMPTY);
+    expect(l.without('b').names()).toEqual(['a', 'c']);
+    expect(l.without('zz')).toBe(l);
+    expect(list('a').without('a')).toBe(ServerList.EMPTY);
+  });
+
+  it('moves a name to the back, returning itself when unknown or already last', () => {
+    const l = list('a', 'b', 'c');
+    expect(l.moveToBack('a').names()).toEqual(['b', 'c', 'a']);
+    expect(l.moveToBack('c')).toBe(l);
+    expect(l.moveToBack('zz')).toBe(l);
+    // A large (indexed) list answers lookups from its own index after a move.
+    const names = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    const moved = list(...names).moveToBack('n0');
+    expect(moved.indexOf('n0')).toBe(19);
+    expect(moved.indexOf('n1')).toBe(0);
   });
 
   it('shuffles a copy with the injected random, reproducibly for one seed', () => {
-    const l = ServerList.of(servers(10));
+    const names = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    const l = list(...names);
     const one = l.shuffled(createRandom(7)).names();
     const two = l.shuffled(createRandom(7)).names();
     expect(one).toEqual(two);
-    expect([...one].sort()).toEqual([...l.names()].sort());
-    expect(one).not.toEqual(l.names());
-    expect(l.names()).toEqual(servers(10).map((s) => s.name));
+    expect([...one].sort()).toEqual([...names].sort());
+    expect(one).not.toEqual(names);
+    expect(l.names()).toEqual(names);
   });
 
-  it('keeps its order, drops departed and appends joined servers when reconciled', () => {
+  it('keeps its order, drops departed and appends joined servers when reconciled, taking the live entries', () => {
     const snapshot = list('c', 'a', 'b', 'd');
-    const live = list('a', 'b', 'c', 'e').remove('b').upsert(server('f'));
-    expect(snapshot.reconcile(live)?.names()).toEqual(['c', 'a', 'e', 'f']);
-  });
-
-  it('takes the live details of servers that changed while reconciling', () => {
-    const fresh = server('a', { address: 'moved:1' });
-    const merged = list('b', 'a').reconcile(list('a', 'b').upsert(fresh));
-    expect(merged?.get('a')).toBe(fresh);
-  });
-
-  it('refuses to reconcile (freeze) when its front server is no longer live', () => {
-    expect(list('a', 'b').reconcile(list('b', 'c'))).toBeUndefined();
-    expect(list('a').reconcile(ServerList.EMPTY)).toBeUndefined();
-    expect(ServerList.EMPTY.reconcile(list('a'))).toBeUndefined();
+    const fresh = entry('a', { address: 'moved:1' });
+    const live = ServerList.of([fresh, entry('c'), entry('e'), entry('f')]);
+    const merged = snapshot.reconcile(live);
+    expect(merged.names()).toEqual(['c', 'a', 'e', 'f']);
+    expect(merged.get('a')).toBe(fresh);
   });
 
   it('compares name sets regardless of order', () => {
@@ -83,32 +88,36 @@ describe('ServerList', () => {
     expect(list('a', 'b').sameNames(list('a'))).toBe(false);
   });
 
-  it('appends only the names it lacks when concatenated', () => {
-    expect(list('a', 'b').concat(list('b', 'c')).names()).toEqual(['a', 'b', 'c']);
-  });
-
-  it('returns a fresh array from toArray so callers cannot change the list', () => {
+  it('returns fresh arrays from servers() and names() so callers cannot change the list', () => {
     const l = list('a');
-    l.toArray().push(server('x'));
+    l.servers().push(server('x'));
+    l.names().push('x');
     expect(l.size).toBe(1);
   });
 
-  it('keeps exactly the live names, the chosen front and the snapshot order for any reconcile', () => {
-    const nameSet = fc.uniqueArray(fc.constantFrom(...'abcdefghij'.split('')), { maxLength: 10 });
+  it('keeps exactly the live names in snapshot order, joined ones appended, for any reconcile', () => {
+    const nameSet = fc.uniqueArray(fc.constantFrom(...'abcdefghijklmnop'.split('')), { maxLength: 16 });
     fc.assert(
       fc.property(nameSet, nameSet, (snapshotNames, liveNames) => {
-        const snapshot = list(...snapshotNames);
-        const live = list(...liveNames);
-        const merged = snapshot.reconcile(live);
-        const front = snapshotNames[0];
-        if (front === undefined || !liveNames.includes(front)) return merged === undefined;
-        if (merged === undefined) return false;
-        const out = merged.names();
+        const out = list(...snapshotNames).reconcile(list(...liveNames)).names();
         const kept = snapshotNames.filter((n) => liveNames.includes(n));
         const joined = liveNames.filter((n) => !snapshotNames.includes(n));
-        return out[0] === front && JSON.stringify(out) === JSON.stringify([...kept, ...joined]);
+        return JSON.stringify(out) === JSON.stringify([...kept, ...joined]);
       }),
       { numRuns: 500, seed: 42 },
     );
+  });
+
+  it('reconciles and compares 20,000 servers in a linear number of name reads', () => {
+    const n = 20_000;
+    const a = countedEntries(n, 'a');
+    const b = countedEntries(n, 'a');
+    const left = ServerList.of(a.entries);
+    const right = ServerList.of(b.entries.slice().reverse());
+    expect(left.sameNames(right)).toBe(true);
+    expect(left.reconcile(right).size).toBe(n);
+    expect(left.moveToBack('a0').indexOf('a0')).toBe(n - 1);
+    // Quadratic scans would read names ~n² = 4 × 10^8 times.
+    expect(a.reads() + b.reads()).toBeLessThan(20 * n);
   });
 });

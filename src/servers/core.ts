@@ -1,0 +1,243 @@
+// The server manager's internals in one object: settings, the live roster, time and
+// randomness checked at the boundary, the logger, the lifetime (start, stop, and the
+// loud failure when `random` or `clock.now` throws), and the hooks the parts call
+// (roster, rebalance loop, discovery, call path). `ServerManager` is the public face
+// over it; nothing here is exported from the package.
+import type { Actor } from 'xstate';
+import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
+import { ClusterSizeReader } from '../shared/clusterSize.js';
+import { clockNow } from '../shared/clock.js';
+import { StoppedError } from '../shared/errors.js';
+import { componentLogger, type Logger } from '../shared/logger.js';
+import { describeValue } from '../shared/options.js';
+import { lifetimeController, type CallContext } from './callPath.js';
+import { Discovery, type DiscoveryHost } from './discovery.js';
+import { RebalanceLoop, type LoopHost } from './loop.js';
+import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
+import { replaceBackups } from './merge.js';
+import { rebalanceDelay, rebalanceOnce } from './rebalance.js';
+import { Roster, type Emit, type RosterHost } from './roster.js';
+import type { Server } from './types.js';
+import { acceptServers } from './validate.js';
+
+/** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
+const MALFORMED_LOG_INTERVAL_MS = 60_000;
+
+function noop(): void {}
+
+export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext {
+  readonly roster: Roster;
+  readonly #clusterSize: ClusterSizeReader | undefined;
+  #log: Logger | undefined;
+  #lifetime: AbortController | undefined;
+  loop: RebalanceLoop | undefined;
+  #discovery: Discovery | undefined;
+  #inflight: Promise<void> | undefined;
+  stopping: Promise<void> | undefined;
+  requestedBeforeStart = false;
+  reportedNodes = 0;
+  leader: string | undefined;
+  #rateLogs: Map<string, number> | undefined;
+  #randomWarned = false;
+
+  constructor(
+    readonly settings: ManagerSettings,
+    readonly emit: Emit,
+    private readonly baseLogger: Logger | undefined,
+  ) {
+    this.roster = new Roster(settings.health, settings.failureThreshold, this);
+    const read = settings.clusterSize;
+    this.#clusterSize =
+      read === undefined
+        ? undefined
+        : new ClusterSizeReader(read, (details) => this.log.warn(details, 'clusterSize() gave no usable size; counting 1 node (logged once)'));
+    if (settings.discover !== undefined) this.#discovery = new Discovery(settings, settings.discover, this);
+  }
+
+  /**
+   * The component logger, built on first use: a fleet of managers that never log must
+   * not each hold a pino child (~1 KB); without a logger they share a silent one.
+   */
+  get log(): Logger {
+    return (this.#log ??= componentLogger(this.baseLogger, 'serverManager'));
+  }
+
+  /** Aborts on stop(); created on first need. */
+  get stop(): AbortSignal {
+    return (this.#lifetime ??= lifetimeController()).signal;
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  get actor(): Actor<typeof rebalancerMachine> | undefined {
+    return this.loop?.actor;
+  }
+
+  // --- time and randomness, checked -------------------------------------------------
+
+  /** The clock's time. A `clock.now` that throws stops the manager and throws a StoppedError. */
+  now(): number {
+    try {
+      return clockNow(this.settings.clock);
+    } catch (err) {
+      throw this.fatal(err);
+    }
+  }
+
+  /**
+   * A `[0, 1)` number from the `random` option. Values outside `[0, 1)` (or NaN) are
+   * clamped into it and reported once: a shuffle driven by 1 would index past the end
+   * of the list. A `random` that throws stops the manager and throws a StoppedError.
+   */
+  random(): number {
+    let value: unknown;
+    try {
+      value = this.settings.random();
+    } catch (err) {
+      throw this.fatal(err);
+    }
+    if (typeof value === 'number' && value >= 0 && value < 1) return value;
+    if (!this.#randomWarned) {
+      this.#randomWarned = true;
+      this.log.warn({ value: describeValue(value) }, 'random() returned a value outside [0, 1); clamping it (logged once)');
+    }
+    return typeof value === 'number' && value >= 1 ? 1 - Number.EPSILON / 2 : 0;
+  }
+
+  /**
+   * `random` or `clock.now` threw: nothing the manager schedules can be trusted, so it
+   * logs the error, emits `'fatal'` and stops itself. Returns the StoppedError that
+   * the failed operation throws.
+   */
+  fatal(err: unknown): StoppedError {
+    const stoppedError = new StoppedError(`server manager stopped: ${err instanceof Error ? err.message : describeValue(err)}`);
+    if (!this.stopped) {
+      this.log.error({ err }, 'server manager stopped: random() or clock.now() threw');
+      void this.shutdown();
+      this.emit('fatal', err instanceof Error ? err : new Error(describeValue(err)));
+    }
+    return stoppedError;
+  }
+
+  // --- hooks of the parts -------------------------------------------------------------
+
+  numNodes(): number {
+    if (this.#clusterSize === undefined) return this.reportedNodes >= 1 ? this.reportedNodes : 1;
+    return this.#clusterSize.size();
+  }
+
+  delay(): number {
+    return rebalanceDelay(this.settings, this.roster.capServers, this.numNodes(), () => this.random());
+  }
+
+  servers(): number {
+    return this.roster.capServers;
+  }
+
+  /** After every change of the list or a health state: re-arm the loop, start or stop discovery. */
+  changed(): void {
+    const loop = this.loop;
+    if (loop === undefined) return; // nothing runs before start()
+    loop.serversChanged();
+    this.#discovery?.check();
+  }
+
+  needed(): boolean {
+    return this.roster.offline || this.roster.healthy === 0;
+  }
+
+  found(result: unknown): void {
+    if (!Array.isArray(result)) {
+      this.log.warn({ result: describeValue(result) }, 'discover() must resolve with an array of servers; ignoring it');
+      return;
+    }
+    const servers = this.acceptVersions(acceptServers('discovered', result, (i, reason) => this.skipped('discover()', i, reason)));
+    if (servers.length === 0) {
+      this.log.warn('discover() found no usable server; keeping the backup list');
+      return;
+    }
+    this.log.info({ servers: servers.length }, 'discovered servers');
+    replaceBackups(this.roster, servers, this.now());
+  }
+
+  noServers(): void {
+    // Rare path, rate-limited so a tight retry loop cannot flood the log.
+    if (this.#rateLimited('no servers', NO_SERVERS_LOG_INTERVAL_MS)) this.log.warn('no servers available');
+  }
+
+  /** A malformed entry of a remote input was left out: warned at most once a minute. */
+  skipped(source: string, index: number, reason: string): void {
+    if (this.#rateLimited('malformed', MALFORMED_LOG_INTERVAL_MS)) this.log.warn({ source, index, reason }, 'skipping a malformed server entry (logged at most once a minute)');
+  }
+
+  /** True when `server` passes the `apiVersion` filter; a refused one is warned about at most once per server per 3 h (Nomad). */
+  acceptsVersion(server: Server): boolean {
+    const apiVersion = this.settings.apiVersion;
+    if (apiVersion === undefined || server.version === undefined || server.version <= apiVersion) return true;
+    if (this.#rateLimited(`version:${server.name}`, API_MISMATCH_LOG_INTERVAL_MS))
+      this.log.warn({ server: server.name, serverVersion: server.version, apiVersion }, 'ignoring server with a newer API version');
+    return false;
+  }
+
+  acceptVersions(servers: Server[]): Server[] {
+    return this.settings.apiVersion === undefined ? servers : servers.filter((s) => this.acceptsVersion(s));
+  }
+
+  #rateLimited(key: string, intervalMs: number): boolean {
+    const now = this.now();
+    const logs = (this.#rateLogs ??= new Map());
+    const next = logs.get(key);
+    if (next !== undefined && now < next) return false;
+    logs.set(key, now + intervalMs);
+    return true;
+  }
+
+  // --- rebalancing and the lifetime -----------------------------------------------------
+
+  /** One rebalance; concurrent callers share it. Never rejects. */
+  rebalance(loopSignal?: AbortSignal): Promise<void> {
+    if (this.#inflight) return this.#inflight;
+    const run = rebalanceOnce({
+      roster: this.roster,
+      settings: this.settings,
+      clock: this.settings.clock,
+      random: () => this.random(),
+      log: this.log,
+      emit: this.emit,
+      stop: this.stop,
+      loop: loopSignal,
+    }).then(noop, (err: unknown) => {
+      if (!this.stopped) this.log.error({ err }, 'rebalance failed');
+    });
+    this.#inflight = run;
+    void run.finally(() => {
+      if (this.#inflight === run) this.#inflight = undefined;
+    });
+    return run;
+  }
+
+  start(): void {
+    if (this.stopped) throw new StoppedError('this server manager was stopped; create a new one');
+    if (this.loop) return;
+    this.loop = new RebalanceLoop(this.settings, this, this.requestedBeforeStart);
+    this.loop.start();
+    this.#discovery?.check();
+  }
+
+  request(): void {
+    if (this.stopped) return;
+    if (this.loop) this.loop.request();
+    else this.requestedBeforeStart = true;
+  }
+
+  /** Stops everything once; resolves when the in-flight rebalance and discovery poll have settled. */
+  shutdown(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    (this.#lifetime ??= lifetimeController()).abort(new StoppedError('server manager stopped'));
+    this.stopping = Promise.all([this.#inflight, this.#discovery?.stop()]).then(noop, noop);
+    this.loop?.stop();
+    return this.stopping;
+  }
+}
