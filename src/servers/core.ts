@@ -7,6 +7,7 @@ import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { clockNow } from '../shared/clock.js';
+import { checkRandomValue } from '../shared/random.js';
 import { StoppedError } from '../shared/errors.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
@@ -38,7 +39,6 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   reportedNodes = 0;
   leader: string | undefined;
   #rateLogs: Map<string, number> | undefined;
-  #randomWarned = false;
 
   constructor(
     readonly settings: ManagerSettings,
@@ -87,23 +87,16 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   }
 
   /**
-   * A `[0, 1)` number from the `random` option. Values outside `[0, 1)` (or NaN) are
-   * clamped into it and reported once: a shuffle driven by 1 would index past the end
-   * of the list. A `random` that throws stops the manager and throws a StoppedError.
+   * A `[0, 1)` number from the `random` option. A `random` that throws or gives a value
+   * outside `[0, 1)` (src/shared/random.ts says why that is a broken source) stops the
+   * manager and throws a StoppedError.
    */
   random(): number {
-    let value: unknown;
     try {
-      value = this.settings.random();
+      return checkRandomValue(this.settings.random());
     } catch (err) {
       throw this.fatal(err);
     }
-    if (typeof value === 'number' && value >= 0 && value < 1) return value;
-    if (!this.#randomWarned) {
-      this.#randomWarned = true;
-      this.log.warn({ value: describeValue(value) }, 'random() returned a value outside [0, 1); clamping it (logged once)');
-    }
-    return typeof value === 'number' && value >= 1 ? 1 - Number.EPSILON / 2 : 0;
   }
 
   /**
@@ -114,7 +107,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   fatal(err: unknown): StoppedError {
     const stoppedError = new StoppedError(`server manager stopped: ${err instanceof Error ? err.message : describeValue(err)}`);
     if (!this.stopped) {
-      this.log.error({ err }, 'server manager stopped: random() or clock.now() threw');
+      this.log.error({ err }, 'server manager stopped: random() or clock.now() is broken');
       void this.shutdown();
       this.emit('fatal', err instanceof Error ? err : new Error(describeValue(err)));
     }
@@ -223,6 +216,9 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     if (this.loop) return;
     this.loop = new RebalanceLoop(this.settings, this, this.requestedBeforeStart);
     this.loop.start();
+    // A fatal error while the loop was built or started (its first delay drew from a
+    // broken random) stopped the manager before the loop could take the STOP: stop it now.
+    if (this.stopping) this.loop.stop();
     this.#discovery?.check();
   }
 

@@ -1,6 +1,21 @@
 // Seeded pseudo-random numbers, so tests and simulations are reproducible.
 // mulberry32 (Tommy Ettinger's 32-bit generator): tiny state, good enough
-// statistical quality for jitter and shuffles, not for cryptography.
+// statistical quality for jitter and shuffles, not for cryptography. Also the one
+// rule every component applies to the values of an injected random source.
+import { describeValue } from './options.js';
+
+/**
+ * Checks one value of an injected `random()`: a number in `[0, 1)` is returned as it
+ * is; anything else (1, NaN, a negative, a string) throws a RangeError naming it. A
+ * source that gives such values is broken, not noisy — clamping NaN to 0 would
+ * silently remove every stagger (the thundering herd jitter exists to prevent), and
+ * 1 would index past the end of a shuffled list — so the component that draws it
+ * stops loudly, as it does when `random()` throws.
+ */
+export function checkRandomValue(value: unknown): number {
+  if (typeof value === 'number' && value >= 0 && value < 1) return value;
+  throw new RangeError(`random() must return a number in [0, 1), received ${describeValue(value)}`);
+}
 
 /** Returns a `() => number` in `[0, 1)` that yields the same sequence for the same seed. */
 export function createRandom(seed: number): () => number {

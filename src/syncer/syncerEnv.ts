@@ -10,6 +10,7 @@ import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
 import { scaleFactor } from '../shared/stagger.js';
+import { checkRandomValue } from '../shared/random.js';
 import { SyncRunner, type SyncKind, type SyncRunnerHost, type SyncState } from './syncRunner.js';
 import type { TriggerTarget } from './trigger.js';
 
@@ -105,14 +106,11 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
    */
   stagger(ms: number): number {
     if (!(ms > 0)) return 0;
-    let r: unknown;
+    let r: number;
     try {
-      r = this.#random();
+      r = checkRandomValue(this.#random());
     } catch (err) {
-      return this.#failed(err, 'random threw');
-    }
-    if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
-      return this.#failed(new RangeError(`random() must return a number in [0, 1), received ${describeValue(r)}`));
+      return this.#failed(err, 'random is broken');
     }
     return Math.floor(r * scaleFactor(this.#clusterSize.size()) * ms);
   }

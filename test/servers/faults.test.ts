@@ -5,26 +5,28 @@ import { flushPromises, managerHarness, scriptedPinger, server, servers } from '
 
 describe('ServerManager with a random source out of [0, 1)', () => {
   it.each([
-    ['1', () => 1],
-    ['NaN', () => Number.NaN],
-    ['-0.5', () => -0.5],
-    ['1e9', () => 1e9],
-    ['a string', () => '0.3' as unknown as number],
-  ])('keeps every list a permutation and every delay in range when random() returns %s, warning once', async (_l, random) => {
+    ['1', () => 1, 'received 1'],
+    ['NaN', () => Number.NaN, 'received NaN'],
+    ['-0.5', () => -0.5, 'received -0.5'],
+    ['1e9', () => 1e9, 'received 1000000000'],
+    ['a string', () => '0.3' as unknown as number, 'received "0.3"'],
+  ])('stops loudly, with the list untouched, when random() returns %s (the rule the syncer applies too)', async (_l, random, received) => {
     const pinger = scriptedPinger(() => true);
-    const { manager, clock, log, names } = managerHarness({ random, pinger, clusterSize: () => 50_000 });
-    manager.setServers(servers(5));
-    manager.setServers(servers(6));
-    for (let i = 0; i < 3; i++) await manager.rebalanceServers();
-    expect([...names()].sort()).toEqual(servers(6).map((s) => s.name).sort());
-    const delay = manager.rebalanceDelay();
-    expect(delay).toBeGreaterThanOrEqual(120_000);
-    expect(delay).toBeLessThan(180_000);
+    const { manager, clock, log, fatal, names } = managerHarness({ random, pinger, clusterSize: () => 50_000 });
+    manager.addServer(server('s1'));
+    manager.addServer(server('s2'));
+    const before = [...names()];
     manager.start();
     clock.tick(200_000);
     await flushPromises();
-    expect(pinger.pinged.length).toBeGreaterThanOrEqual(4);
-    expect(log.warnings().filter((l) => l.msg.includes('outside [0, 1)'))).toHaveLength(1);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.message).toBe(`random() must return a number in [0, 1), ${received}`);
+    expect(log.records.some((r) => r.level === 50 && r.msg.includes('stopped'))).toBe(true);
+    expect([...names()]).toEqual(before);
+    expect(pinger.pinged).toEqual([]);
+    expect(clock.countTimers()).toBe(0);
+    const err: unknown = await manager.call(() => Promise.resolve(1)).catch((e: unknown) => e);
+    expect(isStoppedError(err)).toBe(true);
     await manager.stop();
   });
 });
