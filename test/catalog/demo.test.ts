@@ -8,7 +8,8 @@ import { formatTable, summaryLines } from '../../src/demo/view.js';
 import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memory/memoryCluster.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
-import type { CatalogAgent } from '../../src/catalog/catalogAgent.js';
+import { createCatalogAgent, type CatalogAgent } from '../../src/catalog/catalogAgent.js';
+import type { Server } from '../../src/servers/types.js';
 import { pino } from 'pino';
 
 /** Runs `promise` to completion by advancing the fake clock in 50 ms steps (bounded). */
@@ -118,6 +119,12 @@ describe('demo logs', () => {
     const result = await drive(clock, runDemo({ target, clock, agents: 2, logger }));
     await target.close();
     expect(result.ok).toBe(true);
+    // The demo's managers log nothing before their first rebalance (120–180 s in); make one
+    // log through the same agent wiring: a heartbeat with a malformed entry is skipped with a warning.
+    const cluster = new MemoryCluster({ servers: 3, clock, random: seededRandom(2) });
+    const agent = createCatalogAgent({ backend: cluster.connect('n9'), node: 'n9', clock, random: seededRandom(3), interval: 60_000, logger });
+    agent.agent.servers.updateFromHeartbeat({ servers: [{ name: 's1' }, { name: '' } as Server], numNodes: 1 });
+    await cluster.close();
     const withNode = lines.filter((l) => l.includes('"node":'));
     // Lines of the registry and of the manager, the two that each added the node before.
     expect(withNode.some((l) => l.includes('"component":"registry"'))).toBe(true);
