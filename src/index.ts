@@ -26,6 +26,8 @@ export {
   isSessionNotFoundError,
   SessionLostError,
   isSessionLostError,
+  NodeConflictError,
+  isNodeConflictError,
   type EntryFailure,
 } from './catalog/errors.js';
 export { MissingPeerError, isMissingPeerError } from './shared/peer.js';

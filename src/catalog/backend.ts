@@ -49,7 +49,11 @@ export interface CatalogBackend {
   readonly pinger: Pinger;
   /** Starts delivering membership changes; returns a function that stops it. */
   watchMembers(listener: (event: MembershipEvent) => void): () => void;
-  /** Opens (grants) a session for `node` with the given TTL, through `server`. */
+  /**
+   * Opens (grants) a session for `node` with the given TTL, through `server`. Rejects with
+   * `NodeConflictError` while another live session holds the same node (two agents with one
+   * node name). The TTL is a lower bound: the servers never expire a session sooner.
+   */
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession>;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;

@@ -52,3 +52,20 @@ export class SessionLostError extends AeSyncError {
   }
 }
 export const isSessionLostError = brandGuard<SessionLostError>('ERR_SESSION_LOST');
+
+/**
+ * Another live session already holds this node name: two agents were started with
+ * the same node and would delete each other's entries (Consul refuses a node-ID
+ * conflict the same way). Backends reject `openSession` with it; the registry retries
+ * (the other holder may be a dead agent whose session has not expired yet) and logs
+ * it loudly. `holder` is the other session's id where the backend knows it.
+ */
+export class NodeConflictError extends AeSyncError {
+  constructor(
+    readonly node: string,
+    readonly holder?: string,
+  ) {
+    super('ERR_NODE_CONFLICT', `node ${node} is already held by another live session${holder === undefined ? '' : ` (${holder})`}: two agents share a node name`);
+  }
+}
+export const isNodeConflictError = brandGuard<NodeConflictError>('ERR_NODE_CONFLICT');

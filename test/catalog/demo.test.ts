@@ -121,9 +121,9 @@ describe('demo logs', () => {
     expect(result.ok).toBe(true);
     // The demo's managers log nothing before their first rebalance (120–180 s in); make one
     // log through the same agent wiring: a heartbeat with a malformed entry is skipped with a warning.
-    const cluster = new MemoryCluster({ servers: 3, clock, random: seededRandom(2) });
+    const cluster = new MemoryCluster({ servers: 3, clock });
     const agent = createCatalogAgent({ backend: cluster.connect('n9'), node: 'n9', clock, random: seededRandom(3), interval: 60_000, logger });
-    agent.agent.servers.updateFromHeartbeat({ servers: [{ name: 's1' }, { name: '' } as Server], numNodes: 1 });
+    agent.agent.servers.updateFromHeartbeat({ servers: [{ name: 's1', address: '127.0.0.1:1' }, { name: '' } as Server], numNodes: 1 });
     await cluster.close();
     const withNode = lines.filter((l) => l.includes('"node":'));
     // Lines of the registry and of the manager, the two that each added the node before.
