@@ -3,7 +3,7 @@
 // the "join" phase, and the "failed" server is refused on the client side. Remote
 // deletions and corruption are real writes to etcd, under a per-run key prefix.
 import type { DemoTarget } from './target.js';
-import type { DemoTiming } from './scenario.js';
+import type { DemoTiming } from './scenarioTypes.js';
 import { FaultInjectingBackend } from './faultyBackend.js';
 import { createEtcdBackend } from '../etcd/index.js';
 import type { Service } from '../catalog/backend.js';

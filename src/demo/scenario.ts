@@ -1,105 +1,16 @@
 // The demo's scripted scenario, independent of any terminal: several catalog agents
 // keep their services registered while a server fails, entries are deleted remotely
 // and a server joins. Time comes from the injected clock, so a test can run it fast.
-import type { InspectionEvent, Observer } from 'xstate';
-import type { DemoTarget } from './target.js';
 import { createCatalogAgent, type CatalogAgent } from '../catalog/catalogAgent.js';
 import { diffCatalog } from '../catalog/registry.js';
-import { type Clock, systemClock, clockNow, sleep } from '../shared/clock.js';
+import { systemClock, clockNow, sleep } from '../shared/clock.js';
 import { createRandom } from '../shared/random.js';
 import { scaleFactor } from '../shared/stagger.js';
-import type { Logger } from '../shared/logger.js';
+import { fmt, peakWithin } from './measure.js';
+import { DEFAULT_TIMING, type DemoCheck, type DemoOptions, type DemoResult, type DemoTiming, type PhaseResult } from './scenarioTypes.js';
 
-/** Every duration of the scenario, in ms. The defaults compress Consul's minutes into seconds. */
-export interface DemoTiming {
-  /** Full-sync interval (a random stagger of up to the same again is added). */
-  interval: number;
-  serverUpInterval: number;
-  retryFailInterval: number;
-  sessionTtl: number;
-  callTimeout: number;
-  pingTimeout: number;
-  minReuseDuration: number;
-  clusterSizeRefresh: number;
-  /** Longest wait for a phase to converge before its check fails. */
-  phaseTimeout: number;
-  /** How long the steady phase runs after convergence. */
-  steadyMs: number;
-  /** How often convergence is polled. */
-  pollMs: number;
-}
-
-export const DEFAULT_TIMING: DemoTiming = {
-  interval: 5_000,
-  serverUpInterval: 2_000,
-  retryFailInterval: 1_000,
-  sessionTtl: 5_000,
-  callTimeout: 500,
-  pingTimeout: 500,
-  minReuseDuration: 15_000,
-  clusterSizeRefresh: 2_000,
-  phaseTimeout: 15_000,
-  steadyMs: 1_500,
-  pollMs: 100,
-};
-
-export interface DemoOptions {
-  target: DemoTarget;
-  clock?: Clock;
-  /** Seed of every agent's random source. Defaults to 1. */
-  seed?: number;
-  /** Number of agents. Defaults to 6. */
-  agents?: number;
-  /** Services each agent registers at start. Defaults to 5. */
-  servicesPerAgent?: number;
-  timing?: Partial<DemoTiming>;
-  /** The xstate inspection observer for one agent's syncer (e.g. a live view's `inspector(node)`), or undefined for none. */
-  inspectorFor?: (node: string) => Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
-  /**
-   * Called once the script's checks are done, before the agents stop: the agents keep
-   * running until the returned promise settles (the demo's `--linger`). Defaults to none.
-   */
-  beforeStop?: (checks: readonly DemoCheck[]) => Promise<void>;
-  logger?: Logger;
-  /** Narrative lines ("server mem-2 fails"). */
-  onEvent?: (line: string) => void;
-  /** Called once the agents exist, so a status view can watch them. */
-  onAgents?: (agents: readonly CatalogAgent[]) => void;
-  /** Called when a phase starts. */
-  onPhase?: (name: string) => void;
-}
-
-export interface PhaseResult {
-  name: string;
-  durationMs: number;
-  fullSyncs: number;
-  partialSyncs: number;
-  /** Failed syncs (full and partial) during the phase. */
-  failures: number;
-  /** Remote writes (puts + deletes) the agents made during the phase. */
-  writes: number;
-  /** Write calls that failed (refused or timed out); each is retried once on the next server. */
-  failedWrites: number;
-  /** From the fault to convergence, in ms; undefined when it never converged, null when nothing was broken. */
-  repairMs: number | undefined | null;
-  /** Entries that differ between the agents and the cluster at the end of the phase. */
-  lost: number;
-}
-
-export interface DemoCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface DemoResult {
-  phases: PhaseResult[];
-  checks: DemoCheck[];
-  /** Offsets (ms after the join) at which each agent started its full sync. */
-  joinOffsets: number[];
-  ok: boolean;
-  totalMs: number;
-}
+export { DEFAULT_TIMING, fmt, peakWithin };
+export type { DemoCheck, DemoOptions, DemoResult, DemoTiming, PhaseResult };
 
 interface Totals {
   fullSyncs: number;
@@ -305,21 +216,4 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await Promise.all(agents.map((a) => a.stop()));
   }
   return { phases, checks, joinOffsets, ok: checks.every((c) => c.ok), totalMs: now() - started };
-}
-
-/** Largest number of offsets inside any window of `windowMs`. */
-export function peakWithin(sortedOffsets: readonly number[], windowMs: number): number {
-  let peak = 0;
-  let start = 0;
-  for (let end = 0; end < sortedOffsets.length; end++) {
-    while ((sortedOffsets[end] as number) - (sortedOffsets[start] as number) >= windowMs) start++;
-    peak = Math.max(peak, end - start + 1);
-  }
-  return peak;
-}
-
-export function fmt(ms: number | undefined | null): string {
-  if (ms === null) return '—';
-  if (ms === undefined) return 'never';
-  return ms >= 1_000 ? `${(ms / 1_000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }

@@ -2,8 +2,8 @@
 // active server, catalog size) redrawn in place on a TTY with ANSI escapes, or printed
 // as plain lines at phase ends otherwise; and the summary table.
 import type { CatalogAgent } from '../catalog/catalogAgent.js';
-import type { DemoCheck, PhaseResult } from './scenario.js';
-import { fmt } from './scenario.js';
+import type { DemoCheck, PhaseResult } from './scenarioTypes.js';
+import { fmt } from './measure.js';
 
 export interface Output {
   write(chunk: string): unknown;
