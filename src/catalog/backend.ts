@@ -64,6 +64,11 @@ export interface CatalogBackend {
    * an agent re-registers before the servers could have dropped its entries.
    */
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession>;
+  /**
+   * The shortest session TTL the backend can keep, ms (etcd: 1,000 — leases are whole
+   * seconds). The registry refuses a shorter `sessionTtl` at construction. Optional.
+   */
+  readonly minSessionTtlMs?: number;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;
 }

@@ -130,6 +130,11 @@ export class ServiceRegistry {
     this.backend = options.backend;
     this.servers = options.servers;
     this.sessionTtlMs = optionalPositiveNumber('sessionTtl', options.sessionTtl, DEFAULT_SESSION_TTL_MS);
+    // Refused here, once, rather than by every openSession of every sync.
+    const minTtlMs = options.backend.minSessionTtlMs;
+    if (typeof minTtlMs === 'number' && this.sessionTtlMs < minTtlMs) {
+      throw new RangeError(`sessionTtl must be ≥ ${minTtlMs} ms for this backend, received ${this.sessionTtlMs}`);
+    }
     this.callTimeoutMs = optionalPositiveNumber('callTimeout', options.callTimeout, DEFAULT_CALL_TIMEOUT_MS);
     this.refreshMs = optionalPositiveNumber('clusterSizeRefresh', options.clusterSizeRefresh, DEFAULT_CLUSTER_SIZE_REFRESH_MS);
     this.maxConsecutiveFailures = optionalPositiveNumber('maxConsecutiveFailures', options.maxConsecutiveFailures, DEFAULT_MAX_CONSECUTIVE_FAILURES);

@@ -210,8 +210,8 @@ describe.skipIf(!run)('etcd backend credentials (real cluster with auth enabled)
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
     const logger = pino({ level: 'trace' }, sink);
-    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' } });
-    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' } });
+    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' }, insecureAuth: true });
+    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' }, insecureAuth: true });
     try {
       const admin = cluster.adminClient();
       // etcd3 retries a call whose answer was lost, so "already exists/granted" means the first attempt landed.

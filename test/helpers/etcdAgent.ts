@@ -28,6 +28,8 @@ export interface TestAgentOptions {
   intervalMs?: number;
   sessionTtlMs?: number;
   callTimeoutMs?: number;
+  /** The syncer's bound on one sync pass, ms. Default 20 s. */
+  syncTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -45,7 +47,7 @@ export function startTestAgent(options: TestAgentOptions): TestAgent {
     clusterSizeRefresh: 2000,
     serverUpInterval: 200,
     retryFailInterval: 500,
-    syncTimeout: 20_000,
+    syncTimeout: options.syncTimeoutMs ?? 20_000,
     stopTimeout: 5000,
     pingTimeout: callTimeoutMs,
     minReuseDuration: 5000,
