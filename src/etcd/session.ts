@@ -73,6 +73,8 @@ export class EtcdSession implements NodeSession {
   private renewing: Promise<void> | undefined;
   /** The member the last renewal went through; tried first next time, so a dead member costs one attempt, not one per renewal. */
   private preferred: string;
+  /** Members whose last attempt failed: tried after the others, so a frozen member does not cost every renewal a deadline. */
+  private readonly failing = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -154,7 +156,9 @@ export class EtcdSession implements NodeSession {
 
   private async renew(): Promise<void> {
     const attemptMs = Math.min(this.deps.callTimeoutMs, Math.max(1, Math.floor(this.ttlMs / 3)));
-    for (const { name, client } of this.deps.clients(this.preferred)) {
+    const candidates = this.deps.clients(this.preferred);
+    const ordered = [...candidates.filter((c) => !this.failing.has(c.name)), ...candidates.filter((c) => this.failing.has(c.name))];
+    for (const { name, client } of ordered) {
       if (this.ended || this.giveUpIfSilent()) return;
       try {
         const ttlSec = await keepAliveOnce(client(), this.id, attemptMs, this.deps.clock);
@@ -165,8 +169,10 @@ export class EtcdSession implements NodeSession {
         }
         this.lastRenewMs = clockNow(this.deps.clock);
         this.preferred = name;
+        this.failing.delete(name);
         return;
       } catch (err) {
+        this.failing.add(name);
         this.deps.log.debug({ session: this.id, err }, 'lease keepalive failed on one member');
       }
     }

@@ -9,6 +9,7 @@ import { remoteServices, service, startTestAgent, waitConverged, type TestAgent 
 import { until } from '../helpers/index.js';
 import { MAX_SERVICES } from '../../src/catalog/validate.js';
 import type { Service } from '../../src/catalog/backend.js';
+import { isNodeConflictError, type NodeConflictError } from '../../src/catalog/errors.js';
 
 const run = etcdAvailable();
 const signal = (): AbortSignal => new AbortController().signal;
@@ -104,5 +105,32 @@ describe.skipIf(!run)('catalog agent on etcd at its limits (real cluster)', () =
     );
     await waitConverged(admin, agent, prefix, 15_000);
     expect(await remoteServices(admin, prefix, 'raw')).toEqual([service('A'), service('web-1')]);
+  }, 60_000);
+
+  it('refuses a second agent with the same node while the first lives, keeps the first one\'s entries, and lets the second take over after the first stops', async () => {
+    const prefix = '/t-dup';
+    const first = startTestAgent({ endpoints: cluster.endpoints, node: 'dup', prefix, intervalMs: 1000 });
+    agents.push(first);
+    first.registry.register(service('from-first'));
+    await waitConverged(admin, first, prefix, 15_000);
+    const second = startTestAgent({ endpoints: cluster.endpoints, node: 'dup', prefix, intervalMs: 1000 });
+    agents.push(second);
+    const conflicts: unknown[] = [];
+    second.syncer.on('fullSyncFailed', (e) => {
+      const err = e.error as { cause?: unknown };
+      if (isNodeConflictError(err) || isNodeConflictError(err?.cause)) conflicts.push(isNodeConflictError(err) ? err : err.cause);
+    });
+    second.registry.register(service('from-second'));
+    await until(() => conflicts.length >= 3, 20_000, 'the second agent to report the conflict on three full syncs');
+    const holder = (conflicts[0] as NodeConflictError).holder;
+    expect(holder).toBe(first.registry.stats().session);
+    // Nothing of the first agent's was deleted or overwritten meanwhile.
+    expect(await remoteServices(admin, prefix, 'dup')).toEqual([service('from-first')]);
+    expect(first.registry.dirtyIds()).toEqual([]);
+    // The first stops (its lease is revoked): the second registers at its next full sync.
+    await first.stop();
+    agents.splice(agents.indexOf(first), 1);
+    await waitConverged(admin, second, prefix, 15_000);
+    expect(await remoteServices(admin, prefix, 'dup')).toEqual([service('from-second')]);
   }, 60_000);
 });
