@@ -276,6 +276,23 @@ describe('ServiceRegistry syncChanges', () => {
     expect(cluster.readEntries('n1')).toEqual([svc('a')]);
     expect(registry.dirtyIds()).toEqual(['b', 'c']);
   });
+
+  it('holds a call cut short by the caller\'s signal against no server (the signal reaches the manager)', async () => {
+    const { registry, cluster, clock, sync, servers } = setup();
+    registry.register(svc('a'));
+    await sync('syncChanges');
+    const front = servers.findServer()!.name;
+    cluster.freeze(front);
+    registry.register(svc('b'));
+    const controller = new AbortController();
+    const run = track(sync('syncChanges', controller.signal));
+    await clock.tickAsync(500); // well within callTimeout (1 s)
+    controller.abort(new Error('stop'));
+    await clock.tickAsync(0);
+    expect(run.settled()).toBe(true);
+    expect(servers.findServer()!.name).toBe(front);
+    expect(servers.health().map((h) => h.consecutiveFailures)).toEqual([0, 0, 0]);
+  });
 });
 
 describe('ServiceRegistry syncFull', () => {
