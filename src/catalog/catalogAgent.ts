@@ -111,7 +111,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     agent,
     start() {
       if (stopping) throw new StoppedError(`catalog agent ${node} was stopped and cannot be started again`);
-      if (broken !== undefined) throw new StoppedError(`catalog agent ${node} failed to start (${String(broken)}) and cannot be started again; stop() it`);
+      if (broken !== undefined) throw new StoppedError(`catalog agent ${node} failed to start (${broken instanceof Error ? broken.message : describeValue(broken)}) and cannot be started again; stop() it`);
       if (started) return catalogAgent;
       // Each step is undone if a later one throws, so a failed start leaves nothing
       // running and no timer behind, and (the backend recovered) start() may be called again.
