@@ -491,14 +491,20 @@ describe('ServiceRegistry clusterSize', () => {
     expect(cluster.stats().count).toBe(2);
   });
 
-  it('keeps the last value when a refresh fails', async () => {
+  it('keeps the last counted value (not the default 1) when a refresh fails', async () => {
     const { registry, clock, cluster } = setup({ clusterSizeRefresh: 10 });
-    cluster.failAll();
-    expect(registry.clusterSize()).toBe(1);
-    await clock.tickAsync(10);
-    expect(registry.clusterSize()).toBe(1);
+    const signal = new AbortController().signal;
+    for (const node of ['n2', 'n3']) await cluster.connect(node).openSession(cluster.initialServers()[0]!, node, 60_000, signal);
+    expect(registry.clusterSize()).toBe(1); // the first call starts a refresh
     await clock.tickAsync(0);
-    expect(cluster.stats().failed).toBe(2);
+    expect(registry.clusterSize()).toBe(2);
+    cluster.failAll();
+    await clock.tickAsync(10);
+    expect(registry.clusterSize()).toBe(2); // starts a refresh that fails
+    await clock.tickAsync(0);
+    expect(cluster.stats().failed).toBeGreaterThanOrEqual(1);
+    expect(registry.clusterSize()).toBe(2);
+    expect(registry.stats().clusterSize).toBe(2);
   });
 });
 
