@@ -8,7 +8,7 @@ import { abortReason } from '../../shared/abort.js';
 import { NodeConflictError, SessionNotFoundError } from '../errors.js';
 import { TypedEmitter } from '../../shared/emitter.js';
 import { type Logger, componentLogger } from '../../shared/logger.js';
-import { describeValue, nonNegativeNumber, positiveNumber } from '../../shared/options.js';
+import { describeValue, durationMs, positiveNumber } from '../../shared/options.js';
 import { MemoryNetwork } from './network.js';
 import { MemorySession } from './session.js';
 import { type ServerSession, SessionTable } from './sessionTable.js';
@@ -59,7 +59,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     const latency = options.latencyMs ?? 0;
     if (typeof latency === 'function') this.latency = latency;
     else {
-      const ms = nonNegativeNumber('latencyMs', latency, 0);
+      const ms = durationMs('latencyMs', latency, 0, { allowZero: true });
       this.latency = () => ms;
     }
     const grace = options.sessionGrace === undefined ? DEFAULT_SESSION_GRACE : positiveNumber('sessionGrace', options.sessionGrace);

@@ -4,6 +4,7 @@
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../backend.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import type { MemoryCluster } from './cluster.js';
+import { durationMs } from '../../shared/options.js';
 
 export class MemoryBackendView implements CatalogBackend {
   private readonly clients = new Map<string, CatalogClient>();
@@ -40,8 +41,10 @@ export class MemoryBackendView implements CatalogBackend {
   }
 
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession> {
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-      return Promise.reject(new RangeError(`ttlMs must be a finite number > 0, received ${String(ttlMs)}`));
+    try {
+      durationMs('ttlMs', ttlMs);
+    } catch (err) {
+      return Promise.reject(err);
     }
     const { cluster, agent } = this;
     return cluster.exec(server.name, agent, 'openSession', signal, () => cluster.grantNow(node, ttlMs, agent, server.name), node);

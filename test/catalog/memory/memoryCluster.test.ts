@@ -346,7 +346,7 @@ describe('MemoryCluster', () => {
     const s1 = await cluster.openSession(a!, 'n1', 900, never);
     await cluster.openSession(a!, 'n2', 900, never);
     const refused = cluster.connect('other').openSession(a!, 'n1', 900, never);
-    await expect(refused).rejects.toSatisfy((err: unknown) => isNodeConflictError(err) && (err).holder === s1.id);
+    await expect(refused).rejects.toSatisfy((err: unknown) => isNodeConflictError(err) && err.holder === s1.id);
     expect(await cluster.client(a!).countNodes(never)).toBe(2);
     expect(cluster.sessionCount()).toBe(2);
     await s1.close();
@@ -394,12 +394,14 @@ describe('MemoryCluster', () => {
     const [a] = cluster.initialServers();
     await expect(cluster.openSession(a!, 'n1', 0, never)).rejects.toBeInstanceOf(RangeError);
     await expect(cluster.openSession(a!, 'n1', NaN, never)).rejects.toThrow(/ttlMs/);
+    await expect(cluster.openSession(a!, 'n1', 2 ** 31, never)).rejects.toThrow(/ttlMs must be at most 2147483647 ms/);
     expect(cluster.sessionCount()).toBe(0);
   });
 
   it('refuses bad options with typed errors', () => {
     clock = createTestClock();
     expect(() => new MemoryCluster({ clock, latencyMs: -1 })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, latencyMs: 2 ** 31 })).toThrow(/latencyMs must be at most 2147483647 ms/);
     expect(() => new MemoryCluster({ clock, servers: 0 })).toThrow(RangeError);
     expect(() => new MemoryCluster({ clock, servers: [''] })).toThrow(TypeError);
     expect(() => new MemoryCluster({ clock, servers: 2.5 })).toThrow(/servers must be an integer ≥ 1, received 2.5/);
