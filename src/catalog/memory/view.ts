@@ -44,7 +44,7 @@ export class MemoryBackendView implements CatalogBackend {
     try {
       durationMs('ttlMs', ttlMs);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const { cluster, agent } = this;
     return cluster.exec(server.name, agent, 'openSession', signal, () => cluster.grantNow(node, ttlMs, agent, server.name), node);
