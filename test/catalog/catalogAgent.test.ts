@@ -125,6 +125,22 @@ describe('createCatalogAgent with a call that never settles', () => {
   });
 });
 
+describe('createCatalogAgent options', () => {
+  it('refuses durations above 2^31 − 1 ms with RangeError naming the option, before building anything', () => {
+    for (const name of ['callTimeout', 'sessionTtl', 'clusterSizeRefresh', 'syncTimeout', 'interval'] as const) {
+      expect(() => createCatalogAgent({ backend: cluster, node: 'n1', clock, interval: MIN, [name]: 2 ** 31 })).toThrow(new RegExp(`${name} must be at most 2147483647 ms`));
+    }
+  });
+
+  it('clamps the default syncTimeout to the longest timer when callTimeout × 60 exceeds it', async () => {
+    const a = agent(cluster, { callTimeout: 2 ** 31 - 1 });
+    a.registry.register(svc('a'));
+    a.start();
+    await clock.tickAsync(1_000);
+    expect(inSync(a)).toBe(true);
+  });
+});
+
 describe('createCatalogAgent with two agents on one node name', () => {
   it('keeps the first holder\'s entries, reports the conflict on the second, and lets the second take over after the first stops', async () => {
     const log = captureLogger();
