@@ -40,8 +40,9 @@ export async function claimNode(req: ClaimRequest): Promise<ClaimResult> {
     const holder = created.responses[0]?.response_range?.kvs[0]?.lease;
     if (holder === undefined) continue; // it expired between the compare and the read: try again
     if (holder === req.lease) return {};
-    if (!req.ours(holder)) throw new NodeConflictError(req.node, holder);
-    // Our own earlier session (given up locally, still alive in etcd): move the key to the new lease.
+    // A key on no lease ('0') is left over from a foreign writer, not a live session: take it.
+    if (holder !== '0' && !req.ours(holder)) throw new NodeConflictError(req.node, holder);
+    // Our own earlier session (given up locally, still alive in etcd), or no lease: move the key to the new lease.
     const moved: ITxnResponse = await req.call((o) =>
       req.etcd.kv.txn({ compare: [{ key, target: 'Lease', result: 'Equal', lease: holder }], success: [put] }, o),
     );

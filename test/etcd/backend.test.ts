@@ -125,6 +125,11 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
       await again.close();
       const third = await other.openSession(other.initialServers()[2]!, 'node-dup', 5000, signal());
       await third.close();
+      // A node key on no lease is no live session (a foreign writer's leftover): it is taken.
+      await admin.put('/t-backend/sessions/node-junk').value('junk');
+      const junk = await other.openSession(other.initialServers()[0]!, 'node-junk', 5000, signal());
+      expect(JSON.parse((await admin.get('/t-backend/sessions/node-junk').string()) ?? '{}').lease).toBe(junk.id);
+      await junk.close();
     } finally {
       admin.close();
       await other.close();
