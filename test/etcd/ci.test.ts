@@ -15,7 +15,6 @@ describe('isCi', () => {
     ['0', false],
     ['', false],
     [' ', false],
-    [undefined, false],
   ])('CI=%j → %s', (value, expected) => {
     expect(isCi(value)).toBe(expected);
   });
@@ -30,6 +29,7 @@ describe('isCi', () => {
       process.env.CI = 'false';
       expect(etcdAvailable('/nonexistent/etcd')).toBe(false);
       delete process.env.CI;
+      expect(isCi()).toBe(false);
       expect(etcdAvailable('/nonexistent/etcd')).toBe(false);
     } finally {
       console.warn = warn;
