@@ -67,6 +67,8 @@ export class MemberPool {
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
     this.timerAtMs = atMs;
     this.timer = this.deps.clock.setTimeout(() => this.sweep(), Math.max(0, atMs - clockNow(this.deps.clock)));
+    // Housekeeping only: it must not keep a process alive that has nothing else to do.
+    (this.timer as { unref?: () => void } | undefined)?.unref?.();
   }
 
   private sweep(): void {
