@@ -110,4 +110,4 @@ export {
   type MemoryOp,
   type MemoryOpRecord,
 } from './catalog/memory/memoryCluster.js';
-export { createCatalogAgent, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
+export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';

@@ -32,7 +32,11 @@ export interface CatalogClient {
 /** A node's registration session (an etcd lease; Chubby/Consul sessions): renewed until closed or lost. */
 export interface NodeSession {
   readonly id: string;
-  /** Called once if the session expires or can no longer be renewed. */
+  /**
+   * Called once if the session expires or can no longer be renewed. A listener added
+   * after the loss is called too (asynchronously). A listener that throws is caught and
+   * logged: it neither stops the other listeners nor escapes to the process.
+   */
   onLost(listener: (err: unknown) => void): void;
   /** Stops renewing and revokes the session (its entries vanish). Never rejects. */
   close(): Promise<void>;
@@ -53,8 +57,18 @@ export interface CatalogBackend {
    * Opens (grants) a session for `node` with the given TTL, through `server`. Rejects with
    * `NodeConflictError` while another live session holds the same node (two agents with one
    * node name). The TTL is a lower bound: the servers never expire a session sooner.
+   * Chubby-style, the servers add a grace on top of the TTL (2 × the TTL by default on
+   * MemoryCluster) and a renewal, the grant itself and a leader failover each push the
+   * server-side expiry to at least now + TTL × grace (docs/catalog.md, "Sessions").
+   * The client side gives up sooner — after one TTL without a successful renewal — so
+   * an agent re-registers before the servers could have dropped its entries.
    */
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession>;
+  /**
+   * The shortest session TTL the backend can keep, ms (etcd: 1,000 — leases are whole
+   * seconds). The registry refuses a shorter `sessionTtl` at construction. Optional.
+   */
+  readonly minSessionTtlMs?: number;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;
 }

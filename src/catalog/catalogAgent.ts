@@ -6,11 +6,26 @@ import { validateNodeName } from './validate.js';
 import { createSyncAgent, type SyncAgent, type SyncAgentOptions } from '../agent.js';
 import type { SyncState } from '../syncer/stateSyncer.js';
 import { StoppedError } from '../shared/errors.js';
-import { describeValue } from '../shared/options.js';
+import { MAX_TIMER_MS } from '../shared/clock.js';
+import { describeValue, durationMs } from '../shared/options.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from './registryOptions.js';
+
+/**
+ * The default `syncTimeout`, as a multiple of `callTimeout` (5 min at the default 5 s).
+ * Every remote call is already bounded by `callTimeout`, and a pass stops after
+ * `maxConsecutiveFailures` failed writes in a row, so a pass against dead or hung servers
+ * ends within callTimeout × (2 + maxConsecutiveFailures × writeAttempts) — 60 s with the
+ * defaults. The pass timeout is the backstop for what those bounds cannot see (a backend
+ * that answers every call just under its deadline) and must still let a healthy first
+ * registration of MAX_SERVICES (10,000 puts) finish: 300 s allows 30 ms per put.
+ */
+export const SYNC_TIMEOUT_CALL_TIMEOUTS = 60;
 
 /**
  * The agent's options: createSyncAgent's (less the parts the catalog supplies) plus the
  * registry's own — `backend`, `node` and its tuning, documented on ServiceRegistryOptions.
+ * `syncTimeout` defaults to 60 × `callTimeout` (5 min with the defaults; see
+ * SYNC_TIMEOUT_CALL_TIMEOUTS), where a bare StateSyncer has none.
  */
 export interface CatalogAgentOptions
   extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
@@ -44,6 +59,8 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   }
   const node = validateNodeName(options.node);
   const logger = options.logger?.child({ node });
+  const callTimeoutMs = durationMs('callTimeout', callTimeout, DEFAULT_CALL_TIMEOUT_MS);
+  const syncTimeout = rest.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
 
   // The syncer needs the state and the registry needs the manager: the state
   // forwards to the registry, which exists before anything can call it (start()).
@@ -53,6 +70,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   };
   const agent = createSyncAgent({
     ...rest,
+    syncTimeout,
     logger,
     state,
     pinger: backend.pinger,
@@ -74,29 +92,54 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   });
 
   let started = false;
+  /** Set when agent.start() itself threw: the syncer and manager cannot start twice. */
+  let broken: unknown;
   let stopping: Promise<void> | undefined;
   let unwatch: (() => void) | undefined;
+  const stopWatching = (): void => {
+    const off = unwatch;
+    unwatch = undefined;
+    try {
+      off?.();
+    } catch (err) {
+      logger?.warn({ err }, 'stopping the membership watch failed');
+    }
+  };
   const catalogAgent: CatalogAgent = {
     node,
     registry,
     agent,
     start() {
       if (stopping) throw new StoppedError(`catalog agent ${node} was stopped and cannot be started again`);
+      if (broken !== undefined) throw new StoppedError(`catalog agent ${node} failed to start (${broken instanceof Error ? broken.message : describeValue(broken)}) and cannot be started again; stop() it`);
       if (started) return catalogAgent;
+      // Each step is undone if a later one throws, so a failed start leaves nothing
+      // running and no timer behind, and (the backend recovered) start() may be called again.
+      try {
+        // A shuffled copy (Nomad's SetServers), so a fleet starting together spreads over the servers.
+        agent.servers.setServers(backend.initialServers());
+        const off: unknown = backend.watchMembers((event) => agent.servers.applyMembershipEvent(event));
+        if (typeof off !== 'function') throw new TypeError(`backend.watchMembers must return a function, received ${describeValue(off)}`);
+        unwatch = off as () => void;
+      } catch (err) {
+        stopWatching();
+        throw err;
+      }
+      try {
+        agent.start();
+      } catch (err) {
+        // Half-started: stop whatever did start now; stop() awaits it.
+        broken = err;
+        stopWatching();
+        void agent.stop();
+        throw err;
+      }
       started = true;
-      // A shuffled copy (Nomad's SetServers), so a fleet starting together spreads over the servers.
-      agent.servers.setServers(backend.initialServers());
-      unwatch = backend.watchMembers((event) => agent.servers.applyMembershipEvent(event));
-      agent.start();
       return catalogAgent;
     },
     stop() {
       stopping ??= (async () => {
-        try {
-          unwatch?.();
-        } catch (err) {
-          logger?.warn({ err }, 'stopping the membership watch failed');
-        }
+        stopWatching();
         await agent.stop();
         await registry.close();
       })();

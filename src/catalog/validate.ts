@@ -39,6 +39,20 @@ const META_KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** Whitespace and control characters have no place in an address. */
 const ADDRESS_FORBIDDEN = /[\s\p{Cc}]/u;
 const CONTROL = /\p{Cc}/u;
+/**
+ * Invisible characters that make two strings look alike or reorder how they display
+ * (Trojan Source, CVE-2021-42574): zero-width spaces and joiners and the marks
+ * (U+200B–U+200F), bidi embeddings and overrides (U+202A–U+202E), bidi isolates
+ * (U+2066–U+2069) and the byte-order mark (U+FEFF). Refused in addresses and tags,
+ * where an operator reads them and other programs match them.
+ */
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+
+/** `U+XXXX` of the first character of `value` that `pattern` matches. */
+function firstMatch(value: string, pattern: RegExp): string {
+  const ch = pattern.exec(value)?.[0] ?? '';
+  return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
 
 const SERVICE_KEYS = new Set(['id', 'name', 'address', 'port', 'tags', 'meta']);
 
@@ -76,7 +90,8 @@ function validateTags(what: string, tags: unknown): readonly string[] {
     const tag: unknown = tags[i];
     if (typeof tag !== 'string') throw new TypeError(`${what}[${i}] must be a string, received ${describeValue(tag)}`);
     if (tag.length > MAX_TAG_LENGTH) throw new RangeError(`${what}[${i}] must be at most ${MAX_TAG_LENGTH} characters, received ${tag.length}`);
-    if (CONTROL.test(tag)) throw new RangeError(`${what}[${i}] must not contain control characters`);
+    if (CONTROL.test(tag)) throw new RangeError(`${what}[${i}] must not contain control characters, received ${describeValue(tag)}`);
+    if (INVISIBLE.test(tag)) throw new RangeError(`${what}[${i}] must not contain invisible or bidi characters (${firstMatch(tag, INVISIBLE)}), received ${describeValue(tag)}`);
     copy.push(tag);
   }
   return Object.freeze(copy);
@@ -98,6 +113,7 @@ function validateMeta(what: string, meta: unknown): Readonly<Record<string, stri
     if (value.length > MAX_META_VALUE_LENGTH) {
       throw new RangeError(`${what}.${key} must be at most ${MAX_META_VALUE_LENGTH} characters, received ${value.length}`);
     }
+    if (CONTROL.test(value)) throw new RangeError(`${what}.${key} must not contain control characters (${firstMatch(value, CONTROL)}), received ${describeValue(value)}`);
     Object.defineProperty(copy, key, { value, enumerable: true });
   }
   return Object.freeze(copy);
@@ -124,6 +140,9 @@ export function validateService(input: unknown): Service {
     port: validatePort('service port', raw.port),
   };
   if (ADDRESS_FORBIDDEN.test(service.address)) throw new RangeError(`service address must not contain whitespace or control characters, received ${describeValue(service.address)}`);
+  if (INVISIBLE.test(service.address)) {
+    throw new RangeError(`service address must not contain invisible or bidi characters (${firstMatch(service.address, INVISIBLE)}), received ${describeValue(service.address)}`);
+  }
   if (raw.tags !== undefined) service.tags = validateTags('service tags', raw.tags) as string[];
   if (raw.meta !== undefined) service.meta = validateMeta('service meta', raw.meta);
   const bytes = Buffer.byteLength(JSON.stringify(service), 'utf8');

@@ -1,16 +1,23 @@
 // The etcd implementation of CatalogBackend: one etcd3 client per member (so a
 // call, a ping and a failure each concern exactly one member), services stored
-// as JSON under the node's prefix and attached to the node's lease, membership
-// from a polled member list. Connections are opened lazily by the first call.
+// as JSON under the node's prefix and attached to the node's lease, a node held by
+// one live lease at a time, membership from a polled member list. Connections open
+// on the first call and close after `idleCloseMs` unused (src/etcd/pool.ts).
 import type { Etcd3 } from 'etcd3';
-import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../catalog/backend.js';
+import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import type { Pinger, Server } from '../catalog/backend.js';
 import { boundedCall, createMemberClient, etcd3 } from './client.js';
 import { StoppedError } from '../shared/errors.js';
-import { KeyLayout, decodeService, encodeService } from './keys.js';
-import { diffServers, membersToServers } from './members.js';
-import { resolveOptions, type EtcdBackendOptions, type ResolvedOptions } from './options.js';
+import { KeyLayout } from './keys.js';
+import { createCatalogClient, ForeignKeys } from './catalogClient.js';
+import { DEFAULT_PAGE_SIZE } from './paging.js';
+import { watchMemberList } from './memberWatch.js';
+import { claimNode } from './owner.js';
+import { MemberPool } from './pool.js';
+import { MIN_SESSION_TTL_MS, resolveOptions, type EtcdBackendOptions, type ResolvedOptions } from './options.js';
+import { isNodeConflictError } from '../catalog/errors.js';
+import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
 
 /** pino redaction paths: credentials can never reach a log line, even if someone logs the options. */
@@ -22,6 +29,9 @@ export const REDACT_PATHS = [
   '*.auth.password',
   '*.auth.username',
   'privateKey',
+  'options.auth.password',
+  'options.auth.username',
+  'options.tls.privateKey',
   'tls.privateKey',
   '*.privateKey',
   '*.tls.privateKey',
@@ -31,27 +41,34 @@ export const REDACT_PATHS = [
 export interface EtcdBackend extends CatalogBackend {
   /** The key layout in use (`<prefix>/nodes/<node>/services/<id>`, `<prefix>/sessions/<node>`). */
   readonly keys: KeyLayout;
-  /** The raw etcd3 client of one member (created on first use). */
+  /** The raw etcd3 client of one member (created on first use, closed after `idleCloseMs` unused). */
   memberClient(server: Server): Etcd3;
+  /** Names of the members this backend holds an open client for, sorted. */
+  openMembers(): string[];
+  /** The shortest session TTL this backend accepts, ms (the registry refuses a shorter `sessionTtl` at construction). */
+  readonly minSessionTtlMs: number;
 }
+
+/** How many granted lease ids a backend remembers as its own (for taking its node over after a local loss). */
+const MAX_REMEMBERED_LEASES = 64;
 
 function isLeaseNotFound(err: unknown): boolean {
   return err instanceof etcd3.EtcdLeaseInvalidError || /lease not found/i.test(String((err as Error | undefined)?.message));
 }
 
-function byId(a: Service, b: Service): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 class EtcdCatalogBackend implements EtcdBackend {
   readonly keys: KeyLayout;
   readonly pinger: Pinger;
+  readonly minSessionTtlMs = MIN_SESSION_TTL_MS;
   private readonly log: Logger;
-  private readonly etcd = new Map<string, Etcd3>();
+  private readonly pool: MemberPool;
   private readonly catalogs = new Map<string, CatalogClient>();
+  private readonly foreign = new ForeignKeys();
   /** Every server seen (endpoints and polled members), by name: the keepalive may renew through any of them. */
   private readonly known = new Map<string, Server>();
   private readonly sessions = new Map<string, EtcdSession>();
+  /** Leases this backend granted (most recent last, bounded): a node key held by one of them is ours to take over. */
+  private readonly granted = new Set<string>();
   private readonly stopWatchers = new Set<() => void>();
   private closing: Promise<void> | undefined;
 
@@ -60,10 +77,21 @@ class EtcdCatalogBackend implements EtcdBackend {
     this.log = componentLogger(options.logger, 'etcd').child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
     for (const server of this.initialServers()) this.known.set(server.name, server);
     this.pinger = { ping: (server, signal) => this.ping(server, signal) };
+    this.pool = new MemberPool({
+      clock: options.clock,
+      idleCloseMs: options.idleCloseMs,
+      log: this.log,
+      create: (server) =>
+        createMemberClient({ endpoint: { address: server.address, secure: server.useTLS === true }, callTimeoutMs: options.callTimeoutMs, auth: options.auth, tls: options.tls }),
+    });
+    // The effective configuration, credentials redacted by the paths above (and tested so).
     this.log.debug(
-      { endpoints: options.endpoints.map((e) => e.address), prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, auth: options.auth !== undefined, tls: options.tls !== undefined },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls } },
       'etcd backend created',
     );
+    if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {
+      this.log.warn({ endpoints: options.endpoints.filter((e) => !e.secure).map((e) => e.address) }, 'etcd auth over plain http://: the password crosses the network in clear text (insecureAuth: true)');
+    }
   }
 
   initialServers(): Server[] {
@@ -72,84 +100,60 @@ class EtcdCatalogBackend implements EtcdBackend {
 
   memberClient(server: Server): Etcd3 {
     this.assertOpen();
-    let client = this.etcd.get(server.name);
-    if (client === undefined) {
-      client = createMemberClient({
-        endpoint: { address: server.address, secure: server.useTLS === true || this.options.tls !== undefined },
-        callTimeoutMs: this.options.callTimeoutMs,
-        auth: this.options.auth,
-        tls: this.options.tls,
-      });
-      this.etcd.set(server.name, client);
-      if (!this.known.has(server.name)) this.known.set(server.name, server);
-    }
-    return client;
+    if (!this.known.has(server.name)) this.known.set(server.name, server);
+    return this.pool.get(server);
+  }
+
+  openMembers(): string[] {
+    return this.pool.openMembers();
   }
 
   client(server: Server): CatalogClient {
     let catalog = this.catalogs.get(server.name);
     if (catalog === undefined) {
-      catalog = this.createCatalogClient(server);
+      catalog = createCatalogClient({
+        keys: this.keys,
+        etcd: () => {
+          this.pool.lastCallServer = server.name;
+          return this.memberClient(server);
+        },
+        callTimeoutMs: this.options.callTimeoutMs,
+        clock: this.options.clock,
+        pageSize: DEFAULT_PAGE_SIZE,
+        foreign: this.foreign,
+        log: this.log,
+        isLeaseNotFound,
+        onLeaseNotFound: (sessionId, err) => this.sessions.get(sessionId)?.markLost(err),
+      });
       this.catalogs.set(server.name, catalog);
     }
     return catalog;
   }
 
-  private createCatalogClient(server: Server): CatalogClient {
-    const timeoutMs = this.options.callTimeoutMs;
-    const keys = this.keys;
-    const etcd = (): Etcd3 => this.memberClient(server);
-    return {
-      listServices: async (node, signal) => {
-        const prefix = keys.servicesPrefix(node);
-        const values = await boundedCall(signal, timeoutMs, (o) => etcd().getAll().prefix(prefix).options(o).strings());
-        const services: Service[] = [];
-        for (const [key, value] of Object.entries(values)) {
-          const decoded = decodeService(keys.serviceIdOf(node, key), value);
-          if (decoded.corrupt) this.log.warn({ node, key }, 'corrupt service entry; the next full sync replaces it');
-          services.push(decoded.service);
-        }
-        return services.sort(byId);
-      },
-      putService: async (node, service, sessionId, signal) => {
-        const key = keys.serviceKey(node, service.id);
-        try {
-          await boundedCall(signal, timeoutMs, (o) => etcd().put(key).value(encodeService(service)).lease(sessionId).options(o).exec());
-        } catch (err) {
-          if (isLeaseNotFound(err)) this.sessions.get(sessionId)?.markLost(err);
-          throw err;
-        }
-      },
-      deleteService: async (node, id, signal) => {
-        const key = keys.serviceKey(node, id);
-        await boundedCall(signal, timeoutMs, (o) => etcd().delete().key(key).options(o).exec());
-      },
-      countNodes: (signal) =>
-        boundedCall(signal, timeoutMs, (o) => etcd().getAll().prefix(keys.sessionsPrefix()).options(o).count()),
-    };
-  }
-
   /** A member is healthy when it answers a status call in time and knows a leader. */
   private async ping(server: Server, signal: AbortSignal): Promise<boolean> {
-    const status = await boundedCall(signal, this.options.callTimeoutMs, (o) => this.memberClient(server).maintenance.status(o));
+    const status = await boundedCall(signal, this.options.callTimeoutMs, (o) => this.memberClient(server).maintenance.status(o), this.options.clock);
     return status.leader !== '0' && status.leader !== '';
   }
 
   async openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession> {
     if (typeof node !== 'string' || node.length === 0) throw new TypeError(`node must be a non-empty string, received ${JSON.stringify(node)}`);
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1000) {
-      throw new RangeError(`ttlMs must be a finite number ≥ 1000 (etcd leases are in whole seconds), received ${String(ttlMs)}`);
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < MIN_SESSION_TTL_MS || ttlMs > MAX_TIMER_MS) {
+      throw new RangeError(`ttlMs must be a finite number in [${MIN_SESSION_TTL_MS}, ${MAX_TIMER_MS}] (etcd leases are whole seconds), received ${String(ttlMs)}`);
     }
     const etcd = this.memberClient(server);
-    const ttlSec = Math.max(1, Math.round(ttlMs / 1000));
-    const timeoutMs = this.options.callTimeoutMs;
-    const grant = await boundedCall(signal, timeoutMs, (o) => etcd.leaseClient.leaseGrant({ TTL: ttlSec }, o));
+    // Chubby-style: the lease (server side) lasts TTL × grace; the client gives up after one TTL.
+    const leaseSec = Math.max(1, Math.ceil((ttlMs * this.options.sessionGrace) / 1000));
+    const { callTimeoutMs: timeoutMs, clock } = this.options;
+    const call = <T>(run: (o: { deadline: number }) => Promise<T>): Promise<T> => boundedCall(signal, timeoutMs, run, clock);
+    const grant = await call((o) => etcd.leaseClient.leaseGrant({ TTL: leaseSec }, o));
     const id = String(grant.ID);
-    const session = new EtcdSession(id, node, ttlSec * 1000, {
+    this.remember(id);
+    const session = new EtcdSession(id, node, ttlMs, {
       clients: (preferred) => this.clientsPreferring(preferred),
       grantedVia: server.name,
       callTimeoutMs: timeoutMs,
-      clock: this.options.clock,
+      clock,
       log: this.log,
       onEnd: (s) => {
         if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
@@ -157,85 +161,64 @@ class EtcdCatalogBackend implements EtcdBackend {
     });
     this.sessions.set(id, session);
     try {
-      const value = JSON.stringify({ node, lease: id, ttlSec });
-      await boundedCall(signal, timeoutMs, (o) => etcd.put(this.keys.sessionKey(node)).value(value).lease(id).options(o).exec());
+      const value = JSON.stringify({ node, lease: id, ttlSec: leaseSec });
+      const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.granted.has(lease) });
+      if (claim.takenOver !== undefined) this.log.info({ node, session: id, previous: claim.takenOver }, 'took the node over from our own earlier session');
     } catch (err) {
       // Revoke in the background: the caller should not wait out a frozen member twice.
       void session.close();
+      if (isNodeConflictError(err)) this.log.error({ node, holder: err.holder, server: server.name }, 'node held by another live session: two agents share this node name');
       throw err;
     }
-    this.log.info({ node, session: id, ttlSec, server: server.name }, 'session opened');
+    this.log.info({ node, session: id, leaseSec, ttlMs, server: server.name }, 'session opened');
     return session;
   }
 
-  /** The member clients, `first` first, then every other known server in name order. */
-  private clientsPreferring(first: string): Array<{ name: string; client: Etcd3 }> {
+  private remember(lease: string): void {
+    this.granted.add(lease);
+    if (this.granted.size > MAX_REMEMBERED_LEASES) this.granted.delete(this.granted.values().next().value as string);
+  }
+
+  /**
+   * Member clients for the keepalive and the revoke, as getters (a member is only
+   * connected to when it is tried): the registry's current member first (one
+   * connection per agent when it can), then `first`, then every other known server.
+   */
+  private clientsPreferring(first: string): Array<{ name: string; client: () => Etcd3 }> {
     if (this.closing) return [];
     const names = [...this.known.keys()].sort();
-    const ordered = [first, ...names.filter((n) => n !== first)];
+    const current = this.pool.lastCallServer;
+    const head = current !== undefined && current !== first && this.known.has(current) ? [current, first] : [first];
+    const ordered = [...head, ...names.filter((n) => !head.includes(n))];
     return ordered.flatMap((name) => {
       const server = this.known.get(name);
-      return server ? [{ name, client: this.memberClient(server) }] : [];
+      return server ? [{ name, client: () => this.memberClient(server) }] : [];
     });
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): () => void {
     this.assertOpen();
     const { clock, pollMembersMs, callTimeoutMs } = this.options;
-    let current = this.initialServers();
-    let stopped = false;
-    let timer: unknown;
-    let startAt = 0;
-    const tls = this.options.tls !== undefined;
-    const poll = async (): Promise<void> => {
-      const candidates = [...current, ...[...this.known.values()].filter((k) => !current.some((c) => c.name === k.name))];
-      for (let i = 0; i < candidates.length && !stopped; i++) {
-        const server = candidates[(startAt + i) % candidates.length];
-        if (server === undefined) continue;
-        try {
-          const res = await this.memberClient(server).cluster.memberList({}, { deadline: Date.now() + callTimeoutMs });
-          if (stopped) return;
-          startAt = (startAt + i) % candidates.length;
-          const next = membersToServers(res.members, tls);
-          if (next.length === 0) return; // never turn an odd answer into "everyone left"
-          const events = diffServers(current, next);
-          current = next;
-          for (const s of next) this.known.set(s.name, s);
-          // A removed member is no longer worth a keepalive attempt; its client closes with the backend.
-          for (const e of events) if (e.type === 'leave') this.known.delete(e.server.name);
-          for (const event of events) {
-            this.log.info({ type: event.type, server: event.server.name, member: event.server.meta?.memberName }, 'membership change');
-            try {
-              listener(event);
-            } catch (err) {
-              this.log.error({ err }, 'membership listener threw');
-            }
-          }
-          return;
-        } catch (err) {
-          this.log.debug({ server: server.name, err }, 'member list failed on one member');
-        }
-      }
-      if (!stopped) this.log.warn({ tried: candidates.length }, 'member list unavailable from every member');
+    const stop = watchMemberList(
+      {
+        initial: this.initialServers(),
+        known: this.known,
+        client: (server) => this.memberClient(server),
+        firstChoice: () => this.pool.lastCallServer,
+        tls: this.options.tls !== undefined,
+        clock,
+        pollMembersMs,
+        callTimeoutMs,
+        log: this.log,
+      },
+      listener,
+    );
+    const stopOnce = (): void => {
+      stop();
+      this.stopWatchers.delete(stopOnce);
     };
-    const loop = (delayMs: number): void => {
-      timer = clock.setTimeout(() => {
-        poll()
-          .catch((err: unknown) => this.log.error({ err }, 'member poll failed'))
-          .finally(() => {
-            if (!stopped) loop(pollMembersMs);
-          });
-      }, delayMs);
-    };
-    loop(0);
-    const stop = (): void => {
-      if (stopped) return;
-      stopped = true;
-      clock.clearTimeout(timer);
-      this.stopWatchers.delete(stop);
-    };
-    this.stopWatchers.add(stop);
-    return stop;
+    this.stopWatchers.add(stopOnce);
+    return stopOnce;
   }
 
   close(): Promise<void> {
@@ -248,14 +231,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     const sessions = [...this.sessions.values()];
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
     for (const stop of [...this.stopWatchers]) stop();
-    for (const client of this.etcd.values()) {
-      try {
-        client.close();
-      } catch (err) {
-        this.log.debug({ err }, 'closing an etcd client failed');
-      }
-    }
-    this.etcd.clear();
+    this.pool.closeAll();
     this.log.debug('etcd backend closed');
   }
 

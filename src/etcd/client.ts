@@ -3,6 +3,9 @@
 // always carries a deadline — so a frozen member costs one deadline, not minutes.
 import type { Etcd3, CallOptionsFactory, IOptions } from 'etcd3';
 import { abortReason, attempt, raceAbort } from '../shared/abort.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { deadline } from '../shared/deadline.js';
+import { TimeoutError } from '../shared/errors.js';
 import { importPeer } from '../shared/peer.js';
 import type { Endpoint, EtcdAuthOptions, EtcdTlsOptions } from './options.js';
 
@@ -53,14 +56,19 @@ export function createMemberClient(options: MemberClientOptions): Etcd3 {
 }
 
 /**
- * Runs one etcd call with a deadline of `timeoutMs` and rejects as soon as
- * `signal` aborts (the gRPC call itself ends at its deadline; its outcome is then ignored).
+ * Runs one etcd call with a gRPC deadline of `timeoutMs`, and races it against a
+ * timer of the same length on `clock` and against `signal`: whichever ends first
+ * settles the call. The gRPC deadline alone is not enough — etcd3 may first wait
+ * for a connection, and a promise that never settles (a bug, a stuck channel)
+ * must cost one deadline, never the agent. The late outcome is ignored.
  */
 export function boundedCall<T>(
   signal: AbortSignal,
   timeoutMs: number,
   run: (options: { deadline: number }) => Promise<T>,
+  clock: Clock = systemClock,
 ): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
-  return raceAbort(attempt(() => run({ deadline: Date.now() + timeoutMs })), signal);
+  const bound = deadline(clock, timeoutMs, () => new TimeoutError(`etcd call timed out after ${timeoutMs} ms`), signal);
+  return raceAbort(attempt(() => run({ deadline: Date.now() + timeoutMs })), bound.signal).finally(() => bound.dispose());
 }

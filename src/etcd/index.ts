@@ -3,7 +3,10 @@
 export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_IDLE_CLOSE_MS,
   DEFAULT_POLL_MEMBERS_MS,
+  DEFAULT_SESSION_GRACE,
+  MIN_SESSION_TTL_MS,
   DEFAULT_PREFIX,
   type EtcdAuthOptions,
   type EtcdBackendOptions,

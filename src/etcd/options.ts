@@ -4,7 +4,7 @@
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { describeValue, optionalPositiveNumber, checkClock } from '../shared/options.js';
+import { describeValue, durationMs, checkClock } from '../shared/options.js';
 
 /** Client TLS material, handed to etcd3 (`credentials`) unchanged. */
 export interface EtcdTlsOptions {
@@ -34,11 +34,30 @@ export interface EtcdBackendOptions {
   callTimeoutMs?: number;
   /** How often the member list is polled for `watchMembers`, in ms. Defaults to 5,000 ms. */
   pollMembersMs?: number;
+  /**
+   * Server-side grace of a session, as a multiple of its TTL (≥ 1): the lease is granted
+   * for `ceil(sessionTtl × sessionGrace)` whole seconds, while the client gives the
+   * session up after one `sessionTtl` without a successful renewal. Same name and meaning
+   * as MemoryCluster's. Defaults to 2.
+   */
+  sessionGrace?: number;
+  /**
+   * A member's connection is closed after this long without a call, in ms, and reopened
+   * on demand. Must exceed `callTimeoutMs`. Defaults to 127,000 ms (the first prime
+   * above 120 s: once-a-minute jobs with up to 59 s of drift reuse the connection).
+   */
+  idleCloseMs?: number;
+  /**
+   * Accept `auth` over plain `http://` endpoints, where the password crosses the network
+   * in clear text; a warning is logged at every backend creation. Defaults to false
+   * (refused with a RangeError).
+   */
+  insecureAuth?: boolean;
   /** pino logger; the backend logs through `child({ component: 'etcd' })` with credentials redacted. */
   logger?: Logger;
-  /** Username/password authentication, passed through to etcd3. */
+  /** Username/password authentication, passed through to etcd3. Needs TLS unless `insecureAuth`. */
   auth?: EtcdAuthOptions;
-  /** TLS for the client connections (endpoints then default to `https://`). */
+  /** TLS for the client connections (scheme-less endpoints then mean `https://`; an explicit `http://` is refused). */
   tls?: EtcdTlsOptions;
   /** Clock for the member poll and session keepalive timers. Defaults to the system clock. */
   clock?: Clock;
@@ -55,6 +74,9 @@ export interface ResolvedOptions {
   prefix: string;
   callTimeoutMs: number;
   pollMembersMs: number;
+  sessionGrace: number;
+  idleCloseMs: number;
+  insecureAuth: boolean;
   logger: Logger | undefined;
   auth: EtcdAuthOptions | undefined;
   tls: EtcdTlsOptions | undefined;
@@ -64,20 +86,48 @@ export interface ResolvedOptions {
 export const DEFAULT_PREFIX = '/ae-sync';
 export const DEFAULT_CALL_TIMEOUT_MS = 2_000;
 export const DEFAULT_POLL_MEMBERS_MS = 5_000;
+export const DEFAULT_SESSION_GRACE = 2;
+/** 127 s: the first prime above 120 s, so a client used once a minute (with up to 59 s of drift) keeps its connection. */
+export const DEFAULT_IDLE_CLOSE_MS = 127_000;
+/**
+ * The shortest session TTL the etcd backend accepts, ms. Lease TTLs are whole seconds,
+ * and the client renews every TTL/3 and gives up after one TTL: below a second it would
+ * renew faster than a loaded member answers. (etcd itself raises any lease below its
+ * minimum — 1.5 × the election timeout, rounded up: 2 s by default — to that minimum,
+ * which only lengthens the server side.)
+ */
+export const MIN_SESSION_TTL_MS = 1_000;
 
 const ENDPOINT = /^(?:(https?):\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})\/?$/;
 
-/** Parses `host:port` / `http(s)://host:port`; throws a RangeError naming the bad value. */
+/** `value` with any userinfo (`user:password@`) replaced, so an error can show the rest. */
+export function redactUserinfo(value: string): string {
+  return value.replace(/^((?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?)[^/]*@/, '$1[redacted]@');
+}
+
+/**
+ * Parses `host:port` / `http(s)://host:port`; throws a RangeError naming the bad value
+ * (with any userinfo redacted: credentials belong in `auth`, and never in an error).
+ */
 export function parseEndpoint(name: string, value: unknown, tls: boolean): Endpoint {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string, received ${describeValue(value)}`);
+  if (value.includes('@')) {
+    throw new RangeError(`${name} must not carry credentials (pass them as \`auth\`), received ${describeValue(redactUserinfo(value))}`);
+  }
   const match = ENDPOINT.exec(value.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || !(port >= 1 && port <= 65_535)) {
     throw new RangeError(`${name} must look like "host:port" or "http(s)://host:port" with a port in 1..65535, received ${describeValue(value)}`);
   }
   const scheme = match[1];
+  // Upgrading an explicit http:// to TLS would make initialServers() and the connection disagree.
+  if (scheme === 'http' && tls) throw new RangeError(`${name} is http:// but tls is set: use https:// or a scheme-less "host:port", received ${describeValue(value)}`);
   return { address: `${match[2]}:${port}`, secure: scheme === 'https' || (scheme === undefined && tls) };
 }
+
+/** NUL, C0/C1 controls, DEL and every kind of space (including zero-width and bidi marks). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PREFIX_BAD_CHAR = /[\u0000-\u0020\u007f-\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/u;
 
 function validatePrefix(value: unknown): string {
   if (value === undefined) return DEFAULT_PREFIX;
@@ -86,7 +136,18 @@ function validatePrefix(value: unknown): string {
   if (!trimmed.startsWith('/') || trimmed.length < 2 || trimmed.includes('//')) {
     throw new RangeError(`prefix must start with "/" and name at least one path segment, received ${describeValue(value)}`);
   }
+  if (PREFIX_BAD_CHAR.test(trimmed)) throw new RangeError(`prefix must not contain NUL, control characters or spaces, received ${describeValue(value)}`);
+  if (trimmed.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new RangeError(`prefix must not contain "." or ".." segments, received ${describeValue(value)}`);
+  }
   return trimmed;
+}
+
+function validateGrace(value: unknown): number {
+  if (value === undefined) return DEFAULT_SESSION_GRACE;
+  if (typeof value !== 'number') throw new TypeError(`sessionGrace must be a number, received ${describeValue(value)}`);
+  if (!Number.isFinite(value) || value < 1 || value > 1000) throw new RangeError(`sessionGrace must be a finite number in [1, 1000], received ${describeValue(value)}`);
+  return value;
 }
 
 function validateAuth(value: unknown): EtcdAuthOptions | undefined {
@@ -126,13 +187,26 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     throw new TypeError(`logger must be a pino logger, received ${describeValue(o.logger)}`);
   }
   const clock = o.clock === undefined ? systemClock : checkClock('clock', o.clock);
+  const callTimeoutMs = durationMs('callTimeoutMs', o.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
+  const idleCloseMs = durationMs('idleCloseMs', o.idleCloseMs, DEFAULT_IDLE_CLOSE_MS);
+  if (idleCloseMs <= callTimeoutMs) throw new RangeError(`idleCloseMs must exceed callTimeoutMs (${callTimeoutMs} ms), received ${describeValue(idleCloseMs)}`);
+  if (o.insecureAuth !== undefined && typeof o.insecureAuth !== 'boolean') throw new TypeError(`insecureAuth must be a boolean, received ${describeValue(o.insecureAuth)}`);
+  const insecureAuth = o.insecureAuth === true;
+  const auth = validateAuth(o.auth);
+  const plain = endpoints.filter((e) => !e.secure).map((e) => e.address);
+  if (auth && plain.length > 0 && !insecureAuth) {
+    throw new RangeError(`auth over plain http:// would send the password in clear text to ${plain.join(', ')}: set tls, or insecureAuth: true to accept it`);
+  }
   return {
     endpoints,
     prefix: validatePrefix(o.prefix),
-    callTimeoutMs: optionalPositiveNumber('callTimeoutMs', o.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS),
-    pollMembersMs: optionalPositiveNumber('pollMembersMs', o.pollMembersMs, DEFAULT_POLL_MEMBERS_MS),
+    callTimeoutMs,
+    pollMembersMs: durationMs('pollMembersMs', o.pollMembersMs, DEFAULT_POLL_MEMBERS_MS),
+    sessionGrace: validateGrace(o.sessionGrace),
+    idleCloseMs,
+    insecureAuth,
     logger: o.logger,
-    auth: validateAuth(o.auth),
+    auth,
     tls,
     clock,
   };

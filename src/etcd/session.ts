@@ -1,19 +1,22 @@
 // A node's registration session: an etcd lease renewed by our own keepalive
-// loop. The loop renews through any member (the one the lease was granted on
-// first), so losing one member does not lose the lease; each attempt is bounded.
-// The session is lost when etcd says the lease is gone, or when no renewal has
-// succeeded for two TTLs: a new leader refreshes every lease by a full TTL, so one
-// TTL without renewal (e.g. while the leader is frozen) does not prove expiry.
+// loop. The loop renews through any member (the registry's current one first), so
+// losing one member does not lose the lease; each attempt is bounded. Chubby-style,
+// the lease is granted for TTL × grace (the server side) and the client gives the
+// session up after one TTL without a successful renewal, so it re-registers before
+// etcd could have dropped its entries; etcd says the lease is gone → lost at once.
 import type { Etcd3 } from 'etcd3';
 import type { NodeSession } from '../catalog/backend.js';
 import type { Clock } from '../shared/clock.js';
 import { clockNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { isSessionLostError, SessionLostError } from '../catalog/errors.js';
+import { boundedCall } from './client.js';
+
+const never = new AbortController().signal;
 
 export interface SessionDeps {
-  /** Member clients to renew/revoke through, `preferred` (a server name) first. */
-  clients: (preferred: string) => Array<{ name: string; client: Etcd3 }>;
+  /** Member clients to renew/revoke through, `preferred` (a server name) among the first; opened only when called. */
+  clients: (preferred: string) => Array<{ name: string; client: () => Etcd3 }>;
   /** The server the lease was granted through: the first one tried. */
   grantedVia: string;
   callTimeoutMs: number;
@@ -24,18 +27,21 @@ export interface SessionDeps {
 }
 
 /**
- * A session is given up locally after this many TTLs without a successful renewal.
- * 1 would re-register needlessly whenever a leader election outlasts the TTL (etcd
- * refreshes every lease by a full TTL on a new leader); 2 is what etcd3's own Lease
- * uses. An expiry etcd reports (TTL ≤ 0, "lease not found") is acted on at once.
+ * A session is given up locally after this many TTLs without a successful renewal:
+ * one, the conservative side of the session contract (docs/catalog.md, "Sessions").
+ * etcd holds the lease for TTL × sessionGrace (2 by default) and a new leader
+ * refreshes every lease by its full granted TTL, so when the client gives up the
+ * entries are still there, and the new session takes them over. An expiry etcd
+ * reports (TTL ≤ 0, "lease not found") is acted on at once.
  */
-export const LOST_AFTER_TTLS = 2;
+export const LOST_AFTER_TTLS = 1;
 
 export { SessionLostError, isSessionLostError };
 
 /** Renews once through `client`; resolves the TTL etcd reports (≤ 0: lease gone). */
 function keepAliveOnce(client: Etcd3, id: string, timeoutMs: number, clock: Clock): Promise<number> {
-  return client.leaseClient.leaseKeepAlive({ deadline: Date.now() + timeoutMs }).then(
+  // Opening the stream is bounded too (it may wait for a connection): the whole attempt costs at most about two bounds.
+  return boundedCall(never, timeoutMs, (o) => client.leaseClient.leaseKeepAlive(o), clock).then(
     (stream) =>
       new Promise<number>((resolve, reject) => {
         let settled = false;
@@ -67,6 +73,8 @@ export class EtcdSession implements NodeSession {
   private renewing: Promise<void> | undefined;
   /** The member the last renewal went through; tried first next time, so a dead member costs one attempt, not one per renewal. */
   private preferred: string;
+  /** Members whose last attempt failed: tried after the others, so a frozen member does not cost every renewal a deadline. */
+  private readonly failing = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -86,7 +94,8 @@ export class EtcdSession implements NodeSession {
   onLost(listener: (err: unknown) => void): void {
     if (this.lostError !== undefined) {
       const err = this.lostError;
-      queueMicrotask(() => listener(err));
+      // Late listeners run like the others: a throw is logged, never escapes to the process.
+      queueMicrotask(() => this.callListener(listener, err));
       return;
     }
     if (!this.ended) this.listeners.push(listener);
@@ -98,12 +107,14 @@ export class EtcdSession implements NodeSession {
     this.end();
     this.lostError = err;
     this.deps.log.warn({ session: this.id, node: this.node, err }, 'session lost');
-    for (const listener of this.listeners.splice(0)) {
-      try {
-        listener(err);
-      } catch (listenerErr) {
-        this.deps.log.error({ err: listenerErr }, 'session lost listener threw');
-      }
+    for (const listener of this.listeners.splice(0)) this.callListener(listener, err);
+  }
+
+  private callListener(listener: (err: unknown) => void, err: unknown): void {
+    try {
+      listener(err);
+    } catch (listenerErr) {
+      this.deps.log.error({ err: listenerErr }, 'session lost listener threw');
     }
   }
 
@@ -114,7 +125,7 @@ export class EtcdSession implements NodeSession {
     // Revoke through the first member that answers, each attempt bounded.
     for (const { client } of this.deps.clients(this.preferred)) {
       try {
-        await client.leaseClient.leaseRevoke({ ID: this.id }, { deadline: Date.now() + this.deps.callTimeoutMs });
+        await boundedCall(never, this.deps.callTimeoutMs, (o) => client().leaseClient.leaseRevoke({ ID: this.id }, o), this.deps.clock);
         return;
       } catch (err) {
         if (/lease not found/i.test(String((err as Error).message))) return;
@@ -145,10 +156,12 @@ export class EtcdSession implements NodeSession {
 
   private async renew(): Promise<void> {
     const attemptMs = Math.min(this.deps.callTimeoutMs, Math.max(1, Math.floor(this.ttlMs / 3)));
-    for (const { name, client } of this.deps.clients(this.preferred)) {
-      if (this.ended) return;
+    const candidates = this.deps.clients(this.preferred);
+    const ordered = [...candidates.filter((c) => !this.failing.has(c.name)), ...candidates.filter((c) => this.failing.has(c.name))];
+    for (const { name, client } of ordered) {
+      if (this.ended || this.giveUpIfSilent()) return;
       try {
-        const ttlSec = await keepAliveOnce(client, this.id, attemptMs, this.deps.clock);
+        const ttlSec = await keepAliveOnce(client(), this.id, attemptMs, this.deps.clock);
         if (this.ended) return;
         if (ttlSec <= 0) {
           this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} expired or was revoked`));
@@ -156,14 +169,21 @@ export class EtcdSession implements NodeSession {
         }
         this.lastRenewMs = clockNow(this.deps.clock);
         this.preferred = name;
+        this.failing.delete(name);
         return;
       } catch (err) {
+        this.failing.add(name);
         this.deps.log.debug({ session: this.id, err }, 'lease keepalive failed on one member');
       }
     }
+    this.giveUpIfSilent();
+  }
+
+  /** Marks the session lost once no renewal has succeeded for LOST_AFTER_TTLS TTLs; true if it did. */
+  private giveUpIfSilent(): boolean {
     const silentMs = clockNow(this.deps.clock) - this.lastRenewMs;
-    if (!this.ended && silentMs >= LOST_AFTER_TTLS * this.ttlMs) {
-      this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} not renewed for ${silentMs} ms (TTL ${this.ttlMs} ms)`));
-    }
+    if (this.ended || silentMs < LOST_AFTER_TTLS * this.ttlMs) return false;
+    this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} not renewed for ${silentMs} ms (TTL ${this.ttlMs} ms)`));
+    return true;
   }
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCluster, type MemoryOpRecord } from '../../src/catalog/memory/memoryCluster.js';
 import { CatalogSyncError, ServiceRegistry, diffCatalog, type ServiceRegistryOptions } from '../../src/catalog/registry.js';
 import type { CatalogBackend, CatalogClient, Service } from '../../src/catalog/backend.js';
+import { isNodeConflictError } from '../../src/catalog/errors.js';
 import { ServerManager } from '../../src/servers/serverManager.js';
 import { MAX_SERVICES } from '../../src/catalog/validate.js';
 import { StoppedError, TimeoutError } from '../../src/shared/errors.js';
@@ -155,7 +156,17 @@ describe('ServiceRegistry local catalog', () => {
     expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'bad/node' })).toThrow(RangeError);
     expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', sessionTtl: -1 })).toThrow(/sessionTtl/);
     expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', callTimeout: 0 })).toThrow(RangeError);
-    expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', writeAttempts: 0.5 })).toThrow(/writeAttempts must be ≥ 1/);
+    expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', writeAttempts: 0.5 })).toThrow(/writeAttempts must be an integer ≥ 1, received 0.5/);
+    expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', maxConsecutiveFailures: 2.5 })).toThrow(RangeError);
+  });
+
+  it('refuses durations above 2^31 − 1 ms with RangeError naming the option, and accepts 2^31 − 1', () => {
+    const { cluster, servers } = setup();
+    for (const name of ['sessionTtl', 'callTimeout', 'clusterSizeRefresh'] as const) {
+      expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', [name]: 2 ** 31 })).toThrow(new RegExp(`${name} must be at most 2147483647 ms.*received 2147483648`));
+      expect(() => new ServiceRegistry({ backend: cluster, servers, node: 'n', [name]: 30 * 24 * 3600 * 1000 })).toThrow(RangeError);
+      expect(new ServiceRegistry({ backend: cluster, servers, node: 'n', [name]: 2 ** 31 - 1 }).node).toBe('n');
+    }
   });
 });
 
@@ -264,6 +275,23 @@ describe('ServiceRegistry syncChanges', () => {
     expect(run.error()).toBe(reason);
     expect(cluster.readEntries('n1')).toEqual([svc('a')]);
     expect(registry.dirtyIds()).toEqual(['b', 'c']);
+  });
+
+  it('holds a call cut short by the caller\'s signal against no server (the signal reaches the manager)', async () => {
+    const { registry, cluster, clock, sync, servers } = setup();
+    registry.register(svc('a'));
+    await sync('syncChanges');
+    const front = servers.findServer()!.name;
+    cluster.freeze(front);
+    registry.register(svc('b'));
+    const controller = new AbortController();
+    const run = track(sync('syncChanges', controller.signal));
+    await clock.tickAsync(500); // well within callTimeout (1 s)
+    controller.abort(new Error('stop'));
+    await clock.tickAsync(0);
+    expect(run.settled()).toBe(true);
+    expect(servers.findServer()!.name).toBe(front);
+    expect(servers.health().map((h) => h.consecutiveFailures)).toEqual([0, 0, 0]);
   });
 });
 
@@ -408,18 +436,24 @@ describe('ServiceRegistry session', () => {
   });
 
   it('triggers a full sync and re-registers everything under a new session when the session is lost', async () => {
-    const { registry, sync, cluster, clock, fired } = setup({ sessionTtl: 900 });
+    const { registry, sync, cluster, clock, fired, servers } = setup({ sessionTtl: 900 });
     for (const id of ['a', 'b']) registry.register(svc(id));
     await sync('syncFull');
     cluster.failAll();
     await clock.tickAsync(899);
     expect(fired.syncFull).toBe(0);
-    await clock.tickAsync(1);
+    await clock.tickAsync(1); // one TTL without a renewal: the client side gives up
     expect(fired.syncFull).toBe(1);
-    expect(cluster.readEntries('n1')).toEqual([]);
     expect(registry.dirtyIds()).toEqual(['a', 'b']);
     expect(registry.stats()).toMatchObject({ sessionsLost: 1, session: undefined });
+    expect(cluster.readEntries('n1')).toHaveLength(2); // the servers' grace (2 × TTL) has not run out
     cluster.healAll();
+    // Until the servers expire it, our old session still holds the node: the open is refused, not the server blamed.
+    await expect(sync('syncFull')).rejects.toSatisfy(isNodeConflictError);
+    expect(registry.stats()).toMatchObject({ nodeConflicts: 1, sessionsOpened: 1 });
+    expect(servers.health().every((h) => h.state === 'healthy')).toBe(true);
+    await clock.tickAsync(900); // t = 1800 = TTL × grace after the grant
+    expect(cluster.readEntries('n1')).toEqual([]);
     await sync('syncFull');
     expect(cluster.readEntries('n1')).toEqual([svc('a'), svc('b')]);
     expect(registry.stats()).toMatchObject({ sessionsOpened: 2, session: 'session-2', dirty: 0 });
@@ -457,14 +491,20 @@ describe('ServiceRegistry clusterSize', () => {
     expect(cluster.stats().count).toBe(2);
   });
 
-  it('keeps the last value when a refresh fails', async () => {
+  it('keeps the last counted value (not the default 1) when a refresh fails', async () => {
     const { registry, clock, cluster } = setup({ clusterSizeRefresh: 10 });
-    cluster.failAll();
-    expect(registry.clusterSize()).toBe(1);
-    await clock.tickAsync(10);
-    expect(registry.clusterSize()).toBe(1);
+    const signal = new AbortController().signal;
+    for (const node of ['n2', 'n3']) await cluster.connect(node).openSession(cluster.initialServers()[0]!, node, 60_000, signal);
+    expect(registry.clusterSize()).toBe(1); // the first call starts a refresh
     await clock.tickAsync(0);
-    expect(cluster.stats().failed).toBe(2);
+    expect(registry.clusterSize()).toBe(2);
+    cluster.failAll();
+    await clock.tickAsync(10);
+    expect(registry.clusterSize()).toBe(2); // starts a refresh that fails
+    await clock.tickAsync(0);
+    expect(cluster.stats().failed).toBeGreaterThanOrEqual(1);
+    expect(registry.clusterSize()).toBe(2);
+    expect(registry.stats().clusterSize).toBe(2);
   });
 });
 

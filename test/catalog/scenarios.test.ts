@@ -198,16 +198,16 @@ describe('catalog agent on MemoryCluster', () => {
     expect(inSync(a) && inSync(b)).toBe(true);
     const t0 = clock.now;
     cluster.partition('n1');
-    await clock.tickAsync(10_000 - (clock.now - t0) - 200);
-    expect(cluster.readEntries('n1')).toHaveLength(4); // not yet expired
-    await clock.tickAsync(400);
-    expect(cluster.readEntries('n1')).toEqual([]); // TTL passed: the servers dropped the session and its entries
-    expect(cluster.readEntries('n2')).toHaveLength(2);
-    // The agent notices at its next keepalive tick (every TTL/3); its triggered full sync then hangs
-    // on the partition until callTimeout and fails.
-    await clock.tickAsync(3_334 + 2_000);
+    // The client gives up one TTL after its last renewal (≤ TTL/3 before t0), and notices at a keepalive tick.
+    await clock.tickAsync(10_000 + 3_334);
     expect(a.registry.stats().sessionsLost).toBe(1);
-    expect(a.agent.syncer.state).toBe('retryFullSync');
+    expect(cluster.readEntries('n1')).toHaveLength(4); // the servers keep it for TTL × grace (20 s)
+    await clock.tickAsync(16_500 - (clock.now - t0));
+    expect(cluster.readEntries('n1')).toHaveLength(4); // still within 20 s of the last renewal
+    await clock.tickAsync(20_200 - (clock.now - t0));
+    expect(cluster.readEntries('n1')).toEqual([]); // the servers dropped the session and its entries
+    expect(cluster.readEntries('n2')).toHaveLength(2);
+    expect(a.agent.syncer.state).toBe('retryFullSync'); // its triggered full sync hung on the partition until callTimeout
     cluster.unpartition('n1');
     await clock.tickAsync(20_000);
     expect(inSync(a)).toBe(true);

@@ -59,9 +59,26 @@ describe('validateService', () => {
     ['a bad meta key', { ...good, meta: { 'a b': 'x' } }, RangeError, /service meta key/],
     ['too many meta pairs', { ...good, meta: Object.fromEntries(Array.from({ length: MAX_META_PAIRS + 1 }, (_, i) => [`k${i}`, 'v'])) }, RangeError, /at most 64 pairs/],
     ['an oversized meta value', { ...good, meta: { k: 'v'.repeat(513) } }, RangeError, /at most 512 characters, received 513/],
+    ['a meta value with a newline', { ...good, meta: { note: 'a\nb' } }, RangeError, /service meta.note must not contain control characters \(U\+000A\)/],
+    ['a meta value with NUL', { ...good, meta: { note: 'a\u0000' } }, RangeError, /service meta.note .*U\+0000/],
+    ['a meta value with DEL', { ...good, meta: { note: 'a\u007f' } }, RangeError, /service meta.note .*U\+007F/],
+    ['a meta value with a C1 control', { ...good, meta: { note: 'a\u009b' } }, RangeError, /service meta.note .*U\+009B/],
+    ['an address with a zero-width space', { ...good, address: '10.0.0.1\u200B' }, RangeError, /service address must not contain invisible or bidi characters \(U\+200B\)/],
+    ['an address with a right-to-left mark', { ...good, address: 'web\u200F.local' }, RangeError, /service address .*U\+200F/],
+    ['an address with a bidi override', { ...good, address: 'a\u202Eb' }, RangeError, /service address .*U\+202E/],
+    ['an address with a bidi isolate', { ...good, address: 'a\u2066b' }, RangeError, /service address .*U\+2066/],
+    ['an address with a BOM', { ...good, address: '\uFEFFhost' }, RangeError, /service address must not contain/],
+    ['a tag with a zero-width joiner', { ...good, tags: ['ok', 'v\u200D2'] }, RangeError, /service tags\[1\] must not contain invisible or bidi characters \(U\+200D\)/],
+    ['a tag with a bidi embedding', { ...good, tags: ['\u202Aprod'] }, RangeError, /service tags\[0\] .*U\+202A/],
+    ['a tag with a pop-directional isolate', { ...good, tags: ['x\u2069'] }, RangeError, /service tags\[0\] .*U\+2069/],
   ])('throws when given %s', (_label, input, type, message) => {
     expect(() => validateService(input)).toThrow(type);
     expect(() => validateService(input)).toThrow(message);
+  });
+
+  it('accepts visible non-ASCII text in meta values, tags and addresses next to the refused ranges', () => {
+    const service = { ...good, address: 'bücher.example', tags: ['日本', 'v\u2010x', 'a\u2070'], meta: { note: 'café – ok' } };
+    expect(validateService(service)).toEqual(service);
   });
 
   it('throws RangeError when the encoded service exceeds the byte limit', () => {

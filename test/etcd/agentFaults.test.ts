@@ -109,32 +109,78 @@ describe.skipIf(!run)('catalog agent on etcd under faults (real cluster)', () =>
   }, 60_000);
 
   it('keeps every call bounded while a member is SIGSTOPped and converges, then recovers after SIGCONT', async () => {
-    agent = startTestAgent({ endpoints: cluster.endpoints, node: 'node-frozen', prefix: PREFIX, callTimeoutMs: 1000 });
+    // Bounds derived from the configuration, not from one machine's speed: one etcd call
+    // ends at its deadline (callTimeoutMs); MARGIN_MS covers a loaded 2-core machine's event
+    // loop and timer lag. How long convergence takes is reported, not asserted: it depends
+    // on scheduling; what must hold is that it happens and in what order.
+    const callTimeoutMs = 1000;
+    const MARGIN_MS = 1500;
+    agent = startTestAgent({ endpoints: cluster.endpoints, node: 'node-frozen', prefix: PREFIX, callTimeoutMs });
     agent.registry.register(service('before-freeze'));
     await waitConverged(admin, agent, PREFIX, 10_000);
-    const failedDurations: number[] = [];
-    agent.syncer.on('syncChangesFailed', (e) => void failedDurations.push(e.durationMs));
-    agent.syncer.on('fullSyncFailed', (e) => void failedDurations.push(e.durationMs));
     const front = agent.servers.findServer()!;
     const frozen = cluster.member(front.name);
+    // Every catalog call the registry makes, with its server, duration and outcome.
+    const calls: Array<{ server: string; method: string; ms: number; ok: boolean }> = [];
+    for (const server of agent.backend.initialServers()) {
+      const client = agent.backend.client(server) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      for (const method of ['listServices', 'putService', 'deleteService', 'countNodes']) {
+        const original = client[method]!;
+        client[method] = async (...args: unknown[]) => {
+          const t = Date.now();
+          try {
+            const result = await original(...args);
+            calls.push({ server: server.name, method, ms: Date.now() - t, ok: true });
+            return result;
+          } catch (err) {
+            calls.push({ server: server.name, method, ms: Date.now() - t, ok: false });
+            throw err;
+          }
+        };
+      }
+    }
     cluster.freeze(frozen.name);
     try {
       for (let i = 0; i < 10; i++) agent.registry.register(service(`z-${i}`));
-      const convergedMs = await waitConverged(admin, agent, PREFIX, 15_000);
-      console.info(`[figure] agent's front member ${frozen.name} SIGSTOPped: 10 registrations reached etcd ${convergedMs} ms later (callTimeoutMs 1000); failed syncs took [${failedDurations.join(', ')}] ms`);
+      const convergedMs = await waitConverged(admin, agent, PREFIX, 60_000);
+      const toFrozen = calls.filter((c) => c.server === front.name);
+      console.info(`[figure] agent's front member ${frozen.name} SIGSTOPped: 10 registrations reached etcd ${convergedMs} ms later (callTimeoutMs ${callTimeoutMs}); calls to it took [${toFrozen.map((c) => c.ms).join(', ')}] ms`);
+      // The agent did meet the frozen member (else this test proves nothing), and every call
+      // it made — to any member — ended within one deadline plus the margin.
+      expect(toFrozen.length).toBeGreaterThan(0);
+      expect(toFrozen.every((c) => !c.ok)).toBe(true);
+      for (const c of calls) expect(c.ms, `${c.method} on ${c.server}`).toBeLessThan(callTimeoutMs + MARGIN_MS);
+      // Order: the failed call moved the agent off the frozen member, and later writes succeeded elsewhere.
       expect(agent.servers.findServer()?.name).not.toBe(front.name);
-      // A frozen member costs a sync pass a few call deadlines (1 s each), never minutes.
-      for (const d of failedDurations) expect(d).toBeLessThan(5000);
-      // A write that meets the frozen member is retried on the next one: a deadline or two, not more.
-      expect(convergedMs).toBeLessThan(6000);
+      const lastFrozen = calls.lastIndexOf(toFrozen[toFrozen.length - 1]!);
+      expect(calls.slice(lastFrozen + 1).some((c) => c.ok && c.method === 'putService')).toBe(true);
     } finally {
       cluster.thaw(frozen.name);
     }
     await cluster.waitHealthy();
-    expect(await agent.backend.pinger.ping(front, AbortSignal.timeout(3000))).toBe(true);
+    await until(async () => agent!.backend.pinger.ping(front, AbortSignal.timeout(3000)).catch(() => false), 15_000, 'the thawed member to answer pings');
     agent.registry.register(service('after-thaw'));
+    await waitConverged(admin, agent, PREFIX, 15_000);
+  }, 120_000);
+
+  it('keeps its session through a leader SIGKILL: no session lost, no re-registration, entries stay', async () => {
+    // TTL 6 s: renewals every 2 s, and the client gives up after one TTL without one, so an
+    // election (1 s timeout, a few seconds on a loaded machine) fits with room to spare.
+    agent = startTestAgent({ endpoints: cluster.endpoints, node: 'node-session', prefix: PREFIX, sessionTtlMs: 6000 });
+    for (let i = 0; i < 3; i++) agent.registry.register(service(`s-${i}`));
     await waitConverged(admin, agent, PREFIX, 10_000);
-  }, 60_000);
+    const before = agent.registry.stats();
+    expect(before.session).toBeDefined();
+    const leader = await cluster.leader();
+    await cluster.kill(leader);
+    await until(async () => (await cluster.leader().catch(() => leader)) !== leader, 20_000, 'a new leader');
+    await sleep(2 * 6000); // two TTLs after the election: any loss would have been declared
+    const after = agent.registry.stats();
+    expect(after.session).toBe(before.session);
+    expect(after.sessionsLost).toBe(before.sessionsLost);
+    expect(after.sessionsOpened).toBe(before.sessionsOpened);
+    expect((await remoteServices(admin, PREFIX, 'node-session')).map((s) => s.id)).toEqual(['s-0', 's-1', 's-2']);
+  }, 90_000);
 
   it('restores deleted, corrupted and changed entries and removes foreign ones on the next full sync, writing only those', async () => {
     agent = startTestAgent({ endpoints: cluster.endpoints, node: 'node-tamper', prefix: PREFIX, intervalMs: 1500 });
@@ -151,7 +197,7 @@ describe.skipIf(!run)('catalog agent on etcd under faults (real cluster)', () =>
     const repairedMs = await waitConverged(admin, agent, PREFIX, 15_000);
     const after = agent.registry.stats();
     console.info(`[figure] tampered entries (2 deleted, 1 corrupted, 1 changed, 1 foreign) repaired ${repairedMs} ms after tampering (full-sync interval 1500 ms)`);
-    expect(after.fullSyncs).toBeGreaterThan(before.fullSyncs);
+    expect(after.fullSyncPasses).toBeGreaterThan(before.fullSyncPasses);
     expect(after.puts - before.puts).toBe(4);
     expect(after.deletes - before.deletes).toBe(1);
     expect(agent.registry.services().map((s) => s.id)).toEqual(['t-0', 't-1', 't-2', 't-3', 't-4', 't-5', 't-6', 't-7']);

@@ -9,6 +9,7 @@ import type { MembershipEvent, Service } from '../../src/catalog/backend.js';
 import type { Server } from '../../src/servers/types.js';
 import { EtcdCluster, etcdAvailable, opensslAvailable } from '../helpers/etcdCluster.js';
 import { until } from '../helpers/index.js';
+import { isNodeConflictError, type NodeConflictError } from '../../src/catalog/errors.js';
 
 const run = etcdAvailable();
 const signal = (): AbortSignal => new AbortController().signal;
@@ -86,6 +87,72 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
     await session.close();
   }, 15_000);
 
+  it('deletes a non-canonical foreign key by the raw key the listing found', async () => {
+    const session = await backend.openSession(server(0), 'node-raw', 5000, signal());
+    const c = backend.client(server(0));
+    await c.putService('node-raw', svc('web-1'), session.id, signal());
+    const admin = cluster.adminClient();
+    const base = '/t-backend/nodes/node-raw/services/';
+    try {
+      for (const raw of ['a b', 'x/y', '%41', 'web%2D1']) await admin.put(base + raw).value('{}');
+      const listed = await backend.client(server(1)).listServices('node-raw', signal());
+      expect(listed.map((s) => [s.id, s.port])).toEqual([['A', 0], ['a b', 0], ['web-1', 0], ['x/y', 0]]);
+      // Delete through another member than the listing: the raw keys go, whatever member is asked.
+      for (const id of ['A', 'a b', 'x/y']) await c.deleteService('node-raw', id, signal());
+      // A put of an id that also has a raw key replaces both.
+      await backend.client(server(2)).putService('node-raw', svc('web-1'), session.id, signal());
+      expect(Object.keys(await admin.getAll().prefix(base).strings())).toEqual([`${base}web-1`]);
+      expect(await c.listServices('node-raw', signal())).toEqual([svc('web-1')]);
+    } finally {
+      admin.close();
+      await session.close();
+    }
+  }, 15_000);
+
+  it('holds a node with one live lease: another backend gets NodeConflictError naming the holder until the holder closes', async () => {
+    const other = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeoutMs: 1000 });
+    const admin = cluster.adminClient();
+    try {
+      const first = await backend.openSession(server(0), 'node-dup', 5000, signal());
+      const err = await other.openSession(other.initialServers()[1]!, 'node-dup', 5000, signal()).catch((e: unknown) => e);
+      expect(isNodeConflictError(err)).toBe(true);
+      expect((err as NodeConflictError).holder).toBe(first.id);
+      expect(JSON.parse((await admin.get('/t-backend/sessions/node-dup').string()) ?? '{}').lease).toBe(first.id);
+      // The same backend reopening its node (its earlier session given up locally) takes the key over.
+      const again = await backend.openSession(server(1), 'node-dup', 5000, signal());
+      expect(JSON.parse((await admin.get('/t-backend/sessions/node-dup').string()) ?? '{}').lease).toBe(again.id);
+      await first.close();
+      await again.close();
+      const third = await other.openSession(other.initialServers()[2]!, 'node-dup', 5000, signal());
+      await third.close();
+      // A node key on no lease is no live session (a foreign writer's leftover): it is taken.
+      await admin.put('/t-backend/sessions/node-junk').value('junk');
+      const junk = await other.openSession(other.initialServers()[0]!, 'node-junk', 5000, signal());
+      expect(JSON.parse((await admin.get('/t-backend/sessions/node-junk').string()) ?? '{}').lease).toBe(junk.id);
+      await junk.close();
+    } finally {
+      admin.close();
+      await other.close();
+    }
+  }, 15_000);
+
+  it('grants the lease for ceil(TTL × sessionGrace) seconds: the TTL is a lower bound', async () => {
+    const graced = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeoutMs: 1000, sessionGrace: 1.5 });
+    const admin = cluster.adminClient();
+    try {
+      const s1 = await backend.openSession(server(0), 'node-grace-1', 3000, signal());
+      const s2 = await graced.openSession(server(0), 'node-grace-2', 3000, signal());
+      const ttl = async (id: string): Promise<number> => Number((await admin.leaseClient.leaseTimeToLive({ ID: id })).grantedTTL);
+      expect(await ttl(s1.id)).toBe(6); // default grace 2
+      expect(await ttl(s2.id)).toBe(5); // ceil(4.5)
+      await s1.close();
+      await s2.close();
+    } finally {
+      admin.close();
+      await graced.close();
+    }
+  }, 15_000);
+
   it('pings every healthy member true', async () => {
     for (const s of servers) expect(await backend.pinger.ping(s, signal())).toBe(true);
   }, 15_000);
@@ -106,7 +173,8 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
       const t0 = Date.now();
       const outcome = await c.listServices('node-a', signal()).then(() => 'resolved', (err: unknown) => String(err));
       const listMs = Date.now() - t0;
-      expect(outcome, `after ${listMs} ms`).toMatch(/deadline|DEADLINE/i);
+      // Whichever ends it first: the gRPC deadline or the backend's own timer of the same length.
+      expect(outcome, `after ${listMs} ms`).toMatch(/deadline|timed out/i);
       const t1 = Date.now();
       const pinged = await backend.pinger.ping(frozenServer, signal()).catch(() => false);
       const pingMs = Date.now() - t1;
@@ -115,7 +183,23 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
       expect(listMs).toBeGreaterThanOrEqual(900);
       expect(listMs).toBeLessThan(2500);
       expect(pingMs).toBeLessThan(2500);
-      console.info(`[figure] call to SIGSTOPped member rejected after ${listMs} ms, ping after ${pingMs} ms (callTimeoutMs 1000)`);
+      // Every other call through the frozen member too: one deadline each (1000 ms), 1500 ms
+      // of margin for a loaded machine's event loop.
+      const others: Array<[string, () => Promise<unknown>]> = [
+        ['putService', () => c.putService('node-a', svc('frozen'), '1', signal())],
+        ['deleteService', () => c.deleteService('node-a', 'frozen', signal())],
+        ['countNodes', () => c.countNodes(signal())],
+        ['openSession', () => backend.openSession(frozenServer, 'node-frozen', 3000, signal())],
+      ];
+      const otherMs: string[] = [];
+      for (const [name, call] of others) {
+        const t = Date.now();
+        await expect(call(), name).rejects.toThrow();
+        const ms = Date.now() - t;
+        otherMs.push(`${name} ${ms} ms`);
+        expect(ms, name).toBeLessThan(1000 + 1500);
+      }
+      console.info(`[figure] call to SIGSTOPped member rejected after ${listMs} ms, ping after ${pingMs} ms, ${otherMs.join(', ')} (callTimeoutMs 1000)`);
       // An abort cuts the wait short.
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error('aborted by test')), 100);
@@ -153,13 +237,15 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
   it('keeps a session alive past its TTL through keepalives, even when the granting member is frozen', async () => {
     const frozen = cluster.members[0]!;
     const viaFrozen = servers.find((s) => s.name === frozen.endpoint)!;
-    const session = await backend.openSession(viaFrozen, 'node-keep', 2000, signal());
+    // A frozen leader costs an election (1 s election timeout, more on a loaded machine) with
+    // no renewal possible: the TTL must outlast it, since the client gives up after one TTL.
+    const session = await backend.openSession(viaFrozen, 'node-keep', 5000, signal());
     const lost: unknown[] = [];
     session.onLost((err) => lost.push(err));
     await backend.client(server(1)).putService('node-keep', svc('k'), session.id, signal());
     cluster.freeze(frozen.name);
     try {
-      await new Promise((r) => setTimeout(r, 5000)); // 2.5 TTLs
+      await new Promise((r) => setTimeout(r, 12_500)); // 2.5 TTLs
     } finally {
       cluster.thaw(frozen.name);
     }
@@ -210,8 +296,8 @@ describe.skipIf(!run)('etcd backend credentials (real cluster with auth enabled)
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
     const logger = pino({ level: 'trace' }, sink);
-    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' } });
-    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' } });
+    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' }, insecureAuth: true });
+    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' }, insecureAuth: true });
     try {
       const admin = cluster.adminClient();
       // etcd3 retries a call whose answer was lost, so "already exists/granted" means the first attempt landed.

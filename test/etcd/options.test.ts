@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import type { IMember } from 'etcd3';
 import { createEtcdBackend, decodeService, encodeService, KeyLayout, CORRUPT_META_KEY } from '../../src/etcd/index.js';
 import { REDACT_PATHS } from '../../src/etcd/backend.js';
+import { createCatalogAgent } from '../../src/catalog/catalogAgent.js';
 import { diffServers, membersToServers } from '../../src/etcd/members.js';
 import type { Server } from '../../src/servers/types.js';
 
@@ -37,6 +38,26 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
     [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
     [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a pino logger/],
+    // Durations a timer cannot hold (Node turns them into 1 ms timers).
+    [{ endpoints: ['a:1'], callTimeoutMs: 2 ** 31 }, RangeError, /callTimeoutMs must be at most 2147483647 ms.*received 2147483648/],
+    [{ endpoints: ['a:1'], pollMembersMs: 30 * 86_400_000 }, RangeError, /pollMembersMs must be at most 2147483647 ms.*received 2592000000/],
+    [{ endpoints: ['a:1'], idleCloseMs: 2 ** 31 }, RangeError, /idleCloseMs must be at most 2147483647 ms/],
+    [{ endpoints: ['a:1'], idleCloseMs: 2000 }, RangeError, /idleCloseMs must exceed callTimeoutMs \(2000 ms\), received 2000/],
+    [{ endpoints: ['a:1'], sessionGrace: 0.5 }, RangeError, /sessionGrace must be a finite number in \[1, 1000\], received 0.5/],
+    [{ endpoints: ['a:1'], sessionGrace: Infinity }, RangeError, /sessionGrace.*received Infinity/],
+    [{ endpoints: ['a:1'], sessionGrace: '2' }, TypeError, /sessionGrace must be a number, received "2"/],
+    [{ endpoints: ['a:1'], insecureAuth: 'yes' }, TypeError, /insecureAuth must be a boolean, received "yes"/],
+    // Prefixes that would be ambiguous or invisible in keys.
+    [{ endpoints: ['a:1'], prefix: '/a\u0000b' }, RangeError, /prefix must not contain NUL, control characters or spaces/],
+    [{ endpoints: ['a:1'], prefix: '/a\nb' }, RangeError, /prefix must not contain NUL, control characters or spaces/],
+    [{ endpoints: ['a:1'], prefix: '/a b' }, RangeError, /prefix must not contain NUL, control characters or spaces, received "\/a b"/],
+    [{ endpoints: ['a:1'], prefix: '/a\u200bb' }, RangeError, /prefix must not contain NUL, control characters or spaces/],
+    [{ endpoints: ['a:1'], prefix: '/a/../b' }, RangeError, /prefix must not contain "." or ".." segments, received "\/a\/..\/b"/],
+    [{ endpoints: ['a:1'], prefix: '/a/.' }, RangeError, /"\." or "\.\." segments/],
+    // TLS must not silently upgrade an explicit http:// endpoint.
+    [{ endpoints: ['http://a:1'], tls: { rootCertificate: Buffer.from('x') } }, RangeError, /endpoints\[0\] is http:\/\/ but tls is set/],
+    // Auth over plain http:// sends the password in clear text.
+    [{ endpoints: ['a:1'], auth: { username: 'u', password: 'p' } }, RangeError, /auth over plain http:\/\/.*a:1.*insecureAuth: true/],
   ])('refuses %j with a typed error naming the value', (options, type, message) => {
     expect(() => createEtcdBackend(options as never)).toThrow(type);
     expect(() => createEtcdBackend(options as never)).toThrow(message);
@@ -60,6 +81,38 @@ describe('createEtcdBackend options', () => {
     expect(String(caught2)).not.toContain('s3cr3t-user-xyz');
   });
 
+  it('refuses an endpoint carrying credentials without echoing the password', () => {
+    for (const endpoint of ['http://root:pa55-w0rd-xyz@127.0.0.1:2379', 'root:pa55-w0rd-xyz@127.0.0.1:2379', 'https://pa55-w0rd-xyz@10.0.0.1:2379/']) {
+      let caught: unknown;
+      try {
+        createEtcdBackend({ endpoints: ['a:1', endpoint] });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(RangeError);
+      expect(String(caught)).toMatch(/endpoints\[1\] must not carry credentials \(pass them as `auth`\)/);
+      expect(String(caught)).toContain('[redacted]@');
+      expect(String(caught)).not.toContain('pa55-w0rd-xyz');
+    }
+  });
+
+  it('refuses a sessionTtl shorter than a second when the agent is built, not at every sync', async () => {
+    const backend = createEtcdBackend({ endpoints: ['a:1'] });
+    expect(backend.minSessionTtlMs).toBe(1000);
+    expect(() => createCatalogAgent({ backend, node: 'n', interval: 60_000, sessionTtl: 999 })).toThrow(RangeError);
+    expect(() => createCatalogAgent({ backend, node: 'n', interval: 60_000, sessionTtl: 999 })).toThrow(/sessionTtl must be ≥ 1000 ms for this backend, received 999/);
+    expect(() => createCatalogAgent({ backend, node: 'n', interval: 60_000, sessionTtl: 1000 })).not.toThrow();
+    await backend.close();
+  });
+
+  it('accepts auth with tls, and over http only with insecureAuth', async () => {
+    const b1 = createEtcdBackend({ endpoints: ['a:1'], auth: { username: 'u', password: 'p' }, tls: { rootCertificate: Buffer.from('x') } });
+    const b2 = createEtcdBackend({ endpoints: ['a:1'], auth: { username: 'u', password: 'p' }, insecureAuth: true });
+    expect(b2.initialServers()).toEqual([{ name: 'a:1', address: 'a:1' }]);
+    await b1.close();
+    await b2.close();
+  });
+
   it('uses https endpoints when tls is given and trims a trailing slash off the prefix', async () => {
     const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], tls: { rootCertificate: Buffer.from('x') }, prefix: '/svc/' });
     expect(backend.initialServers()).toEqual([{ name: '127.0.0.1:1', address: '127.0.0.1:1', useTLS: true }]);
@@ -71,12 +124,15 @@ describe('createEtcdBackend options', () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
     const logger = pino({ level: 'trace' }, sink);
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], auth: { username: 'alice-user', password: 'hunter2-secret' }, logger });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], auth: { username: 'alice-user', password: 'hunter2-secret' }, insecureAuth: true, logger });
     await backend.close();
     const out = lines.join('');
-    expect(out).toContain('etcd backend created');
+    // The backend's own logger logs its configuration, auth included: only redaction keeps the secret out.
+    const created = lines.map((l) => JSON.parse(l) as { msg: string; options?: { auth?: unknown } }).find((r) => r.msg === 'etcd backend created');
+    expect(created?.options?.auth).toEqual({ username: '[redacted]', password: '[redacted]' });
     expect(out).not.toContain('hunter2-secret');
     expect(out).not.toContain('alice-user');
+    expect(out).toContain('etcd auth over plain http://');
   });
 });
 

@@ -8,8 +8,9 @@ import { EtcdSession, LOST_AFTER_TTLS, SessionLostError, isSessionLostError } fr
 import { createEtcdBackend } from '../../src/etcd/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
+import { captureLogger } from '../helpers/index.js';
 
-type Behaviour = 'ok' | 'expired' | 'fail' | 'hang';
+type Behaviour = 'ok' | 'expired' | 'fail' | 'hang' | 'hang-open';
 
 /** A member stub: records keepalives and revokes, answers as told. */
 function stubMember(name: string, log: string[]) {
@@ -17,6 +18,10 @@ function stubMember(name: string, log: string[]) {
   const client = {
     leaseClient: {
       leaseKeepAlive: () => {
+        if (member.behaviour === 'hang-open') {
+          log.push(`open ${name}`);
+          return new Promise(() => undefined); // a stream that never opens
+        }
         const handlers: Record<string, (arg: unknown) => void> = {};
         const stream = {
           on(event: string, fn: (arg: unknown) => void) {
@@ -45,10 +50,10 @@ function stubMember(name: string, log: string[]) {
       },
     },
   };
-  return { member, entry: { name, client: client as unknown as Etcd3 } };
+  return { member, entry: { name, client: () => client as unknown as Etcd3 } };
 }
 
-function setup(ttlMs = 3000, callTimeoutMs = 2000) {
+function setup(ttlMs = 3000, callTimeoutMs = 2000, logger = silentLogger()) {
   const clock = createClock();
   const log: string[] = [];
   const a = stubMember('a', log);
@@ -59,7 +64,7 @@ function setup(ttlMs = 3000, callTimeoutMs = 2000) {
     grantedVia: 'a',
     callTimeoutMs,
     clock,
-    log: silentLogger(),
+    log: logger,
     onEnd: (s) => ended.push(s.id),
   });
   const lost: unknown[] = [];
@@ -104,19 +109,19 @@ describe('EtcdSession', () => {
     await session.close();
   });
 
-  it(`is lost once no renewal has succeeded for ${LOST_AFTER_TTLS} TTLs, not one attempt earlier`, async () => {
+  it(`is lost once no renewal has succeeded for ${LOST_AFTER_TTLS} TTL, not one attempt earlier`, async () => {
     const { clock, a, b, lost, ended, session } = setup(3000);
     a.behaviour = 'fail';
     b.behaviour = 'fail';
-    // Attempts fail at once, so they run at 1000, 2000, … 6000 ms.
-    await clock.tickAsync(5999);
+    // Attempts fail at once, so they run at 1000, 2000, 3000 ms.
+    await clock.tickAsync(2999);
     expect(lost).toEqual([]);
     await clock.tickAsync(1);
     expect(lost).toHaveLength(1);
     expect(lost[0]).toBeInstanceOf(SessionLostError);
     expect(isSessionLostError(lost[0])).toBe(true);
     expect((lost[0] as SessionLostError).code).toBe('ERR_SESSION_LOST');
-    expect(String(lost[0])).toMatch(/not renewed for 6000 ms \(TTL 3000 ms\)/);
+    expect(String(lost[0])).toMatch(/not renewed for 3000 ms \(TTL 3000 ms\)/);
     expect(ended).toEqual(['1']);
     const attempts = a.keepalives;
     await clock.tickAsync(10_000);
@@ -135,6 +140,42 @@ describe('EtcdSession', () => {
     session.onLost((err) => late.push(err));
     await Promise.resolve();
     expect(late).toEqual(lost);
+  });
+
+  it('calls a late listener that throws inside a guard: logged, the next late listener still runs, nothing escapes', async () => {
+    const { records, logger } = captureLogger();
+    const { clock, a, session } = setup(3000, 2000, logger);
+    a.behaviour = 'expired';
+    await clock.tickAsync(1000);
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const late: unknown[] = [];
+      session.onLost(() => {
+        throw new Error('listener bug');
+      });
+      session.onLost((err) => late.push(err));
+      await new Promise((r) => setImmediate(r));
+      expect(late).toHaveLength(1);
+      expect(uncaught).toEqual([]);
+      expect(records.filter((r) => r.msg === 'session lost listener threw').map((r) => (r.err as { message?: string } | undefined)?.message)).toEqual(['listener bug']);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
+  it('bounds a keepalive whose stream never opens and tries the next member', async () => {
+    const { clock, log, a, lost, session } = setup(3000, 500);
+    a.behaviour = 'hang-open';
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['open a']);
+    await clock.tickAsync(499);
+    expect(log).toEqual(['open a']);
+    await clock.tickAsync(1);
+    expect(log).toEqual(['open a', 'keepalive b']);
+    expect(lost).toEqual([]);
+    await session.close();
   });
 
   it('revokes through the preferred member on close and stops renewing', async () => {

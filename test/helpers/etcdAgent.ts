@@ -28,6 +28,12 @@ export interface TestAgentOptions {
   intervalMs?: number;
   sessionTtlMs?: number;
   callTimeoutMs?: number;
+  /** The syncer's bound on one sync pass, ms. Default 20 s. */
+  syncTimeoutMs?: number;
+  /** The server manager's floor between rebalances, ms. Default 5 s. */
+  minReuseDurationMs?: number;
+  /** The backend's idle close of member clients, ms. Default: the backend's (127 s). */
+  idleCloseMs?: number;
   logger?: Logger;
 }
 
@@ -35,7 +41,8 @@ export interface TestAgentOptions {
 export function startTestAgent(options: TestAgentOptions): TestAgent {
   const callTimeoutMs = options.callTimeoutMs ?? 1000;
   const logger = options.logger ? { logger: options.logger } : {};
-  const backend = createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...logger });
+  const idle = options.idleCloseMs === undefined ? {} : { idleCloseMs: options.idleCloseMs };
+  const backend = createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...idle, ...logger });
   const catalog = createCatalogAgent({
     backend,
     node: options.node,
@@ -45,10 +52,10 @@ export function startTestAgent(options: TestAgentOptions): TestAgent {
     clusterSizeRefresh: 2000,
     serverUpInterval: 200,
     retryFailInterval: 500,
-    syncTimeout: 20_000,
+    syncTimeout: options.syncTimeoutMs ?? 20_000,
     stopTimeout: 5000,
     pingTimeout: callTimeoutMs,
-    minReuseDuration: 5000,
+    minReuseDuration: options.minReuseDurationMs ?? 5000,
     ...logger,
   }).start();
   return {

@@ -1,18 +1,19 @@
 // Headless Chromium for the live view's browser tests: Debian's `chromium` package
 // (/usr/bin/chromium, installed by .ci/run), driven by playwright-core, never a
 // downloaded browser. Each launch gets a fresh profile directory, removed on close.
-// Without Chromium the tests skip with a message — except under CI=true, where that fails.
+// Without Chromium the tests skip with a message — except under CI (any CI but false/0), where that fails.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { isCi } from '../helpers/ci.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
   const message = `chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium"`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: a missing browser is a failure, not a skip)`);
+  if (isCi()) throw new Error(`${message} (CI is set: a missing browser is a failure, not a skip)`);
   console.warn(`SKIPPING the live view's browser tests — ${message}`);
   return false;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { settle } from '../../helpers/index.js';
-import { isSessionLostError } from '../../../src/catalog/errors.js';
+import { isNodeConflictError, isSessionLostError } from '../../../src/catalog/errors.js';
 import { MemoryCluster, ServerUnavailableError, SessionNotFoundError, type MemoryOpRecord } from '../../../src/catalog/memory/memoryCluster.js';
 import type { MembershipEvent, NodeSession, Service } from '../../../src/catalog/backend.js';
 import type { Server } from '../../../src/servers/types.js';
@@ -171,22 +171,72 @@ describe('MemoryCluster', () => {
     expect(cluster.sessionCount()).toBe(1);
   });
 
-  it('expires a session exactly one TTL after its last renewal when no server is reachable', async () => {
+  it('reports a session lost one TTL after its last renewal and the servers expire it only TTL × grace after, when no server is reachable', async () => {
     const { session } = setup();
     const s = await session();
     const lost: unknown[] = [];
     s.onLost((err) => lost.push(err));
     await cluster.client(cluster.initialServers()[0]!).putService('n1', svc('a'), s.id, never);
-    await clock.tickAsync(300); // renewed at 300
+    await clock.tickAsync(300); // renewed at 300: the servers keep it until 300 + 2 × 900 = 2100
     cluster.failAll();
     await clock.tickAsync(899); // t = 1199
-    expect(cluster.readEntries('n1')).toHaveLength(1);
     expect(lost).toEqual([]);
-    await clock.tickAsync(1); // t = 1200 = 300 + TTL
+    await clock.tickAsync(1); // t = 1200 = 300 + TTL: the client gives up first (conservative side)
+    expect(lost).toHaveLength(1);
+    expect(cluster.readEntries('n1')).toHaveLength(1);
+    await clock.tickAsync(899); // t = 2099: the servers never undercut TTL × grace
+    expect(cluster.readEntries('n1')).toHaveLength(1);
+    expect(cluster.sessionCount()).toBe(1);
+    await clock.tickAsync(1); // t = 2100
     expect(cluster.readEntries('n1')).toEqual([]);
     expect(cluster.sessionCount()).toBe(0);
-    expect(lost).toHaveLength(1);
     expect(clock.countTimers()).toBe(0);
+  });
+
+  it('expires a session exactly TTL × sessionGrace after its grant when it is never renewed', async () => {
+    setup({ sessionGrace: 1.5 });
+    const expired: unknown[] = [];
+    cluster.on('sessionExpired', (e) => expired.push(e));
+    const s = await cluster.openSession(cluster.initialServers()[0]!, 'n1', 1000, never);
+    (s as unknown as { stopRenewing(): void }).stopRenewing();
+    await clock.tickAsync(1499);
+    expect(cluster.sessionCount()).toBe(1);
+    await clock.tickAsync(1);
+    expect(cluster.sessionCount()).toBe(0);
+    expect(expired).toEqual([{ id: s.id, node: 'n1', at: 1500 }]);
+  });
+
+  it('pushes the expiry to now + TTL × grace at every renewal', async () => {
+    setup({ sessionGrace: 1 });
+    const s = await cluster.openSession(cluster.initialServers()[0]!, 'n1', 900, never);
+    (s as unknown as { stopRenewing(): void }).stopRenewing();
+    await clock.tickAsync(800);
+    expect((cluster as unknown as { renewNow(id: string): boolean }).renewNow(s.id)).toBe(true); // expires at 1700 now, not 900
+    await clock.tickAsync(899); // t = 1699
+    expect(cluster.sessionCount()).toBe(1);
+    await clock.tickAsync(1); // t = 1700
+    expect(cluster.sessionCount()).toBe(0);
+  });
+
+  it('resets every session expiry to now + TTL × grace on a leader failover', async () => {
+    setup();
+    const failovers: unknown[] = [];
+    cluster.on('failover', (e) => failovers.push(e));
+    const [a] = cluster.initialServers();
+    const s1 = await cluster.openSession(a!, 'n1', 900, never);
+    const s2 = await cluster.openSession(a!, 'n2', 300, never);
+    for (const s of [s1, s2]) (s as unknown as { stopRenewing(): void }).stopRenewing();
+    await clock.tickAsync(500); // n1 would expire at 1800, n2 at 600
+    cluster.failover(); // n1: max(1800, 500 + 1800) = 2300; n2: 500 + 600 = 1100
+    expect(failovers).toEqual([{ at: 500, sessions: 2 }]);
+    await clock.tickAsync(599); // t = 1099
+    expect(cluster.sessionCount()).toBe(2);
+    await clock.tickAsync(1); // t = 1100
+    expect(cluster.sessionCount()).toBe(1);
+    await clock.tickAsync(1199); // t = 2299
+    expect(cluster.sessionCount()).toBe(1);
+    await clock.tickAsync(1); // t = 2300
+    expect(cluster.sessionCount()).toBe(0);
   });
 
   it('reports a session lost at the next renewal when the servers dropped it', async () => {
@@ -240,7 +290,7 @@ describe('MemoryCluster', () => {
     await mine.client(a!).putService('n1', svc('x'), s1.id, never);
     await other.client(a!).putService('n2', svc('y'), s2.id, never);
     cluster.partition('agent-a');
-    await clock.tickAsync(900);
+    await clock.tickAsync(1800); // TTL × grace after the grant
     expect(cluster.readEntries('n1')).toEqual([]);
     expect(cluster.readEntries('n2')).toHaveLength(1);
     expect(await other.client(a!).countNodes(never)).toBe(1);
@@ -290,17 +340,43 @@ describe('MemoryCluster', () => {
     expect(clock.countTimers()).toBe(0);
   });
 
-  it('counts a node once however many sessions it holds, until its last one ends', async () => {
+  it('refuses a second live session for a node with NodeConflictError naming the holder, until the first ends', async () => {
     setup();
     const [a] = cluster.initialServers();
     const s1 = await cluster.openSession(a!, 'n1', 900, never);
-    const s2 = await cluster.openSession(a!, 'n1', 900, never);
     await cluster.openSession(a!, 'n2', 900, never);
+    const refused = cluster.connect('other').openSession(a!, 'n1', 900, never);
+    await expect(refused).rejects.toSatisfy((err: unknown) => isNodeConflictError(err) && err.holder === s1.id);
     expect(await cluster.client(a!).countNodes(never)).toBe(2);
+    expect(cluster.sessionCount()).toBe(2);
     await s1.close();
-    expect(await cluster.client(a!).countNodes(never)).toBe(2);
-    await s2.close();
     expect(await cluster.client(a!).countNodes(never)).toBe(1);
+    const s3 = await cluster.openSession(a!, 'n1', 900, never);
+    expect(s3.id).not.toBe(s1.id);
+    expect(await cluster.client(a!).countNodes(never)).toBe(2);
+  });
+
+  it('calls a listener added after the loss, and a throwing one neither stops the others nor escapes', async () => {
+    const { session } = setup();
+    const s = await session();
+    cluster.failAll();
+    await clock.tickAsync(900);
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const calls: string[] = [];
+      s.onLost(() => {
+        calls.push('throws');
+        throw new Error('listener bug');
+      });
+      s.onLost((err) => calls.push(isSessionLostError(err) ? 'second' : 'wrong'));
+      await settle(clock);
+      expect(calls).toEqual(['throws', 'second']);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 
   it('cancels calls waiting out their latency when closed', async () => {
@@ -318,14 +394,21 @@ describe('MemoryCluster', () => {
     const [a] = cluster.initialServers();
     await expect(cluster.openSession(a!, 'n1', 0, never)).rejects.toBeInstanceOf(RangeError);
     await expect(cluster.openSession(a!, 'n1', NaN, never)).rejects.toThrow(/ttlMs/);
+    await expect(cluster.openSession(a!, 'n1', 2 ** 31, never)).rejects.toThrow(/ttlMs must be at most 2147483647 ms/);
     expect(cluster.sessionCount()).toBe(0);
   });
 
   it('refuses bad options with typed errors', () => {
     clock = createTestClock();
     expect(() => new MemoryCluster({ clock, latencyMs: -1 })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, latencyMs: 2 ** 31 })).toThrow(/latencyMs must be at most 2147483647 ms/);
     expect(() => new MemoryCluster({ clock, servers: 0 })).toThrow(RangeError);
     expect(() => new MemoryCluster({ clock, servers: [''] })).toThrow(TypeError);
+    expect(() => new MemoryCluster({ clock, servers: 2.5 })).toThrow(/servers must be an integer ≥ 1, received 2.5/);
+    expect(() => new MemoryCluster({ clock, servers: ['a', 'b', 'a'] })).toThrow(/server "a" already exists/);
+    expect(() => new MemoryCluster({ clock, servers: ['a', 'b', 'a'] })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, sessionGrace: 0.5 })).toThrow(/sessionGrace must be a number ≥ 1.*received 0.5/);
+    expect(() => new MemoryCluster({ clock, sessionGrace: Infinity })).toThrow(RangeError);
     cluster = new MemoryCluster({ clock, servers: ['a', 'b'] });
     expect(cluster.serverNames()).toEqual(['a', 'b']);
   });

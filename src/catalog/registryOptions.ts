@@ -1,0 +1,105 @@
+// ServiceRegistry's options: their documentation, defaults and validation, in one
+// place. Every duration is refused above 2^31 − 1 ms (the longest timer Node can hold).
+import type { CatalogBackend } from './backend.js';
+import type { Server } from '../servers/types.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { describeValue, durationMs, optionalPositiveNumber } from '../shared/options.js';
+import { validateNodeName } from './validate.js';
+
+/** The part of a ServerManager the registry uses: the RPC path with failover. */
+export interface ServerCaller {
+  /** `options.signal`: the caller's own signal; a call it cuts short is not held against the server. */
+  call<T>(fn: (server: Server, signal: AbortSignal) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+}
+
+/** The part of a StateSyncer the registry pokes: its two coalescing triggers. */
+export interface SyncTriggers {
+  syncFull: { trigger(): void };
+  syncChanges: { trigger(): void };
+}
+
+export interface ServiceRegistryOptions {
+  backend: CatalogBackend;
+  servers: ServerCaller;
+  /** This agent's node name (a key segment: letters, digits, `._:@-`). */
+  node: string;
+  /** Session TTL in ms: how long entries outlive an agent that stopped renewing (at least). > 0, ≤ 2^31 − 1. Defaults to 10 s. */
+  sessionTtl?: number;
+  /**
+   * Deadline of each remote call in ms, on the clock; it holds even against a backend
+   * that ignores its AbortSignal. > 0, ≤ 2^31 − 1. Defaults to 5 s.
+   */
+  callTimeout?: number;
+  /** Cluster-size cache lifetime in ms: at most one count query per this period. > 0, ≤ 2^31 − 1. Defaults to 30 s. */
+  clusterSizeRefresh?: number;
+  /**
+   * A sync pass gives up after this many writes failed in a row, retries included (the rest stay dirty):
+   * with every server down there is no point walking 1 000 entries. One bad entry
+   * among good ones never reaches it. An integer ≥ 1. Defaults to 5.
+   */
+  maxConsecutiveFailures?: number;
+  /**
+   * Tries per write within one pass. A failed call has already rotated its server to
+   * the back, so a second try goes to the next server: a write caught by a server
+   * failure lands at once instead of waiting for the next sync (Consul tries once:
+   * set 1 for that). A write every server refuses costs this many calls. An integer ≥ 1. Defaults to 2.
+   */
+  writeAttempts?: number;
+  /** The syncer's triggers; can also be set later with `attach()`. */
+  syncer?: SyncTriggers;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export const DEFAULT_SESSION_TTL_MS = 10_000;
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
+const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
+const DEFAULT_WRITE_ATTEMPTS = 2;
+
+export interface ResolvedRegistryOptions {
+  backend: CatalogBackend;
+  servers: ServerCaller;
+  node: string;
+  sessionTtlMs: number;
+  callTimeoutMs: number;
+  clusterSizeRefreshMs: number;
+  maxConsecutiveFailures: number;
+  writeAttempts: number;
+  clock: Clock;
+}
+
+function count(name: string, value: unknown, fallback: number): number {
+  const n = optionalPositiveNumber(name, value, fallback);
+  if (!Number.isInteger(n)) throw new RangeError(`${name} must be an integer ≥ 1, received ${describeValue(value)}`);
+  return n;
+}
+
+/** Validates (TypeError / RangeError naming the option and the value) and fills in defaults. */
+export function resolveRegistryOptions(options: ServiceRegistryOptions): ResolvedRegistryOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('ServiceRegistry options must be an object');
+  const { backend } = options;
+  if (typeof backend !== 'object' || backend === null) throw new TypeError('backend must be a CatalogBackend');
+  if (typeof backend.client !== 'function' || typeof backend.openSession !== 'function') {
+    throw new TypeError('backend must be a CatalogBackend (client() and openSession() missing)');
+  }
+  if (typeof options.servers?.call !== 'function') throw new TypeError('servers must have a call() method');
+  const sessionTtlMs = durationMs('sessionTtl', options.sessionTtl, DEFAULT_SESSION_TTL_MS);
+  // Refused here, once, rather than by the backend at every sync's openSession.
+  const minTtlMs = backend.minSessionTtlMs;
+  if (typeof minTtlMs === 'number' && sessionTtlMs < minTtlMs) {
+    throw new RangeError(`sessionTtl must be ≥ ${minTtlMs} ms for this backend, received ${sessionTtlMs}`);
+  }
+  return {
+    backend,
+    servers: options.servers,
+    node: validateNodeName(options.node),
+    sessionTtlMs,
+    callTimeoutMs: durationMs('callTimeout', options.callTimeout, DEFAULT_CALL_TIMEOUT_MS),
+    clusterSizeRefreshMs: durationMs('clusterSizeRefresh', options.clusterSizeRefresh, DEFAULT_CLUSTER_SIZE_REFRESH_MS),
+    maxConsecutiveFailures: count('maxConsecutiveFailures', options.maxConsecutiveFailures, DEFAULT_MAX_CONSECUTIVE_FAILURES),
+    writeAttempts: count('writeAttempts', options.writeAttempts, DEFAULT_WRITE_ATTEMPTS),
+    clock: options.clock ?? systemClock,
+  };
+}
