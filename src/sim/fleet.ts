@@ -5,7 +5,8 @@
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { ServerManager } from '../servers/serverManager.js';
-import type { Pinger, Server } from '../servers/types.js';
+import type { ServerManagerOptions } from '../servers/options.js';
+import type { MembershipEvent, Pinger, Server } from '../servers/types.js';
 import { StateSyncer, type SyncState } from '../syncer/stateSyncer.js';
 import { shuffleInPlace } from '../shared/random.js';
 import type { HeapClock } from './heapClock.js';
@@ -28,6 +29,11 @@ export interface AgentTuning {
    * `() => 1` gives Consul's behaviour before the log2 scale (stagger within serverUpInterval).
    */
   syncerClusterSize?: () => number;
+  /**
+   * The manager's behaviour switches for one run; `{ health: false, rearmOnChange: false,
+   * jitterFirstRebalance: false }` is Consul's behaviour (scenarios label that run `consul`).
+   */
+  manager?: Pick<ServerManagerOptions, 'health' | 'rearmOnChange' | 'jitterFirstRebalance'>;
 }
 
 export interface FleetOptions {
@@ -184,6 +190,7 @@ export class Fleet {
         ...(t.jitterFraction !== undefined ? { jitterFraction: t.jitterFraction } : {}),
         ...(t.connsPerSecPerServer !== undefined ? { connsPerSecPerServer: t.connsPerSecPerServer } : {}),
         ...(t.pingTimeoutMs !== undefined ? { pingTimeout: t.pingTimeoutMs } : {}),
+        ...t.manager,
       });
       agent.syncer = new StateSyncer({
         state: agent,
@@ -244,6 +251,16 @@ export class Fleet {
     const agent = this.agents[agentId] as SimAgent;
     agent.manager.removeServer(this.network.servers[server] as Server);
     this.observeFront(agent);
+  }
+
+  /**
+   * A gossip membership event reaches `agentId` (serf member-failed, member-join, …). The
+   * manager applies it in a microtask; the front server is looked at once it has.
+   */
+  membership(agentId: number, type: MembershipEvent['type'], server: number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    agent.manager.applyMembershipEvent({ type, server: this.network.servers[server] as Server });
+    queueMicrotask(() => this.observeFront(agent));
   }
 
   /** A local change on `agentId`: remember when, ask for a partial sync. Ignored before the agent started. */
