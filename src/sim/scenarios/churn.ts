@@ -4,6 +4,7 @@
 // wait; the fleet must stay under the cap anyway (docs/server-manager.md, rule 4).
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
+import type { NetworkOptions } from '../network.js';
 import { BASE_TUNING, MIN, SEC, constantsOf, equilibrium, forEachAgent, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
@@ -16,6 +17,8 @@ export interface ChurnOptions {
   /** One leave + rejoin cycle. Defaults to 20 s (gone for half of it). */
   periodMs?: number;
   tuning?: AgentTuning;
+  /** The simulated network (tests shorten the 2 s an unreachable server takes to fail). */
+  network?: NetworkOptions;
   defaults?: Scenario['defaults'];
 }
 
@@ -37,7 +40,7 @@ export function churn(options: ChurnOptions = {}): Scenario {
       const p = resolve(params, this.defaults, endAt + Math.ceil(intervalMs / MIN) * MIN);
       const flapper = p.servers - 1;
       const { config } = equilibrium(p, tuning);
-      const run = await runOne(name, { ...config, bucketMs: 5 * SEC, warmupMs: churnAt }, (ctx) => {
+      const run = await runOne(name, { ...config, bucketMs: 5 * SEC, warmupMs: churnAt, ...(options.network ? { network: options.network } : {}) }, (ctx) => {
         for (let t = churnAt; t < endAt; t += period) {
           ctx.at(t, () => {
             ctx.network.setUp(flapper, false);

@@ -4,6 +4,7 @@
 // grows: every fixated agent within N/(S·64) s, and no server above the cap).
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
+import type { NetworkOptions } from '../network.js';
 import type { SimConfig } from '../simulator.js';
 import {
   BASE_TUNING,
@@ -32,6 +33,8 @@ export interface PartitionHealOptions {
   agents: number;
   /** Library tuning for both runs (tests scale the reuse period and the cap down). */
   tuning?: AgentTuning;
+  /** The simulated network. */
+  network?: NetworkOptions;
 }
 
 /** The upstream figure for the consul run's heal: the manager.go comment at its two data points, else its arithmetic. */
@@ -78,6 +81,7 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
           initialServers: (i) => (fixated[i] === 1 ? [0] : everyServer),
           tuning: label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning,
           changeIntervalMs: CHANGE_INTERVAL_MS,
+          ...(options.network ? { network: options.network } : {}),
         };
         let convergedAt = NaN;
         const run = await runOne(`${name} (${label})`, config, (ctx) => {

@@ -4,6 +4,7 @@
 // reachable takes S × the cap) and `ae-sync` (the cap divides by healthy servers).
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
+import type { NetworkOptions } from '../network.js';
 import { BASE_TUNING, CONSUL_MANAGER, MIN, SEC, constantsOf, equilibrium, forEachAgent, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
@@ -19,6 +20,8 @@ export interface PartitionMinorityOptions {
   /** Gossip spreads each member-failed / member-join over this long across the fleet. Defaults to 10 s. */
   gossipSpreadMs?: number;
   tuning?: AgentTuning;
+  /** The simulated network (tests shorten the 2 s an unreachable server takes to fail). */
+  network?: NetworkOptions;
   defaults?: Scenario['defaults'];
 }
 
@@ -43,7 +46,7 @@ export function partitionMinority(options: PartitionMinorityOptions = {}): Scena
       const meanOnS0: Record<string, number> = {};
       for (const label of ['consul', 'ae-sync'] as const) {
         const { config } = equilibrium(p, label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning);
-        const run = await runOne(`${name} (${label})`, { ...config, bucketMs: 5 * SEC, warmupMs: partitionAt }, (ctx) => {
+        const run = await runOne(`${name} (${label})`, { ...config, bucketMs: 5 * SEC, warmupMs: partitionAt, ...(options.network ? { network: options.network } : {}) }, (ctx) => {
           const cut = (blocked: boolean) => {
             for (let s = 1; s < p.servers; s++) ctx.network.block(0, s, blocked);
           };
