@@ -49,7 +49,6 @@ export async function measure(agents: number, minutes: number): Promise<SimBench
       tuning: { syncIntervalMs: 60_000 },
       changeIntervalMs: 600_000,
     },
-    () => undefined,
     {
       onProgress: () => {
         const used = process.memoryUsage().heapUsed;

@@ -7,7 +7,7 @@ import { scaleFactor } from '../shared/stagger.js';
 import { claimRow, type ClaimRow } from './claims.js';
 import type { SeriesReport } from './metrics.js';
 import type { AgentTuning } from './fleet.js';
-import { simulate, type RunHooks, type SimConfig, type SimContext, type SimRun, type SimSummary } from './simulator.js';
+import { simulate, type SimConfig, type SimOptions, type SimRun, type SimSummary } from './simulator.js';
 
 /** What the CLI (or a test) may override. Absent values take the scenario's defaults. */
 export interface ScenarioParams {
@@ -43,7 +43,10 @@ export interface Scenario {
 export interface ScenarioHooks {
   /** Called before each simulation run of the scenario (a scenario may run several). */
   onRunStart?: (label: string, config: SimConfig) => void;
-  onProgress?: RunHooks['onProgress'];
+  /** Called after each simulation run, with its merged result (and per-worker heap peaks). */
+  onRunEnd?: (label: string, run: SimRun) => void;
+  /** How every run executes (workers, worker heap, progress); results do not depend on it. */
+  sim?: Omit<SimOptions, 'probe'>;
 }
 
 const SEC = 1000;
@@ -73,14 +76,11 @@ function resolve(params: ScenarioParams, defaults: Scenario['defaults'], duratio
   };
 }
 
-async function runOne(
-  label: string,
-  config: SimConfig,
-  setup: (ctx: SimContext) => void,
-  hooks: ScenarioHooks | undefined,
-): Promise<SimRun> {
+async function runOne(label: string, config: SimConfig, hooks: ScenarioHooks | undefined): Promise<SimRun> {
   hooks?.onRunStart?.(label, config);
-  return simulate(config, setup, hooks?.onProgress ? { onProgress: hooks.onProgress } : {});
+  const run = await simulate(config, hooks?.sim ?? {});
+  hooks?.onRunEnd?.(label, run);
+  return run;
 }
 
 function report(label: string, run: SimRun, marks: ScenarioRunReport['marks'] = []): ScenarioRunReport {
@@ -89,7 +89,7 @@ function report(label: string, run: SimRun, marks: ScenarioRunReport['marks'] = 
 
 /** Sum over servers of a rate series' counts in buckets [from, to), divided by servers × seconds. */
 function meanRatePerServer(run: SimRun, series: 'newConnsPerSec' | 'rebalancesPerSec', fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   const from = Math.ceil(fromMs / r.bucketMs);
   const to = Math.floor(toMs / r.bucketMs);
   if (to <= from) return NaN;
@@ -132,8 +132,8 @@ const steady: Scenario = {
   async run(params, hooks) {
     const p = resolve(params, this.defaults, this.defaults.durationMs ?? 60 * MIN);
     const { intervalMs, warmupMs, config } = equilibrium(p);
-    const run = await runOne('steady', config, (ctx) => ctx.at(warmupMs, () => ctx.fleet.markRebalances()), hooks);
-    const fleet = run.context.fleet;
+    const run = await runOne('steady', { ...config, timeline: [{ atMs: warmupMs, op: 'markRebalances' }] }, hooks);
+    const fleet = run.fleet;
     // Consul agent/router/manager.go, Nomad client/rpc_proxy/rpc_proxy.go: "10K … 5x servers … averages out to ~13 new connections … per server per second"
     // = agents / servers / 150 s, until the 64/s cap takes over.
     const claimPerSec = Math.min(CONNS_PER_SEC_PER_SERVER, p.agents / p.servers / 150);
@@ -175,8 +175,8 @@ const rebalance100k: Scenario = {
       tuning: BASE_TUNING,
       changeIntervalMs: CHANGE_INTERVAL_MS,
     };
-    const run = await runOne('rebalance-100k', config, (ctx) => ctx.at(markAt, () => ctx.fleet.markRebalances()), hooks);
-    const fleet = run.context.fleet;
+    const run = await runOne('rebalance-100k', { ...config, timeline: [{ atMs: markAt, op: 'markRebalances' }] }, hooks);
+    const fleet = run.fleet;
     const seedCase = p.agents === 100_000 && p.servers === 5;
     const claims = [
       claimRow('rebalance-100k', 'time until every agent rebalanced once', 'min',
@@ -213,9 +213,9 @@ function partitionHeal(name: string, agents: number): Scenario {
       const healAt = fixatedIntervalMs + MIN_REUSE_MS + 10 * SEC;
       const p = resolve(params, this.defaults, healAt + fixatedIntervalMs + 5 * MIN);
       const servers = p.servers;
-      const fixated = new Uint8Array(n);
-      for (let i = free; i < n; i++) fixated[i] = 1;
-      const everyServer = Array.from({ length: servers }, (_, i) => i);
+      // Agents [free, n) are fixated: they know only server 0 and are cut off from the others.
+      const fixated = { from: free, to: n };
+      const others = Array.from({ length: servers - 1 }, (_, i) => i + 1);
       const config: SimConfig = {
         seed: p.seed,
         agents: n,
@@ -224,28 +224,20 @@ function partitionHeal(name: string, agents: number): Scenario {
         warmupMs: healAt,
         // Timers spread over one fixated interval: the steady state of the minority.
         startSpreadMs: fixatedIntervalMs,
-        initialServers: (i) => (fixated[i] === 1 ? [0] : everyServer),
+        initialServers: [{ agents: fixated, servers: [0] }],
         tuning: BASE_TUNING,
         changeIntervalMs: CHANGE_INTERVAL_MS,
+        timeline: [
+          { atMs: 0, op: 'group', group: 1, agents: fixated },
+          { atMs: 0, op: 'partition', group: 1, servers: others },
+          { atMs: healAt, op: 'heal' },
+          ...others.map((s) => ({ atMs: healAt, op: 'join' as const, server: s, agents: fixated })),
+          { atMs: healAt, op: 'markRebalances', agents: fixated },
+        ],
       };
-      let convergedAt = NaN;
-      const run = await runOne(name, config, (ctx) => {
-        for (let i = 0; i < n; i++) if (fixated[i] === 1) ctx.network.setGroup(i, 1);
-        for (let s = 1; s < servers; s++) ctx.network.block(1, s);
-        ctx.at(healAt, () => {
-          ctx.network.healAll();
-          for (let i = 0; i < n; i++) if (fixated[i] === 1) for (let s = 1; s < servers; s++) ctx.fleet.addServer(i, s);
-          ctx.fleet.markRebalances(fixated);
-        });
-        const even = n / servers;
-        ctx.onSample(() => {
-          if (ctx.clock.now() < healAt || !Number.isNaN(convergedAt)) return;
-          let worst = 0;
-          for (let s = 0; s < servers; s++) worst = Math.max(worst, Math.abs((ctx.fleet.agentsOn[s] ?? 0) - even) / even);
-          if (worst <= 0.1) convergedAt = ctx.clock.now();
-        });
-      }, hooks);
-      const fleet = run.context.fleet;
+      const run = await runOne(name, config, hooks);
+      const convergedAt = firstEvenSampleAt(run, healAt, servers, 0.1);
+      const fleet = run.fleet;
       // The seed's arithmetic is N / 64 s (one known server); away from its two data
       // points the 120–180 s reuse jitter is the floor.
       const claimMin = n === 100_000 ? 26 : n === 10_000 ? 2.6 : rebalanceIntervalMs(n, 1) / MIN;
@@ -272,11 +264,25 @@ function partitionHeal(name: string, agents: number): Scenario {
   };
 }
 
+/** End of the first bucket at or after `fromMs` whose sample has every server within `tolerance` of an even spread (NaN: none). */
+function firstEvenSampleAt(run: SimRun, fromMs: number, servers: number, tolerance: number): number {
+  const r = run.recorder;
+  const even = run.config.agents / servers;
+  for (let b = 0; b < r.buckets; b++) {
+    const end = Math.min(run.config.durationMs, (b + 1) * r.bucketMs);
+    if (end < fromMs) continue;
+    let worst = 0;
+    for (let s = 0; s < servers; s++) worst = Math.max(worst, Math.abs(r.agentsAt(s, b) - even) / even);
+    if (worst <= tolerance) return end;
+  }
+  return NaN;
+}
+
 // --- server-join --------------------------------------------------------------------------
 
 /** Peak, over servers and the window's buckets, of full syncs per second at one server. */
 function peakFullSyncs(run: SimRun, fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   let peak = 0;
   for (let s = 0; s < servers; s++) peak = Math.max(peak, r.peakPerSec('fullSyncsPerSec', s, r.bucketOf(fromMs), r.bucketOf(toMs) + 1));
   return peak;
@@ -284,7 +290,7 @@ function peakFullSyncs(run: SimRun, fromMs: number, toMs: number, servers: numbe
 
 /** Mean over servers and over [from, to) of full syncs per second at one server. */
 function meanFullSyncRate(run: SimRun, fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   const from = r.bucketOf(fromMs);
   const to = Math.max(from + 1, Math.ceil(toMs / r.bucketMs));
   let total = 0;
@@ -312,15 +318,14 @@ const serverJoin: Scenario = {
         bucketMs: SEC,
         warmupMs: joinAt,
         startSpreadMs: 3 * MIN,
-        tuning: variant === 'log2 stagger' ? BASE_TUNING : { ...BASE_TUNING, syncerClusterSize: () => 1 },
+        tuning: variant === 'log2 stagger' ? BASE_TUNING : { ...BASE_TUNING, syncerClusterSize: 1 },
         changeIntervalMs: CHANGE_INTERVAL_MS,
+        timeline: [
+          { atMs: joinAt, op: 'markFullSyncs' },
+          { atMs: joinAt, op: 'join', server: p.servers },
+        ],
       };
-      const run = await runOne(`server-join (${variant})`, config, (ctx) => {
-        ctx.at(joinAt, () => {
-          ctx.fleet.markFullSyncs();
-          for (let i = 0; i < p.agents; i++) ctx.fleet.addServer(i, p.servers);
-        });
-      }, hooks);
+      const run = await runOne(`server-join (${variant})`, config, hooks);
       runs.push({ label: variant, run });
     }
     const [withScale, flat] = runs as [{ label: string; run: SimRun }, { label: string; run: SimRun }];
@@ -333,7 +338,7 @@ const serverJoin: Scenario = {
     const spreadFlat = SERVER_UP_INTERVAL_MS / SEC;
     const herdWith = meanFullSyncRate(withScale.run, joinAt, joinAt + spreadWith * SEC, p.servers);
     const herdFlat = meanFullSyncRate(flat.run, joinAt, joinAt + spreadFlat * SEC, p.servers);
-    const maxWaitSec = withScale.run.context.fleet.firstFullAfterMark.max / SEC;
+    const maxWaitSec = withScale.run.fleet.firstFullAfterMark.max / SEC;
     const measuredFactor = Math.ceil(maxWaitSec / (SERVER_UP_INTERVAL_MS / SEC));
     const claims = [
       claimRow('server-join', `stagger factor at ${p.agents} agents (longest wait / 3 s)`, '×', p.agents === 8192 ? 8 : f, measuredFactor,
@@ -383,18 +388,10 @@ const starvation: Scenario = {
       warmupMs,
       startSpreadMs: 10 * SEC,
       tuning: BASE_TUNING,
+      changeEveryMs: SEC,
     };
-    const run = await runOne('starvation', config, (ctx) => {
-      for (let i = 0; i < p.agents; i++) {
-        const agent = i;
-        const tick = (): void => {
-          ctx.fleet.change(agent);
-          ctx.clock.setTimeout(tick, SEC);
-        };
-        ctx.clock.setTimeout(tick, Math.floor(ctx.random() * SEC));
-      }
-    }, hooks);
-    const fleet = run.context.fleet;
+    const run = await runOne('starvation', config, hooks);
+    const fleet = run.fleet;
     const partialPerAgentSec = run.summary.partialSyncs / p.agents / (p.durationMs / SEC);
     const claims = [
       claimRow('starvation', 'mean gap between full syncs', 's', ((SYNC_INTERVAL_MS / SEC) * (1 + f / 2)),
@@ -420,8 +417,8 @@ const connectionAge: Scenario = {
   async run(params, hooks) {
     const p = resolve(params, this.defaults, this.defaults.durationMs ?? 60 * MIN);
     const { intervalMs, config } = equilibrium(p);
-    const run = await runOne('connection-age', config, () => undefined, hooks);
-    const fleet = run.context.fleet;
+    const run = await runOne('connection-age', config, hooks);
+    const fleet = run.fleet;
     // Below the rate cap the reuse period is uniform in [120, 180) s; above it, N / (64·S).
     const claimSec = intervalMs > MAX_REUSE_MS ? intervalMs / SEC : 150;
     const source = 'Consul server manager commit notes: "for the vast majority of consul users … an average connection age of 150s"';
