@@ -3,6 +3,7 @@
 // seed, whatever --workers), progress and wall-clock figures on stderr only, and
 // writes the report folder.
 import { helpText, parseArgs, USAGE, type CliOptions } from './args.js';
+import { markEndedFirst } from './claims.js';
 import { progressBar, type Io } from './progress.js';
 import { claimsTable, summaryLines, writeReport } from './report.js';
 import { SCENARIOS, findScenario, type ScenarioParams, type ScenarioResult } from './scenarios.js';
@@ -31,7 +32,7 @@ export async function runSimulation(options: CliOptions, io: Io): Promise<{ resu
         onProgress: (simMs, totalMs, events) => bar.update(simMs, totalMs, events),
       },
     });
-    results.push(result);
+    results.push({ ...result, claims: markEndedFirst(result.claims, result.params.durationMs) });
   }
   const stdout = claimsTable(results.flatMap((r) => r.claims)) + '\n' + summaryLines(results);
   return { results, stdout };

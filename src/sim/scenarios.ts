@@ -4,7 +4,7 @@
 // rebalance), Consul agent/router/manager.go and Nomad client/rpc_proxy/rpc_proxy.go
 // (rebalance constants) and Consul agent/ae/ae.go (the syncer's log2 stagger).
 import { scaleFactor } from '../shared/stagger.js';
-import { claimRow, type ClaimRow } from './claims.js';
+import { claimRow, formatNumber, type ClaimRow } from './claims.js';
 import type { SeriesReport } from './metrics.js';
 import type { AgentTuning } from './fleet.js';
 import { simulate, type SimConfig, type SimOptions, type SimRun, type SimSummary } from './simulator.js';
@@ -65,6 +65,11 @@ const BASE_TUNING: AgentTuning = { syncIntervalMs: SYNC_INTERVAL_MS };
 /** The longest an agent waits between rebalances with `servers` known: jitter bound or the rate cap. */
 function rebalanceIntervalMs(agents: number, servers: number): number {
   return Math.max(MAX_REUSE_MS, (1000 * agents) / (CONNS_PER_SEC_PER_SERVER * servers));
+}
+
+/** "10,000 agents × 5 servers × 60 min": the run's own size, for descriptions. */
+function sized(p: { agents: number; servers: number; durationMs: number }): string {
+  return `${p.agents.toLocaleString('en-US')} agents × ${p.servers} servers × ${formatNumber(p.durationMs / MIN)} min`;
 }
 
 function resolve(params: ScenarioParams, defaults: Scenario['defaults'], durationMs: number) {
@@ -137,20 +142,25 @@ const steady: Scenario = {
     // Consul agent/router/manager.go, Nomad client/rpc_proxy/rpc_proxy.go: "10K … 5x servers … averages out to ~13 new connections … per server per second"
     // = agents / servers / 150 s, until the 64/s cap takes over.
     const claimPerSec = Math.min(CONNS_PER_SEC_PER_SERVER, p.agents / p.servers / 150);
-    const scaled = p.agents === 10_000 && p.servers === 5 ? '' : ' (scaled to N, S)';
-    const source = `Consul agent/router/manager.go clientRPCJitterFraction: 10K agents, 5 servers → ~13/s/server${scaled}`;
+    const seedSize = p.agents === 10_000 && p.servers === 5;
+    const source = seedSize
+      ? 'Consul agent/router/manager.go clientRPCJitterFraction: 10K agents, 5 servers → ~13/s/server'
+      : 'min(64, N / S / 150 s): the arithmetic of Consul agent/router/manager.go clientRPCJitterFraction at this run\'s N, S';
+    const basis = seedSize ? ('upstream' as const) : ('formula' as const);
     const claims = [
       claimRow('steady', 'connections recycled/s/server (every rebalance)', '1/s', claimPerSec,
-        meanRatePerServer(run, 'rebalancesPerSec', warmupMs, p.durationMs, p.servers), source),
+        meanRatePerServer(run, 'rebalancesPerSec', warmupMs, p.durationMs, p.servers), source, { basis }),
       claimRow('steady', 'new connections/s/server (front server changed)', '1/s', claimPerSec,
-        meanRatePerServer(run, 'newConnsPerSec', warmupMs, p.durationMs, p.servers), source),
+        meanRatePerServer(run, 'newConnsPerSec', warmupMs, p.durationMs, p.servers), source, { basis }),
       claimRow('steady', 'time until every agent rebalanced once', 'min',
-        p.agents === 10_000 ? 3 : intervalMs / MIN,
+        seedSize ? 3 : intervalMs / MIN,
         Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - warmupMs) / MIN,
-        p.agents === 10_000 ? 'Consul server manager commit notes: "For 10K node clusters it will take ~3min … to rebalance"' : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go',
+        seedSize ? 'Consul server manager commit notes: "For 10K node clusters it will take ~3min … to rebalance"' : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go',
+        { basis },
       ),
     ];
-    return { scenario: 'steady', description: this.description, params: p, claims, runs: [report('steady', run)] };
+    const description = `${sized(p)}: a fleet in equilibrium, every agent rebalancing every ${formatNumber(intervalMs / SEC)} s at most (the 120–180 s reuse jitter, or N/(64·S) when the cap binds); measured from ${formatNumber(warmupMs / MIN)} min.`;
+    return { scenario: 'steady', description, params: p, claims, runs: [report('steady', run)] };
   },
 };
 
@@ -184,13 +194,16 @@ const rebalance100k: Scenario = {
         Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - markAt) / MIN,
         seedCase
           ? 'Consul agent/router/manager.go newRebalanceConnsPerSecPerServer: "100K … 5x servers, it will take ~5min for all servers to rebalance"'
-          : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go'),
+          : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go', { basis: seedCase ? 'upstream' : 'formula' }),
       claimRow('rebalance-100k', 'connections recycled/s/server', '1/s',
         Math.min(CONNS_PER_SEC_PER_SERVER, p.agents / p.servers / 150),
         meanRatePerServer(run, 'rebalancesPerSec', markAt, p.durationMs, p.servers),
-        'Consul agent/router/manager.go: the cap of 64 new connections/s/server "begins to take effect" above ~48K agents on 5 servers'),
+        seedCase
+          ? 'Consul agent/router/manager.go: the cap of 64 new connections/s/server "begins to take effect" above ~48K agents on 5 servers'
+          : 'min(64, N / S / 150 s) from the constants of Consul agent/router/manager.go', { basis: seedCase ? 'upstream' : 'formula' }),
     ];
-    return { scenario: 'rebalance-100k', description: this.description, params: p, claims, runs: [report('rebalance-100k', run, [{ label: 'mark', tSec: markAt / 1000 }])] };
+    const description = `${sized(p)}: the ${CONNS_PER_SEC_PER_SERVER} conns/s/server cap stretches every agent's rebalance interval to max(180 s, N/(64·S)) = ${formatNumber(intervalMs / SEC)} s; measured from ${formatNumber(markAt / MIN)} min.`;
+    return { scenario: 'rebalance-100k', description, params: p, claims, runs: [report('rebalance-100k', run, [{ label: 'mark', tSec: markAt / 1000 }])] };
   },
 };
 
@@ -240,22 +253,26 @@ function partitionHeal(name: string, agents: number): Scenario {
       const fleet = run.fleet;
       // The seed's arithmetic is N / 64 s (one known server); away from its two data
       // points the 120–180 s reuse jitter is the floor.
-      const claimMin = n === 100_000 ? 26 : n === 10_000 ? 2.6 : rebalanceIntervalMs(n, 1) / MIN;
+      const upstream = servers === 5 && (n === 100_000 || n === 10_000);
+      const claimMin = upstream ? (n === 100_000 ? 26 : 2.6) : rebalanceIntervalMs(n, 1) / MIN;
       const source =
-        n === 100_000
+        !upstream
+          ? 'Consul agent/router/manager.go arithmetic N / 64 s, floored at the 180 s reuse jitter'
+          : n === 100_000
           ? 'Consul agent/router/manager.go: "If 99,995 agents are in the minority talking to only one server, it will take ~26min for all servers to rebalance"'
           : n === 10_000
             ? 'Consul agent/router/manager.go: "A 10K cluster in the same scenario will take ~2.6min to rebalance"'
-            : 'Consul agent/router/manager.go arithmetic N / 64 s, floored at the 180 s reuse jitter';
+            : 'Consul agent/router/manager.go: "A 10K cluster in the same scenario will take ~2.6min to rebalance"';
+      const basis = upstream ? ('upstream' as const) : ('formula' as const);
       const claims = [
         claimRow(name, 'time until every fixated agent rebalanced', 'min', claimMin,
-          Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - healAt) / MIN, source),
+          Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - healAt) / MIN, source, { basis }),
         claimRow(name, 'time until every server within 10 % of an even spread', 'min', claimMin,
-          Number.isNaN(convergedAt) ? null : (convergedAt - healAt) / MIN, source),
+          Number.isNaN(convergedAt) ? null : (convergedAt - healAt) / MIN, source, { basis }),
       ];
       return {
         scenario: name,
-        description: this.description,
+        description: `${(n - free).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} agents on ${servers} servers fixated on one server after a partition: with one known server their rebalance interval is max(180 s, N/64 s) = ${formatNumber(fixatedIntervalMs / SEC)} s. Heal at ${formatNumber(healAt / MIN)} min; measures the time until every fixated agent has rebalanced and until the spread is within 10 % of even.`,
         params: { ...p, agents: n },
         claims,
         runs: [report(name, run, [{ label: 'heal', tSec: healAt / 1000 }])],
@@ -344,7 +361,7 @@ const serverJoin: Scenario = {
       claimRow('server-join', `stagger factor at ${p.agents} agents (longest wait / 3 s)`, '×', p.agents === 8192 ? 8 : f, measuredFactor,
         p.agents === 8192
           ? 'Consul agent/ae/ae.go scaleThreshold comment: "At 8192 nodes, the delay factor is 8"'
-          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (Consul agent/ae/ae.go)', { mode: 'exact' }),
+          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (Consul agent/ae/ae.go)', { mode: 'exact', basis: p.agents === 8192 ? 'upstream' : 'formula' }),
       claimRow('server-join', `full syncs/s/server over the ${spreadWith} s herd, log2 stagger`, '1/s',
         regular + p.agents / p.servers / spreadWith, herdWith,
         'Consul agent/ae/ae.go staggerFn: uniform over scaleFactor(N) × serverUpInterval, plus the regular load'),
@@ -361,7 +378,7 @@ const serverJoin: Scenario = {
     const marks = [{ label: 'join', tSec: joinAt / 1000 }];
     return {
       scenario: 'server-join',
-      description: this.description,
+      description: `${sized(p)}: server s${p.servers} joins at ${formatNumber(joinAt / MIN)} min; every agent asks for a full sync after stagger(serverUpInterval): over scaleFactor(${p.agents})·3 s = ${formatNumber(f * 3)} s with the log2 scale, over 3 s without it.`,
       params: p,
       claims,
       runs: runs.map((r) => report(r.label, r.run, marks)),
@@ -403,7 +420,8 @@ const starvation: Scenario = {
       claimRow('starvation', 'partial syncs per agent per second', '1/s', 1, partialPerAgentSec,
         'the workload: one change per agent per second, each synced at once'),
     ];
-    return { scenario: 'starvation', description: this.description, params: p, claims, runs: [report('starvation', run)] };
+    const description = `${sized(p)}: every agent has a local change every second, so a partial sync runs every second (Consul issue #7020); full syncs must stay on their interval + stagger schedule (scale factor ${f}).`;
+    return { scenario: 'starvation', description, params: p, claims, runs: [report('starvation', run)] };
   },
 };
 
@@ -421,14 +439,19 @@ const connectionAge: Scenario = {
     const fleet = run.fleet;
     // Below the rate cap the reuse period is uniform in [120, 180) s; above it, N / (64·S).
     const claimSec = intervalMs > MAX_REUSE_MS ? intervalMs / SEC : 150;
-    const source = 'Consul server manager commit notes: "for the vast majority of consul users … an average connection age of 150s"';
+    const upstream = claimSec === 150;
+    const source = upstream
+      ? 'Consul server manager commit notes: "for the vast majority of consul users … an average connection age of 150s"'
+      : 'N / (64·S) s: the capped rebalance interval of Consul agent/router/manager.go at this run\'s N, S';
+    const basis = upstream ? ('upstream' as const) : ('formula' as const);
     const claims = [
       claimRow('connection-age', 'mean reuse period (rebalance to rebalance)', 's', claimSec,
-        fleet.rebalanceGaps.count > 0 ? fleet.rebalanceGaps.mean / SEC : null, source),
+        fleet.rebalanceGaps.count > 0 ? fleet.rebalanceGaps.mean / SEC : null, source, { basis }),
       claimRow('connection-age', 'mean time on one server (front server unchanged)', 's', claimSec,
-        fleet.connLifetimes.count > 0 ? fleet.connLifetimes.mean / SEC : null, source),
+        fleet.connLifetimes.count > 0 ? fleet.connLifetimes.mean / SEC : null, source, { basis }),
     ];
-    return { scenario: 'connection-age', description: this.description, params: p, claims, runs: [report('connection-age', run)] };
+    const description = `${sized(p)}: how long an agent keeps a connection: the reuse period between rebalances (${upstream ? '120–180 s, below the rate cap' : `${formatNumber(claimSec)} s, the rate cap binds`}) and how long it stays on one server (a reshuffle picks the same server with probability 1/S).`;
+    return { scenario: 'connection-age', description, params: p, claims, runs: [report('connection-age', run)] };
   },
 };
 
