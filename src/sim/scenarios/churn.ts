@@ -5,7 +5,8 @@
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
 import type { NetworkOptions } from '../network.js';
-import { BASE_TUNING, MIN, SEC, constantsOf, equilibrium, forEachAgent, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
+import type { TimelineEvent } from '../timeline.js';
+import { BASE_TUNING, MIN, SEC, constantsOf, equilibrium, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
 import type { Scenario } from './types.js';
@@ -40,18 +41,13 @@ export function churn(options: ChurnOptions = {}): Scenario {
       const p = resolve(params, this.defaults, endAt + Math.ceil(intervalMs / MIN) * MIN);
       const flapper = p.servers - 1;
       const { config } = equilibrium(p, tuning);
-      const run = await runOne(name, { ...config, bucketMs: 5 * SEC, warmupMs: churnAt, ...(options.network ? { network: options.network } : {}) }, (ctx) => {
-        for (let t = churnAt; t < endAt; t += period) {
-          ctx.at(t, () => {
-            ctx.network.setUp(flapper, false);
-            forEachAgent(ctx, (i) => ctx.fleet.membership(i, 'leave', flapper));
-          });
-          ctx.at(t + period / 2, () => {
-            ctx.network.setUp(flapper, true);
-            forEachAgent(ctx, (i) => ctx.fleet.membership(i, 'join', flapper));
-          });
-        }
-      }, hooks);
+      // Each cycle: the server goes down and leaves every agent's view; half a period later it is up and rejoins.
+      const timeline: TimelineEvent[] = [];
+      for (let t = churnAt; t < endAt; t += period) {
+        timeline.push({ atMs: t, op: 'down', server: flapper }, { atMs: t, op: 'membership', type: 'leave', servers: [flapper] });
+        timeline.push({ atMs: t + period / 2, op: 'up', server: flapper }, { atMs: t + period / 2, op: 'membership', type: 'join', servers: [flapper] });
+      }
+      const run = await runOne(name, { ...config, bucketMs: 5 * SEC, warmupMs: churnAt, ...(options.network ? { network: options.network } : {}), timeline }, hooks);
       const peak = peakWindowRate(run.series, 'rebalancesPerSec', churnAt, p.durationMs, CAP_WINDOW_MS);
       const before = peakWindowRate(run.series, 'rebalancesPerSec', churnAt - 2 * MIN, churnAt, CAP_WINDOW_MS);
       const claims: ClaimRow[] = [

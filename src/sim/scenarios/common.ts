@@ -2,7 +2,8 @@
 // the `consul` manager switches, parameter resolution, one labelled run, and the
 // rebalance interval arithmetic of Consul agent/router/manager.go.
 import type { AgentTuning } from '../fleet.js';
-import { simulate, type SimConfig, type SimContext, type SimRun } from '../simulator.js';
+import { formatNumber } from '../claims.js';
+import { simulate, type SimConfig, type SimRun } from '../simulator.js';
 import type { Scenario, ScenarioHooks, ScenarioParams, ScenarioRunReport } from './types.js';
 
 export const SEC = 1000;
@@ -51,28 +52,40 @@ export function resolve(params: ScenarioParams, defaults: Scenario['defaults'], 
   };
 }
 
-export async function runOne(
-  label: string,
-  config: SimConfig,
-  setup: (ctx: SimContext) => void,
-  hooks: ScenarioHooks | undefined,
-): Promise<SimRun> {
+/** One labelled run: `hooks.sim` (workers, progress) applies to it; results do not depend on it. */
+export async function runOne(label: string, config: SimConfig, hooks: ScenarioHooks | undefined): Promise<SimRun> {
   hooks?.onRunStart?.(label, config);
-  return simulate(config, setup, hooks?.onProgress ? { onProgress: hooks.onProgress } : {});
+  const run = await simulate(config, hooks?.sim ?? {});
+  hooks?.onRunEnd?.(label, run);
+  return run;
+}
+
+/** "10,000 agents × 5 servers × 60 min": the run's own size, for descriptions. */
+export function sized(p: { agents: number; servers: number; durationMs: number }): string {
+  return `${p.agents.toLocaleString('en-US')} agents × ${p.servers} servers × ${formatNumber(p.durationMs / MIN)} min`;
+}
+
+/** End of the first bucket at or after `fromMs` whose sample has every server within `tolerance` of an even spread (NaN: none). */
+export function firstEvenSampleAt(run: SimRun, fromMs: number, servers: number, tolerance: number): number {
+  const r = run.recorder;
+  const even = run.config.agents / servers;
+  for (let b = 0; b < r.buckets; b++) {
+    const end = Math.min(run.config.durationMs, (b + 1) * r.bucketMs);
+    if (end < fromMs) continue;
+    let worst = 0;
+    for (let s = 0; s < servers; s++) worst = Math.max(worst, Math.abs(r.agentsAt(s, b) - even) / even);
+    if (worst <= tolerance) return end;
+  }
+  return NaN;
 }
 
 export function report(label: string, run: SimRun, marks: ScenarioRunReport['marks'] = []): ScenarioRunReport {
   return { label, summary: run.summary, series: run.series, marks };
 }
 
-/** Calls `fn` for every agent of the run (the one place that knows how agents are enumerated). */
-export function forEachAgent(ctx: SimContext, fn: (agent: number) => void): void {
-  for (let i = 0; i < ctx.config.agents; i++) fn(i);
-}
-
 /** Sum over servers of a rate series' counts in buckets [from, to), divided by servers × seconds. */
 export function meanRatePerServer(run: SimRun, series: 'newConnsPerSec' | 'rebalancesPerSec', fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   const from = Math.ceil(fromMs / r.bucketMs);
   const to = Math.floor(toMs / r.bucketMs);
   if (to <= from) return NaN;

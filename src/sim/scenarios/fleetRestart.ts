@@ -42,7 +42,7 @@ export function fleetRestart(options: FleetRestartOptions = {}): Scenario {
           startSpreadMs: 0,
           tuning: label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning,
           changeIntervalMs: CHANGE_INTERVAL_MS,
-        }, () => undefined, hooks);
+        }, hooks);
         peaks[label] = {
           bucket: peakFleetBucket(run.series, 'rebalancesPerSec', 0, p.durationMs),
           window: peakWindowRate(run.series, 'rebalancesPerSec', 0, p.durationMs, CAP_WINDOW_MS).rate,

@@ -5,7 +5,7 @@
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
 import type { NetworkOptions } from '../network.js';
-import { BASE_TUNING, CONSUL_MANAGER, MIN, SEC, constantsOf, equilibrium, forEachAgent, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
+import { BASE_TUNING, CONSUL_MANAGER, MIN, SEC, constantsOf, equilibrium, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
@@ -46,24 +46,19 @@ export function partitionMinority(options: PartitionMinorityOptions = {}): Scena
       const meanOnS0: Record<string, number> = {};
       for (const label of ['consul', 'ae-sync'] as const) {
         const { config } = equilibrium(p, label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning);
-        const run = await runOne(`${name} (${label})`, { ...config, bucketMs: 5 * SEC, warmupMs: partitionAt, ...(options.network ? { network: options.network } : {}) }, (ctx) => {
-          const cut = (blocked: boolean) => {
-            for (let s = 1; s < p.servers; s++) ctx.network.block(0, s, blocked);
-          };
-          const tell = (type: 'failed' | 'join') =>
-            forEachAgent(ctx, (i) => {
-              ctx.clock.setTimeout(() => {
-                for (let s = 1; s < p.servers; s++) ctx.fleet.membership(i, type, s);
-              }, Math.floor(ctx.random() * spreadMs));
-            });
-          ctx.at(partitionAt, () => {
-            cut(true);
-            tell('failed');
-          });
-          ctx.at(healAt, () => {
-            cut(false);
-            tell('join');
-          });
+        const others = Array.from({ length: p.servers - 1 }, (_, k) => k + 1);
+        const run = await runOne(`${name} (${label})`, {
+          ...config,
+          bucketMs: 5 * SEC,
+          warmupMs: partitionAt,
+          ...(options.network ? { network: options.network } : {}),
+          timeline: [
+            // Every agent (group 0) is cut off from every server but s0; each one's gossip says so within spreadMs.
+            { atMs: partitionAt, op: 'partition', group: 0, servers: others },
+            { atMs: partitionAt, op: 'membership', type: 'failed', servers: others, spreadMs },
+            { atMs: healAt, op: 'heal' },
+            { atMs: healAt, op: 'membership', type: 'join', servers: others, spreadMs },
+          ],
         }, hooks);
         peaks[label] = peakWindowRate(run.series, 'rebalancesPerSec', measureFrom, p.durationMs, CAP_WINDOW_MS);
         const during = peakWindowRate(run.series, 'rebalancesPerSec', measureFrom, healAt, healAt - measureFrom);

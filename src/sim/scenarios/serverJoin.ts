@@ -1,15 +1,15 @@
 // A server joins a settled fleet: every agent full-syncs after
 // stagger(serverUpInterval), scaled by log2 of the fleet size (Consul agent/ae/ae.go).
 // Two runs, with and without the scale, measure the herd at each existing server.
-import { claimRow } from '../claims.js';
+import { claimRow, formatNumber } from '../claims.js';
 import { scaleFactor } from '../../shared/stagger.js';
 import type { SimConfig, SimRun } from '../simulator.js';
-import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, SYNC_INTERVAL_MS, SERVER_UP_INTERVAL_MS, report, resolve, runOne } from './common.js';
+import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, SYNC_INTERVAL_MS, SERVER_UP_INTERVAL_MS, report, resolve, runOne, sized } from './common.js';
 import type { Scenario } from './types.js';
 
 /** Peak, over servers and the window's buckets, of full syncs per second at one server. */
 function peakFullSyncs(run: SimRun, fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   let peak = 0;
   for (let s = 0; s < servers; s++) peak = Math.max(peak, r.peakPerSec('fullSyncsPerSec', s, r.bucketOf(fromMs), r.bucketOf(toMs) + 1));
   return peak;
@@ -17,7 +17,7 @@ function peakFullSyncs(run: SimRun, fromMs: number, toMs: number, servers: numbe
 
 /** Mean over servers and over [from, to) of full syncs per second at one server. */
 function meanFullSyncRate(run: SimRun, fromMs: number, toMs: number, servers: number): number {
-  const r = run.context.recorder;
+  const r = run.recorder;
   const from = r.bucketOf(fromMs);
   const to = Math.max(from + 1, Math.ceil(toMs / r.bucketMs));
   let total = 0;
@@ -45,15 +45,14 @@ export const serverJoin: Scenario = {
         bucketMs: SEC,
         warmupMs: joinAt,
         startSpreadMs: 3 * MIN,
-        tuning: variant === 'log2 stagger' ? BASE_TUNING : { ...BASE_TUNING, syncerClusterSize: () => 1 },
+        tuning: variant === 'log2 stagger' ? BASE_TUNING : { ...BASE_TUNING, syncerClusterSize: 1 },
         changeIntervalMs: CHANGE_INTERVAL_MS,
+        timeline: [
+          { atMs: joinAt, op: 'markFullSyncs' },
+          { atMs: joinAt, op: 'join', server: p.servers },
+        ],
       };
-      const run = await runOne(`server-join (${variant})`, config, (ctx) => {
-        ctx.at(joinAt, () => {
-          ctx.fleet.markFullSyncs();
-          for (let i = 0; i < p.agents; i++) ctx.fleet.addServer(i, p.servers);
-        });
-      }, hooks);
+      const run = await runOne(`server-join (${variant})`, config, hooks);
       runs.push({ label: variant, run });
     }
     const [withScale, flat] = runs as [{ label: string; run: SimRun }, { label: string; run: SimRun }];
@@ -66,13 +65,13 @@ export const serverJoin: Scenario = {
     const spreadFlat = SERVER_UP_INTERVAL_MS / SEC;
     const herdWith = meanFullSyncRate(withScale.run, joinAt, joinAt + spreadWith * SEC, p.servers);
     const herdFlat = meanFullSyncRate(flat.run, joinAt, joinAt + spreadFlat * SEC, p.servers);
-    const maxWaitSec = withScale.run.context.fleet.firstFullAfterMark.max / SEC;
+    const maxWaitSec = withScale.run.fleet.firstFullAfterMark.max / SEC;
     const measuredFactor = Math.ceil(maxWaitSec / (SERVER_UP_INTERVAL_MS / SEC));
     const claims = [
       claimRow('server-join', `stagger factor at ${p.agents} agents (longest wait / 3 s)`, '×', p.agents === 8192 ? 8 : f, measuredFactor,
         p.agents === 8192
           ? 'Consul agent/ae/ae.go scaleThreshold comment: "At 8192 nodes, the delay factor is 8"'
-          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (Consul agent/ae/ae.go)', { mode: 'exact' }),
+          : 'scaleFactor(N) = ceil(log2 N − log2 128) + 1 (Consul agent/ae/ae.go)', { mode: 'exact', basis: p.agents === 8192 ? 'upstream' : 'formula' }),
       claimRow('server-join', `full syncs/s/server over the ${spreadWith} s herd, log2 stagger`, '1/s',
         regular + p.agents / p.servers / spreadWith, herdWith,
         'Consul agent/ae/ae.go staggerFn: uniform over scaleFactor(N) × serverUpInterval, plus the regular load'),
@@ -89,7 +88,7 @@ export const serverJoin: Scenario = {
     const marks = [{ label: 'join', tSec: joinAt / 1000 }];
     return {
       scenario: 'server-join',
-      description: this.description,
+      description: `${sized(p)}: server s${p.servers} joins at ${formatNumber(joinAt / MIN)} min; every agent asks for a full sync after stagger(serverUpInterval): over scaleFactor(${p.agents})·3 s = ${formatNumber(f * 3)} s with the log2 scale, over 3 s without it.`,
       params: p,
       claims,
       runs: runs.map((r) => report(r.label, r.run, marks)),

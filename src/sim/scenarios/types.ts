@@ -3,7 +3,7 @@
 // claims rows that put upstream figures beside the measurements.
 import type { ClaimRow } from '../claims.js';
 import type { SeriesReport } from '../metrics.js';
-import type { RunHooks, SimConfig, SimSummary } from '../simulator.js';
+import type { SimConfig, SimOptions, SimRun, SimSummary } from '../simulator.js';
 
 /** What the CLI (or a test) may override. Absent values take the scenario's defaults. */
 export interface ScenarioParams {
@@ -39,5 +39,8 @@ export interface Scenario {
 export interface ScenarioHooks {
   /** Called before each simulation run of the scenario (a scenario may run several). */
   onRunStart?: (label: string, config: SimConfig) => void;
-  onProgress?: RunHooks['onProgress'];
+  /** Called after each simulation run, with its merged result (and per-worker heap peaks). */
+  onRunEnd?: (label: string, run: SimRun) => void;
+  /** How every run executes (workers, worker heap, progress); results do not depend on it. */
+  sim?: Omit<SimOptions, 'probe'>;
 }
