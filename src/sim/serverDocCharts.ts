@@ -44,7 +44,7 @@ export function fleetWide(report: SeriesReport): { sec: number; value: number }[
 export async function comparisonSvg(
   runs: readonly ReportRun[],
   points: (report: SeriesReport) => { sec: number; value: number }[],
-  options: { title: string; yTitle: string; levels?: readonly { label: string; value: number }[]; fromSec?: number; toSec?: number },
+  options: { title: string; yTitle: string; levels?: readonly { label: string; value: number }[]; fromSec?: number; toSec?: number; symlog?: boolean },
 ): Promise<string> {
   const values: { min: number; run: string; value: number }[] = [];
   for (const run of runs) {
@@ -59,7 +59,7 @@ export async function comparisonSvg(
       mark: { type: 'line', strokeWidth: 1.2, interpolate: 'step-after' },
       encoding: {
         x: { field: 'min', type: 'quantitative', title: 'simulated time (min)' },
-        y: { field: 'value', type: 'quantitative', title: options.yTitle },
+        y: { field: 'value', type: 'quantitative', title: options.yTitle, ...(options.symlog ? { scale: { type: 'symlog' } } : {}) },
         color: { field: 'run', type: 'nominal', title: 'run' },
       },
     },
@@ -104,7 +104,9 @@ export async function writeServerDocCharts(outDir: string, reportPaths: readonly
         });
       else if (sc.scenario === 'fleet-restart')
         svg = await comparisonSvg(sc.runs, fleetWide, {
-          title: `fleet-restart, ${size}: rebalances/s, fleet-wide, per second`,
+          // Symlog: the consul spike (all N in one second) would flatten the ae-sync line otherwise.
+          title: `fleet-restart, ${size}: rebalances/s, fleet-wide, per second (symlog scale)`,
+          symlog: true,
           yTitle: 'rebalances/s',
           levels: [{ label: 'N/30', value: sc.params.agents / 30 }],
         });
