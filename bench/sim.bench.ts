@@ -50,7 +50,18 @@ export interface SimPoint {
 export async function measure(simulate: Simulate, agents: number, minutes: number, workers: number, workerHeapMb?: number): Promise<SimPoint> {
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  const run = await simulate(steadyConfig(agents, minutes), { workers, ...(workerHeapMb !== undefined ? { workerHeapMb } : {}) });
+  let lastNote = started;
+  const run = await simulate(steadyConfig(agents, minutes), {
+    workers,
+    ...(workerHeapMb !== undefined ? { workerHeapMb } : {}),
+    // A long point shows that it is alive (stderr: the figures stay on stdout).
+    onProgress: (simMs, totalMs, events) => {
+      const now = performance.now();
+      if (now - lastNote < 30_000) return;
+      lastNote = now;
+      process.stderr.write(`  ${agents} agents, --workers ${workers}: ${(simMs / 60_000).toFixed(1)}/${totalMs / 60_000} min simulated, ${events} events, ${((now - started) / 1000).toFixed(0)} s wall\n`);
+    },
+  });
   const wallSec = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return {
