@@ -1,34 +1,21 @@
 // The simulated fleet: N agents, each a real StateSyncer and a real ServerManager
 // wired as createSyncAgent wires them, whose RPCs and pings go through the
 // simulated network. Per-agent bookkeeping lives in typed arrays (not closures)
-// so that 100 000 agents fit in a small heap.
+// so that 100 000 agents fit in a small heap. A fleet may be one shard of a run:
+// its agents are numbered locally from 0, and `first` is the run-wide index of agent 0.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { ServerManager } from '../servers/serverManager.js';
-import type { Pinger, Server } from '../servers/types.js';
-import { StateSyncer, type SyncState } from '../syncer/stateSyncer.js';
+import type { MembershipEvent, Server } from '../servers/types.js';
+import { StateSyncer } from '../syncer/stateSyncer.js';
+import { FULL, SimAgent, clockView, constant, type AgentTuning } from './agent.js';
 import { shuffleInPlace } from '../shared/random.js';
 import type { HeapClock } from './heapClock.js';
-import type { Recorder } from './metrics.js';
+import { toUs, type Recorder } from './metrics.js';
 import type { Network } from './network.js';
+import { DurationStats, type FleetData } from './stats.js';
 
-/** Options handed to every agent's syncer and manager (the library's own options). */
-export interface AgentTuning {
-  /** Full-sync interval (ms). Consul's anti-entropy default is 60 s. */
-  syncIntervalMs: number;
-  serverUpIntervalMs?: number;
-  retryFailIntervalMs?: number;
-  syncTimeoutMs?: number;
-  minReuseDurationMs?: number;
-  jitterFraction?: number;
-  connsPerSecPerServer?: number;
-  pingTimeoutMs?: number;
-  /**
-   * Cluster size the *syncer* scales its stagger with; defaults to the fleet size.
-   * `() => 1` gives Consul's behaviour before the log2 scale (stagger within serverUpInterval).
-   */
-  syncerClusterSize?: () => number;
-}
+export { SimAgent, clockView, type AgentTuning } from './agent.js';
 
 export interface FleetOptions {
   agents: number;
@@ -37,7 +24,9 @@ export interface FleetOptions {
   recorder: Recorder;
   logger: Logger;
   tuning: AgentTuning;
-  /** The agent's random stream (used by its syncer and manager). */
+  /** Run-wide index of local agent 0 (a shard's first agent). Defaults to 0. */
+  first?: number;
+  /** The random stream of run-wide agent `agent` (used by its syncer and manager). */
   agentRandom: (agent: number) => () => number;
   /** Cluster size every manager sees (gossip member count). */
   clusterSize: () => number;
@@ -49,62 +38,6 @@ export interface FleetOptions {
    * depend on it (test/sim/fleet.test.ts), only memory does (systems are per view).
    */
   agentsPerClock?: number;
-}
-
-/** A Clock that forwards to the heap clock: a distinct object, so the library gives it its own xstate system. */
-export function clockView(clock: HeapClock): Clock {
-  return {
-    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
-    clearTimeout: (handle) => clock.clearTimeout(handle),
-    now: () => clock.now(),
-  };
-}
-
-const FULL = 0;
-const PARTIAL = 1;
-
-/** One agent: the SyncState and Pinger its syncer and manager call. */
-export class SimAgent implements SyncState, Pinger {
-  syncer!: StateSyncer;
-  manager!: ServerManager;
-  constructor(
-    private readonly fleet: Fleet,
-    readonly id: number,
-  ) {}
-  syncFull(signal: AbortSignal): Promise<void> {
-    return this.fleet.sync(this, FULL, signal);
-  }
-  syncChanges(signal: AbortSignal): Promise<void> {
-    return this.fleet.sync(this, PARTIAL, signal);
-  }
-  ping(server: Server, signal: AbortSignal): Promise<boolean> {
-    return this.fleet.network.ping(this.id, server, signal);
-  }
-  /** Agent wiring (as createSyncAgent): a new server or coming back online asks for a full sync. */
-  readonly onServerUp = (): void => {
-    this.syncer.syncFull.trigger();
-    this.fleet.observeFront(this);
-  };
-  readonly onRebalanced = (): void => this.fleet.onRebalanced(this);
-}
-
-/** Running statistics of a set of durations (ms). */
-export class DurationStats {
-  count = 0;
-  sum = 0;
-  max = 0;
-  /** Number of samples above `threshold`. */
-  over = 0;
-  constructor(public threshold = Infinity) {}
-  add(ms: number): void {
-    this.count++;
-    this.sum += ms;
-    if (ms > this.max) this.max = ms;
-    if (ms > this.threshold) this.over++;
-  }
-  get mean(): number {
-    return this.count > 0 ? this.sum / this.count : 0;
-  }
 }
 
 export class Fleet {
@@ -127,7 +60,8 @@ export class Fleet {
   private markAt = NaN;
   /** Time at which every marked agent had rebalanced (NaN until then). */
   allRebalancedAt = NaN;
-  private markSubset: Uint8Array | undefined;
+  private markFrom = 0;
+  private markTo = 0;
   private markTarget = 0;
   private readonly fullSinceMark: Uint8Array;
   private fullMarkAt = NaN;
@@ -167,13 +101,14 @@ export class Fleet {
     this.started = new Uint8Array(n);
     this.agentsOn = new Int32Array(this.network.servers.length);
     const t = options.tuning;
-    const syncerClusterSize = t.syncerClusterSize ?? options.clusterSize;
+    const syncerClusterSize = t.syncerClusterSize !== undefined ? constant(t.syncerClusterSize) : options.clusterSize;
+    const first = options.first ?? 0;
     const perClock = Math.max(1, options.agentsPerClock ?? n);
     let clock: Clock = clockView(this.clock);
     for (let i = 0; i < n; i++) {
       if (i % perClock === 0 && i > 0) clock = clockView(this.clock);
       const agent = new SimAgent(this, i);
-      const random = options.agentRandom(i);
+      const random = options.agentRandom(first + i);
       agent.manager = new ServerManager({
         pinger: agent,
         logger: options.logger,
@@ -184,6 +119,7 @@ export class Fleet {
         ...(t.jitterFraction !== undefined ? { jitterFraction: t.jitterFraction } : {}),
         ...(t.connsPerSecPerServer !== undefined ? { connsPerSecPerServer: t.connsPerSecPerServer } : {}),
         ...(t.pingTimeoutMs !== undefined ? { pingTimeout: t.pingTimeoutMs } : {}),
+        ...t.manager,
       });
       agent.syncer = new StateSyncer({
         state: agent,
@@ -246,6 +182,16 @@ export class Fleet {
     this.observeFront(agent);
   }
 
+  /**
+   * A gossip membership event reaches `agentId` (serf member-failed, member-join, …). The
+   * manager applies it in a microtask; the front server is looked at once it has.
+   */
+  membership(agentId: number, type: MembershipEvent['type'], server: number): void {
+    const agent = this.agents[agentId] as SimAgent;
+    agent.manager.applyMembershipEvent({ type, server: this.network.servers[server] as Server });
+    queueMicrotask(() => this.observeFront(agent));
+  }
+
   /** A local change on `agentId`: remember when, ask for a partial sync. Ignored before the agent started. */
   change(agentId: number): void {
     if (this.started[agentId] !== 1) return;
@@ -253,14 +199,15 @@ export class Fleet {
     (this.agents[agentId] as SimAgent).syncer.syncChanges.trigger();
   }
 
-  /** From now on, record when every agent (or every agent in `subset`) has rebalanced at least once. */
-  markRebalances(subset?: Uint8Array): void {
+  /** From now on, record when every agent of [from, to) (local indices; default all) has rebalanced at least once. */
+  markRebalances(from = 0, to = this.agents.length): void {
     this.rebalancedSinceMark.fill(0);
     this.rebalancedCount = 0;
     this.markAt = this.clock.now();
     this.allRebalancedAt = NaN;
-    this.markSubset = subset;
-    this.markTarget = subset ? subset.reduce((a, b) => a + b, 0) : this.agents.length;
+    this.markFrom = Math.max(0, from);
+    this.markTo = Math.min(this.agents.length, to);
+    this.markTarget = Math.max(0, this.markTo - this.markFrom);
   }
 
   /** From now on, record each agent's wait until its next full sync starts. */
@@ -269,8 +216,21 @@ export class Fleet {
     this.fullMarkAt = this.clock.now();
   }
 
-  get rebalancedFraction(): number {
-    return this.markTarget > 0 ? this.rebalancedCount / this.markTarget : 0;
+  /** This fleet's statistics, for merging with other shards'. */
+  data(): FleetData {
+    return {
+      durations: {
+        fullSyncGaps: this.fullSyncGaps.data(),
+        rebalanceGaps: this.rebalanceGaps.data(),
+        connLifetimes: this.connLifetimes.data(),
+        syncLag: this.syncLag.data(),
+        firstFullAfterMark: this.firstFullAfterMark.data(),
+      },
+      counters: { fullSyncs: this.fullSyncs, partialSyncs: this.partialSyncs, rebalances: this.rebalances, newConnections: this.newConnections },
+      markTarget: this.markTarget,
+      rebalancedCount: this.rebalancedCount,
+      allRebalancedAt: this.allRebalancedAt,
+    };
   }
 
   // --- called by agents -------------------------------------------------------------
@@ -334,7 +294,7 @@ export class Fleet {
     const last = this.lastRebalance[i] as number;
     if (!Number.isNaN(last) && now >= this.warmupMs) this.rebalanceGaps.add(now - last);
     this.lastRebalance[i] = now;
-    if (!Number.isNaN(this.markAt) && this.rebalancedSinceMark[i] === 0 && (this.markSubset?.[i] ?? 1) === 1) {
+    if (!Number.isNaN(this.markAt) && this.rebalancedSinceMark[i] === 0 && i >= this.markFrom && i < this.markTo) {
       this.rebalancedSinceMark[i] = 1;
       if (++this.rebalancedCount === this.markTarget) this.allRebalancedAt = now;
     }
@@ -366,15 +326,15 @@ export class Fleet {
     }
   }
 
-  /** Sum of the ages (ms) of live connections, per server. */
-  connectionAgeSums(): Float64Array {
+  /** Sum of the ages of live connections, per server, in whole µs (exact when shards are added up). */
+  connectionAgeSumsUs(): Float64Array {
     const sums = new Float64Array(this.agentsOn.length);
     const now = this.clock.now();
     const front = this.front;
     const since = this.since;
     for (let i = 0; i < front.length; i++) {
       const s = front[i] as number;
-      if (s >= 0) sums[s]! += now - (since[i] as number);
+      if (s >= 0) sums[s]! += toUs(now - (since[i] as number));
     }
     return sums;
   }

@@ -1,6 +1,8 @@
 // Time series the simulator records, per server and per time bucket: new
 // connections, rebalances, full and partial syncs (all per second), agents per
-// server, sync lag after a change and the age of live connections.
+// server, sync lag after a change and the age of live connections. Every cell is an
+// integer (counts, and durations in whole microseconds), so the cells of several
+// shards add up to the same value in any grouping (src/sim/shard/merge.ts).
 
 /** Counted per bucket and reported per second. */
 export const RATE_SERIES = ['newConnsPerSec', 'rebalancesPerSec', 'fullSyncsPerSec', 'partialSyncsPerSec'] as const;
@@ -25,14 +27,29 @@ export function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
+/** A duration in whole microseconds: sums of these are exact (below 2^53 µs, 285 years). */
+export function toUs(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
+/** A recorder's cells, as sent from a worker (structured-clone friendly typed arrays). */
+export interface RecorderData {
+  rates: Record<RateSeries, Float64Array>;
+  agents: Float64Array;
+  lagSumUs: Float64Array;
+  lagCount: Float64Array;
+  ageSumUs: Float64Array;
+}
+
 /** Flat per-(server, bucket) arrays, indexed `server * buckets + bucket`. */
 export class Recorder {
   readonly buckets: number;
   private readonly rates: Record<RateSeries, Float64Array>;
   private readonly agents: Float64Array;
-  private readonly lagSum: Float64Array;
+  private readonly lagSumUs: Float64Array;
   private readonly lagCount: Float64Array;
-  private readonly ageSec: Float64Array;
+  /** Sum of the ages of live connections at the bucket's end, µs. */
+  private readonly ageSumUs: Float64Array;
 
   constructor(
     readonly serverNames: readonly string[],
@@ -48,9 +65,27 @@ export class Recorder {
       partialSyncsPerSec: new Float64Array(size),
     };
     this.agents = new Float64Array(size);
-    this.lagSum = new Float64Array(size);
+    this.lagSumUs = new Float64Array(size);
     this.lagCount = new Float64Array(size);
-    this.ageSec = new Float64Array(size);
+    this.ageSumUs = new Float64Array(size);
+  }
+
+  /** The cells, for sending to the thread that merges shards. */
+  data(): RecorderData {
+    return { rates: this.rates, agents: this.agents, lagSumUs: this.lagSumUs, lagCount: this.lagCount, ageSumUs: this.ageSumUs };
+  }
+
+  /** Adds another shard's cells (same servers, buckets) to these. */
+  add(other: RecorderData): void {
+    const addInto = (into: Float64Array, from: Float64Array) => {
+      if (from.length !== into.length) throw new RangeError(`recorder shapes differ: ${from.length} cells, expected ${into.length}`);
+      for (let i = 0; i < into.length; i++) into[i]! += from[i] as number;
+    };
+    for (const name of RATE_SERIES) addInto(this.rates[name], other.rates[name]);
+    addInto(this.agents, other.agents);
+    addInto(this.lagSumUs, other.lagSumUs);
+    addInto(this.lagCount, other.lagCount);
+    addInto(this.ageSumUs, other.ageSumUs);
   }
 
   bucketOf(nowMs: number): number {
@@ -66,17 +101,16 @@ export class Recorder {
   lag(server: number, nowMs: number, lagMs: number): void {
     if (server < 0) return;
     const i = server * this.buckets + this.bucketOf(nowMs);
-    this.lagSum[i]! += lagMs;
+    this.lagSumUs[i]! += toUs(lagMs);
     this.lagCount[i]! += 1;
   }
 
-  /** Records the level series of `bucket`: agents per server and their mean connection age. */
-  sample(bucket: number, agentsOn: ArrayLike<number>, ageSumMs: ArrayLike<number>): void {
+  /** Records the level series of `bucket`: agents per server and the sum of their connection ages (µs). */
+  sample(bucket: number, agentsOn: ArrayLike<number>, ageSumUs: ArrayLike<number>): void {
     for (let s = 0; s < this.serverNames.length; s++) {
       const i = s * this.buckets + bucket;
-      const n = agentsOn[s] ?? 0;
-      this.agents[i] = n;
-      this.ageSec[i] = n > 0 ? (ageSumMs[s] ?? 0) / n / 1000 : 0;
+      this.agents[i] = agentsOn[s] ?? 0;
+      this.ageSumUs[i] = ageSumUs[s] ?? 0;
     }
   }
 
@@ -128,8 +162,8 @@ export class Recorder {
         fullSyncsPerSec: table((i) => this.rates.fullSyncsPerSec[i]! * perSec),
         partialSyncsPerSec: table((i) => this.rates.partialSyncsPerSec[i]! * perSec),
         agents: table((i) => this.agents[i]!),
-        syncLagMs: table((i) => (this.lagCount[i]! > 0 ? this.lagSum[i]! / this.lagCount[i]! : 0)),
-        connAgeSec: table((i) => this.ageSec[i]!),
+        syncLagMs: table((i) => (this.lagCount[i]! > 0 ? this.lagSumUs[i]! / this.lagCount[i]! / 1000 : 0)),
+        connAgeSec: table((i) => (this.agents[i]! > 0 ? this.ageSumUs[i]! / this.agents[i]! / 1e6 : 0)),
       },
     };
   }

@@ -1,6 +1,7 @@
 // The simulated network between agents and servers: round-trip latency, random
 // ping/RPC failures, servers that are down, and partitions between groups of
-// agents and sets of servers. Every reply arrives through the heap clock.
+// agents and sets of servers. Every reply arrives through the heap clock; every
+// random draw comes from the requesting agent's own stream.
 import type { Server } from '../servers/types.js';
 import type { HeapClock } from './heapClock.js';
 
@@ -32,8 +33,9 @@ const FLAKY = new SimRpcError('rpc failed');
 const ABORTED = new SimRpcError('aborted');
 
 /**
- * Servers are numbered 0..servers-1 (`serverIndex`); agents belong to partition
- * group 0 unless `setGroup` says otherwise; `block(group, server)` cuts the link.
+ * Servers are numbered 0..servers-1 (`serverIndex`); agents (numbered 0..agents-1
+ * within this network) belong to partition group 0 unless `setGroup` says otherwise;
+ * `block(group, server)` cuts the link. `random(agent)` draws from that agent's stream.
  */
 export class Network {
   readonly baseRttMs: number;
@@ -49,7 +51,7 @@ export class Network {
 
   constructor(
     private readonly clock: HeapClock,
-    private readonly random: () => number,
+    private readonly random: (agent: number) => number,
     readonly servers: readonly Server[],
     agents: number,
     options: NetworkOptions = {},
@@ -87,6 +89,11 @@ export class Network {
     this.blocked[group * this.servers.length + server] = blocked ? 1 : 0;
   }
 
+  /** The partition group of `agent`. */
+  groupOf(agent: number): number {
+    return this.group[agent] as number;
+  }
+
   /** Restores every link. */
   healAll(): void {
     this.blocked.fill(0);
@@ -96,19 +103,19 @@ export class Network {
   private fault(agent: number, server: number, failRate: number): SimRpcError | undefined {
     if (server < 0 || this.blocked[(this.group[agent] as number) * this.servers.length + server] === 1) return UNREACHABLE;
     if (this.up[server] !== 1) return DOWN;
-    if (failRate > 0 && this.random() < failRate) return FLAKY;
+    if (failRate > 0 && this.random(agent) < failRate) return FLAKY;
     return undefined;
   }
 
-  private rttMs(): number {
-    return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(this.random() * this.jitterMs) : 0);
+  private rttMs(agent: number): number {
+    return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(this.random(agent) * this.jitterMs) : 0);
   }
 
   /** A ping: true after one round trip; false when the server is down, flaky or aborted; unreachable takes `unreachableMs`. */
   ping(agent: number, server: Server, signal?: AbortSignal): Promise<boolean> {
     const index = this.serverIndex(server);
     const fault = this.fault(agent, index, this.pingFailRate);
-    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs();
+    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs(agent);
     return new Promise<boolean>((resolve) => {
       this.clock.setTimeout(() => resolve(fault === undefined && signal?.aborted !== true), delay);
     });
@@ -120,7 +127,7 @@ export class Network {
    */
   rpc(agent: number, index: number, signal?: AbortSignal): Promise<void> {
     const fault = this.fault(agent, index, this.rpcFailRate);
-    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs();
+    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs(agent);
     return new Promise<void>((resolve, reject) => {
       this.clock.setTimeout(() => {
         if (fault !== undefined) reject(fault);

@@ -11,21 +11,23 @@ import type { SeriesName, SeriesReport } from './metrics.js';
 import type { ScenarioResult } from './scenarios.js';
 
 /** Columns of the claims table; the header carries the word `claim`. */
-const COLUMNS = ['scenario', 'what', 'claim', 'measured', 'unit', 'ratio', 'verdict'] as const;
+const COLUMNS = ['scenario', 'what', 'claim', 'claim from', 'measured', 'unit', 'ratio', 'verdict', 'source'] as const;
 
-/** The claims table as fixed-width text, one row per claim. */
+/** The claims table as fixed-width text, one row per claim (the source last, unpadded). */
 export function claimsTable(rows: readonly ClaimRow[]): string {
   const cells = rows.map((r) => [
     r.scenario,
     r.what,
     r.claimText,
-    formatNumber(r.measured),
+    r.basis === 'none' ? '—' : r.basis,
+    r.measuredText,
     r.unit,
     r.ratio === null ? '—' : r.ratio.toFixed(2),
     r.verdict,
+    r.source,
   ]);
   const widths = COLUMNS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const numeric = new Set([2, 3, 5]);
+  const numeric = new Set([2, 4, 6]);
   const line = (c: readonly string[]) =>
     c.map((v, i) => (numeric.has(i) ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number))).join('  ').trimEnd();
   const header = line(COLUMNS);
@@ -123,11 +125,20 @@ export async function chartSvg(
     },
   ];
   if (options.marks && options.marks.length > 0) {
-    layers.push({
-      data: { values: options.marks.map((m) => ({ min: m.tSec / 60, label: m.label })) },
-      mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
-      encoding: { x: { field: 'min', type: 'quantitative' } },
-    });
+    const marks = { values: options.marks.map((m) => ({ min: m.tSec / 60, label: m.label })) };
+    layers.push(
+      {
+        data: marks,
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+        encoding: { x: { field: 'min', type: 'quantitative' } },
+      },
+      {
+        // The mark's name at the top of its line ("heal", "join"), so a chart reads alone.
+        data: marks,
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, y: 2, fontSize: 10, color: '#555' },
+        encoding: { x: { field: 'min', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+      },
+    );
   }
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

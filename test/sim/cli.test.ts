@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { main, parseArgs, parseDuration } from '../../src/sim/main.js';
+import { SCENARIOS } from '../../src/sim/scenarios.js';
 
 describe('simulate command', () => {
   it('parses durations in ms, s, m and h when given with units', () => {
@@ -17,7 +19,7 @@ describe('simulate command', () => {
   });
 
   it('reads every flag when given in both --flag value and --flag=value forms', () => {
-    expect(parseArgs(['--scenario', 'steady', '--agents=100', '--servers', '3', '--duration', '10m', '--seed', '9', '--out', 'x', '--no-progress'])).toEqual({
+    expect(parseArgs(['--scenario', 'steady', '--agents=100', '--servers', '3', '--duration', '10m', '--seed', '9', '--out', 'x', '--no-progress', '--workers=3', '--worker-heap', '512'])).toEqual({
       scenario: 'steady',
       agents: 100,
       servers: 3,
@@ -25,8 +27,12 @@ describe('simulate command', () => {
       seed: 9,
       out: 'x',
       progress: false,
+      workers: 3,
+      workerHeapMb: 512,
+      help: false,
     });
     expect(parseArgs(['--scenario', 'all']).seed).toBe(42);
+    expect(parseArgs(['--scenario', 'all']).workers).toBe(availableParallelism());
   });
 
   it('refuses unknown scenarios, flags and bad numbers with a RangeError', () => {
@@ -34,8 +40,23 @@ describe('simulate command', () => {
     expect(() => parseArgs(['--scenario', 'nope'])).toThrow(/unknown scenario "nope"/);
     expect(() => parseArgs(['--scenario', 'steady', '--agents', '-3'])).toThrow(/--agents/);
     expect(() => parseArgs(['--scenario', 'steady', '--seed', '1.5'])).toThrow(/--seed/);
-    expect(() => parseArgs(['--scenario', 'steady', '--frobnicate'])).toThrow(/unknown argument/);
-    expect(() => parseArgs(['--scenario'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--scenario', 'steady', '--frobnicate'])).toThrow(RangeError);
+    expect(() => parseArgs(['--scenario', 'steady', '--frobnicate'])).toThrow(/--frobnicate/);
+    expect(() => parseArgs(['--scenario'])).toThrow(RangeError);
+    expect(() => parseArgs(['--scenario', 'steady', '--workers', '0'])).toThrow(/--workers must be a positive integer, received "0"/);
+    expect(() => parseArgs(['--scenario', 'steady', '--worker-heap', '1.5'])).toThrow(/--worker-heap/);
+  });
+
+  it('prints every scenario with its defaults and what it measures, and exits 0, when given --help', async () => {
+    let stdout = '';
+    const code = await main(['--help'], { stdout: (t) => (stdout += t), stderr: () => undefined });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--workers N/);
+    expect(stdout).toMatch(/--worker-heap MB/);
+    for (const s of SCENARIOS) {
+      expect(stdout).toContain(`  ${s.name}  (defaults: ${s.defaults.agents} agents, ${s.defaults.servers} servers`);
+      expect(stdout).toContain(s.description);
+    }
   });
 
   it('exits with code 2 and prints the usage on stderr when the arguments are bad', async () => {

@@ -1,57 +1,71 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { main, runSimulation } from '../../src/sim/main.js';
-import { resultsJson } from '../../src/sim/report.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/sim/main.js';
 
-const quiet = { stdout: () => undefined, stderr: () => undefined };
+interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+  files: Map<string, Buffer>;
+}
 
-describe('simulator determinism', { timeout: 90_000 }, () => {
-  it('produces byte-identical JSON and stdout when run twice with the same seed', async () => {
-    const options = { scenario: 'steady', seed: 11, agents: 200, durationMs: 10 * 60_000, progress: false };
-    const a = await runSimulation(options, quiet);
-    const b = await runSimulation(options, quiet);
-    expect(b.stdout).toBe(a.stdout);
-    expect(resultsJson(11, b.results)).toBe(resultsJson(11, a.results));
-    expect(a.stdout).toMatch(/\bclaim\b/);
-  });
+let root = '';
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'ae-sync-sim-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
-  it('produces different results when the seed differs', async () => {
-    const a = await runSimulation({ scenario: 'steady', seed: 1, agents: 200, durationMs: 10 * 60_000, progress: false }, quiet);
-    const b = await runSimulation({ scenario: 'steady', seed: 2, agents: 200, durationMs: 10 * 60_000, progress: false }, quiet);
-    expect(resultsJson(2, b.results)).not.toBe(resultsJson(1, a.results));
-  });
+async function simulate(args: string[], dir: string): Promise<Output> {
+  let stdout = '';
+  let stderr = '';
+  const out = join(root, dir);
+  const code = await main([...args, '--out', out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const files = new Map<string, Buffer>();
+  if (code === 0) for (const f of (await readdir(out)).sort()) files.set(f, await readFile(join(out, f)));
+  return { code, stdout, stderr, files };
+}
 
-  it('writes identical report folders (JSON, text, SVG) and keeps wall-clock figures off stdout when run twice', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'ae-sync-sim-'));
-    try {
-      const outputs: { stdout: string; stderr: string }[] = [];
-      for (const dir of ['a', 'b']) {
-        let stdout = '';
-        let stderr = '';
-        const code = await main(
-          ['--scenario', 'server-join', '--agents', '300', '--duration', '6m', '--seed', '5', '--out', join(root, dir)],
-          { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
-        );
-        expect(code).toBe(0);
-        outputs.push({ stdout, stderr });
-      }
-      expect(outputs[1]!.stdout).toBe(outputs[0]!.stdout);
-      expect(outputs[0]!.stdout).not.toMatch(/wall|events\/s/);
-      expect(outputs[0]!.stderr).toMatch(/events\/s/);
-      const files = (await readdir(join(root, 'a'))).sort();
-      expect(files).toContain('results.json');
-      expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThanOrEqual(12);
-      expect((await readdir(join(root, 'b'))).sort()).toEqual(files);
-      for (const f of files) {
-        const [x, y] = await Promise.all([readFile(join(root, 'a', f)), readFile(join(root, 'b', f))]);
-        expect(y.equals(x), f).toBe(true);
-      }
-      const svg = await readFile(join(root, 'a', files.find((f) => f.endsWith('.svg'))!), 'utf8');
-      expect(svg.startsWith('<svg')).toBe(true);
-    } finally {
-      await rm(root, { recursive: true, force: true });
+const SMALL = ['--scenario', 'steady', '--agents', '150', '--duration', '6m'];
+
+describe('simulator determinism', { timeout: 120_000 }, () => {
+  it('writes byte-identical stdout, JSON, text and SVGs when the same seed runs with --workers 1, 2 and 3', async () => {
+    const runs: Output[] = [];
+    for (const workers of ['1', '2', '3']) runs.push(await simulate([...SMALL, '--seed', '5', '--workers', workers], `w${workers}`));
+    const [one] = runs as [Output];
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/\bclaim\b/);
+    expect(one.stdout).not.toMatch(/wall|events\/s/);
+    expect(one.stderr).toMatch(/events\/s/);
+    expect([...one.files.keys()]).toContain('results.json');
+    expect([...one.files.keys()].filter((f) => f.endsWith('.svg')).length).toBeGreaterThanOrEqual(6);
+    for (const other of runs.slice(1)) {
+      expect(other.code).toBe(0);
+      expect(other.stdout).toBe(one.stdout);
+      expect([...other.files.keys()]).toEqual([...one.files.keys()]);
+      for (const [name, bytes] of one.files) expect(other.files.get(name)!.equals(bytes), name).toBe(true);
     }
+    expect(one.stderr).toMatch(/worker heap peaks \d+ = \d+ MB/);
+    expect(runs[2]!.stderr).toMatch(/worker heap peaks \d+ \+ \d+ \+ \d+ = \d+ MB/);
+  });
+
+  it('writes different results when the seed differs', async () => {
+    const a = await simulate([...SMALL, '--seed', '1', '--workers', '2'], 'seed1');
+    const b = await simulate([...SMALL, '--seed', '2', '--workers', '2'], 'seed2');
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(b.files.get('results.json')!.equals(a.files.get('results.json')!)).toBe(false);
+  });
+
+  it('fails with exit code 1 and an error naming the worker when a worker runs out of heap', async () => {
+    const started = performance.now();
+    const out = await simulate(['--scenario', 'steady', '--agents', '20000', '--duration', '10m', '--workers', '2', '--worker-heap', '16', '--no-progress'], 'oom');
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/simulation failed: simulator worker \d of 2 \(agents \d+–\d+\) failed: .*(memory|heap)/i);
+    expect(out.stdout).toBe('');
+    expect(performance.now() - started).toBeLessThan(60_000);
   });
 });

@@ -21,10 +21,14 @@ function config(overrides: Partial<SimConfig> = {}): SimConfig {
 describe('simulated fleet', { timeout: 60_000 }, () => {
   it('moves every agent off a server within a rebalance interval when that server goes down, and back after it restarts', async () => {
     const onS0: number[] = [];
-    const run = await simulate(config(), (ctx) => {
-      ctx.at(5 * MIN, () => ctx.network.setUp(0, false));
-      ctx.at(10 * MIN, () => ctx.network.setUp(0, true));
-      for (const t of [5, 9, 20]) ctx.at(t * MIN - 1, () => onS0.push(ctx.fleet.agentsOn[0]!));
+    const timeline = [
+      { atMs: 5 * MIN, op: 'down', server: 0 },
+      { atMs: 10 * MIN, op: 'up', server: 0 },
+    ] as const;
+    const run = await simulate(config({ timeline }), {
+      probe: (ctx) => {
+        for (const t of [5, 9, 20]) ctx.at(t * MIN - 1, () => onS0.push(ctx.fleet.agentsOn[0]!));
+      },
     });
     expect(onS0[0]).toBeGreaterThan(5); // before: its share
     // Down: failed RPCs rotate it to the back and rebalances never pick it (ping fails).
@@ -36,16 +40,16 @@ describe('simulated fleet', { timeout: 60_000 }, () => {
 
   it('drops a server from every agent at once when it leaves and syncs everyone fully when a new one joins', async () => {
     const seen: { on2: number; total: number; full: number }[] = [];
-    await simulate(config({ extraServers: 1 }), (ctx) => {
-      ctx.at(5 * MIN, () => {
-        for (let i = 0; i < 60; i++) ctx.fleet.removeServer(i, 2);
-      });
-      ctx.at(5 * MIN + 1, () => seen.push({ on2: ctx.fleet.agentsOn[2]!, total: ctx.fleet.agentsOn.reduce((a, b) => a + b, 0), full: ctx.fleet.fullSyncs }));
-      ctx.at(6 * MIN, () => {
-        ctx.fleet.markFullSyncs();
-        for (let i = 0; i < 60; i++) ctx.fleet.addServer(i, 3);
-      });
-      ctx.at(6 * MIN + 3_100, () => seen.push({ on2: 0, total: 0, full: ctx.fleet.firstFullAfterMark.count }));
+    const timeline = [
+      { atMs: 5 * MIN, op: 'leave', server: 2 },
+      { atMs: 6 * MIN, op: 'markFullSyncs' },
+      { atMs: 6 * MIN, op: 'join', server: 3 },
+    ] as const;
+    await simulate(config({ extraServers: 1, timeline }), {
+      probe: (ctx) => {
+        ctx.at(5 * MIN + 1, () => seen.push({ on2: ctx.fleet.agentsOn[2]!, total: ctx.fleet.agentsOn.reduce((a, b) => a + b, 0), full: ctx.fleet.fullSyncs }));
+        ctx.at(6 * MIN + 3_100, () => seen.push({ on2: 0, total: 0, full: ctx.fleet.firstFullAfterMark.count }));
+      },
     });
     expect(seen[0]).toMatchObject({ on2: 0, total: 60 });
     // serverUp → a full sync within stagger(serverUpInterval) = [0, 3 s) below 128 agents.
@@ -53,9 +57,22 @@ describe('simulated fleet', { timeout: 60_000 }, () => {
   });
 
   it('runs the same events and results when agents share clock views differently', async () => {
-    const a = await simulate(config({ agentsPerClock: 1 }), () => undefined);
-    const b = await simulate(config({ agentsPerClock: 64 }), () => undefined);
+    const a = await simulate(config({ agentsPerClock: 1 }));
+    const b = await simulate(config({ agentsPerClock: 64 }));
     expect(b.summary).toEqual(a.summary);
     expect(b.series).toEqual(a.series);
+  });
+});
+
+describe('sharded runs', { timeout: 120_000 }, () => {
+  it('gives the same series, counts and statistics in one thread as split over 2 worker threads', async () => {
+    const cfg = config({ agents: 41, durationMs: 8 * MIN, timeline: [{ atMs: 3 * MIN, op: 'markRebalances' }, { atMs: 4 * MIN, op: 'down', server: 1 }] });
+    const one = await simulate(cfg);
+    const two = await simulate(cfg, { workers: 2 });
+    expect(two.workers.map((w) => w.range)).toEqual([{ first: 0, count: 21 }, { first: 21, count: 20 }]);
+    expect(two.summary).toEqual(one.summary);
+    expect(two.series).toEqual(one.series);
+    expect(two.fleet).toEqual(one.fleet);
+    expect(Number.isNaN(one.fleet.allRebalancedAt)).toBe(false);
   });
 });

@@ -40,9 +40,9 @@ describe('simulator scenarios (small N)', { timeout: 90_000 }, () => {
     expect(all.measured!).toBeGreaterThan(2.5);
   });
 
-  it('partition-heal: a fixated fleet converges to within 10 % of an even spread after the heal', async () => {
+  it('partition-heal (consul run): a fixated fleet converges to within 10 % of an even spread after the heal', async () => {
     const r = await run('partition-heal', 2000);
-    const spread = row(r, 'time until every server within 10 %');
+    const spread = row(r, '[consul] time until every server within 10 %');
     expect(spread.measured).not.toBeNull();
     expect(spread.measured!).toBeLessThanOrEqual(3.1); // one fixated interval (180 s) plus a bucket
     const agents = r.runs[0]!.series.series.agents;

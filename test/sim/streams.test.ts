@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/shared/random.js';
-import { Stream, deriveSeed, streamRandom } from '../../src/sim/streams.js';
+import { Stream, StreamTable, deriveSeed, streamRandom } from '../../src/sim/streams.js';
 
 const take = (random: () => number, n: number): number[] => Array.from({ length: n }, () => random());
 
@@ -13,7 +13,7 @@ describe('streams', () => {
   it('yields different sequences when the seed, family or index differ', () => {
     const base = take(streamRandom(42, Stream.agent, 7), 10);
     expect(take(streamRandom(43, Stream.agent, 7), 10)).not.toEqual(base);
-    expect(take(streamRandom(42, Stream.network, 7), 10)).not.toEqual(base);
+    expect(take(streamRandom(42, Stream.agentNetwork, 7), 10)).not.toEqual(base);
     expect(take(streamRandom(42, Stream.agent, 8), 10)).not.toEqual(base);
   });
 
@@ -23,8 +23,16 @@ describe('streams', () => {
     expect(seeds.size).toBeGreaterThan(99_990);
   });
 
+  it('draws the same sequence per agent from a StreamTable as from streamRandom whatever the table\'s first agent', () => {
+    const whole = new StreamTable(42, Stream.agentNetwork, 0, 10);
+    const tail = new StreamTable(42, Stream.agentNetwork, 7, 3);
+    const fromWhole = take(() => whole.next(8), 20);
+    expect(take(() => tail.next(1), 20)).toEqual(fromWhole);
+    expect(take(streamRandom(42, Stream.agentNetwork, 8), 20)).toEqual(fromWhole);
+  });
+
   it('stays in [0, 1) with a mean near 0.5 when drawn 100 000 times', () => {
-    const random = streamRandom(1, Stream.workload);
+    const random = streamRandom(1, Stream.agentWorkload);
     let sum = 0;
     let outside = 0;
     for (let i = 0; i < 100_000; i++) {

@@ -1,0 +1,74 @@
+// One simulated agent: the SyncState and Pinger its real StateSyncer and ServerManager
+// call (every sync is an RPC through the manager, every ping goes through the simulated
+// network), the tuning every agent gets, and the clock view agents share.
+import type { Clock } from '../shared/clock.js';
+import type { ServerManager } from '../servers/serverManager.js';
+import type { ServerManagerOptions } from '../servers/options.js';
+import type { Pinger, Server } from '../servers/types.js';
+import type { StateSyncer, SyncState } from '../syncer/stateSyncer.js';
+import type { Fleet } from './fleet.js';
+import type { HeapClock } from './heapClock.js';
+
+/** Options handed to every agent's syncer and manager (the library's own options). */
+export interface AgentTuning {
+  /** Full-sync interval (ms). Consul's anti-entropy default is 60 s. */
+  syncIntervalMs: number;
+  serverUpIntervalMs?: number;
+  retryFailIntervalMs?: number;
+  syncTimeoutMs?: number;
+  minReuseDurationMs?: number;
+  jitterFraction?: number;
+  connsPerSecPerServer?: number;
+  pingTimeoutMs?: number;
+  /**
+   * Cluster size the *syncer* scales its stagger with; defaults to the run's agent count.
+   * 1 gives Consul's behaviour before the log2 scale (stagger within serverUpInterval).
+   */
+  syncerClusterSize?: number;
+  /**
+   * The manager's behaviour switches for one run; `{ health: false, rearmOnChange: false,
+   * jitterFirstRebalance: false }` is Consul's behaviour (scenarios label that run `consul`).
+   */
+  manager?: Pick<ServerManagerOptions, 'health' | 'rearmOnChange' | 'jitterFirstRebalance'>;
+}
+
+/** A Clock that forwards to the heap clock: a distinct object, so the library gives it its own xstate system. */
+export function clockView(clock: HeapClock): Clock {
+  return {
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    now: () => clock.now(),
+  };
+}
+
+export function constant(n: number): () => number {
+  return () => n;
+}
+
+export const FULL = 0;
+export const PARTIAL = 1;
+
+/** One agent: the SyncState and Pinger its syncer and manager call. */
+export class SimAgent implements SyncState, Pinger {
+  syncer!: StateSyncer;
+  manager!: ServerManager;
+  constructor(
+    private readonly fleet: Fleet,
+    readonly id: number,
+  ) {}
+  syncFull(signal: AbortSignal): Promise<void> {
+    return this.fleet.sync(this, FULL, signal);
+  }
+  syncChanges(signal: AbortSignal): Promise<void> {
+    return this.fleet.sync(this, PARTIAL, signal);
+  }
+  ping(server: Server, signal: AbortSignal): Promise<boolean> {
+    return this.fleet.network.ping(this.id, server, signal);
+  }
+  /** Agent wiring (as createSyncAgent): a new server or coming back online asks for a full sync. */
+  readonly onServerUp = (): void => {
+    this.syncer.syncFull.trigger();
+    this.fleet.observeFront(this);
+  };
+  readonly onRebalanced = (): void => this.fleet.onRebalanced(this);
+}
