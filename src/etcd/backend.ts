@@ -84,9 +84,10 @@ class EtcdCatalogBackend implements EtcdBackend {
       create: (server) =>
         createMemberClient({ endpoint: { address: server.address, secure: server.useTLS === true }, callTimeoutMs: options.callTimeoutMs, auth: options.auth, tls: options.tls }),
     });
-    // The effective configuration, credentials redacted by the paths above (and tested so).
+    // The effective configuration, credentials redacted by the paths above (and tested so);
+    // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {

@@ -69,6 +69,8 @@ export class EtcdSession implements NodeSession {
   private ended = false;
   private lostError: unknown;
   private timer: unknown;
+  /** Fires LOST_AFTER_TTLS TTLs after the last successful renewal, even while an attempt is still running. */
+  private lossTimer: unknown;
   private lastRenewMs: number;
   private renewing: Promise<void> | undefined;
   /** The member the last renewal went through; tried first next time, so a dead member costs one attempt, not one per renewal. */
@@ -84,7 +86,16 @@ export class EtcdSession implements NodeSession {
   ) {
     this.lastRenewMs = clockNow(deps.clock);
     this.preferred = deps.grantedVia;
+    this.armLoss();
     this.schedule();
+  }
+
+  private armLoss(): void {
+    if (this.lossTimer !== undefined) this.deps.clock.clearTimeout(this.lossTimer);
+    this.lossTimer = this.deps.clock.setTimeout(() => {
+      this.lossTimer = undefined;
+      this.giveUpIfSilent();
+    }, LOST_AFTER_TTLS * this.ttlMs);
   }
 
   get closed(): boolean {
@@ -138,7 +149,9 @@ export class EtcdSession implements NodeSession {
   private end(): void {
     this.ended = true;
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    if (this.lossTimer !== undefined) this.deps.clock.clearTimeout(this.lossTimer);
     this.timer = undefined;
+    this.lossTimer = undefined;
     this.deps.onEnd(this);
   }
 
@@ -168,6 +181,7 @@ export class EtcdSession implements NodeSession {
           return;
         }
         this.lastRenewMs = clockNow(this.deps.clock);
+        this.armLoss();
         this.preferred = name;
         this.failing.delete(name);
         return;

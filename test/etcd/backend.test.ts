@@ -252,10 +252,24 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
     expect(lost).toEqual([]);
     await cluster.waitHealthy();
     // After the thaw the members may hold an election before reads succeed again; on a
-    // loaded 2-core machine that can take several seconds.
-    await until(async () => (await backend.client(server(1)).listServices('node-keep', signal()).catch(() => [])).length === 1, 30_000, 'the entry to be readable');
+    // loaded 2-core machine that can take several seconds. The last outcome is kept so a
+    // failure says whether reads kept failing or the entry was gone.
+    let lastRead = 'no read yet';
+    await until(
+      async () => {
+        const got = await backend.client(server(1)).listServices('node-keep', signal()).then(
+          (list) => ((lastRead = `listed ${list.length}`), list.length),
+          (err: unknown) => ((lastRead = String(err)), 0),
+        );
+        return got === 1;
+      },
+      45_000,
+      'the entry to be readable',
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last read: ${lastRead}`);
+    });
     await session.close();
-  }, 60_000);
+  }, 90_000);
 
   it('emits join events for members not given as endpoints and update events adding member names', async () => {
     const single = createEtcdBackend({ endpoints: [cluster.endpoints[0]!], prefix: '/t-backend', callTimeoutMs: 1000, pollMembersMs: 100 });

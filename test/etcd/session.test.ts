@@ -130,6 +130,20 @@ describe('EtcdSession', () => {
     expect(lost).toHaveLength(1);
   });
 
+  it('is lost exactly one TTL after the last renewal even while attempts are still running', async () => {
+    // callTimeout 700 ms: attempts at 1000-1700 (a) and 1700-2400 (b) hang; the next pass
+    // would only start at 3400. The loss must not wait for it.
+    const { clock, a, b, lost, session } = setup(3000, 700);
+    a.behaviour = 'hang';
+    b.behaviour = 'hang';
+    await clock.tickAsync(2999);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1);
+    expect(lost).toHaveLength(1);
+    expect(String(lost[0])).toMatch(/not renewed for 3000 ms/);
+    await session.close();
+  });
+
   it('is lost at once when etcd answers a keepalive with TTL ≤ 0, and tells late listeners too', async () => {
     const { clock, a, lost, session } = setup(3000);
     a.behaviour = 'expired';
