@@ -46,6 +46,7 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     deadServerTimeout: options.deadServerTimeout,
     rearmOnChange: options.rearmOnChange,
     jitterFirstRebalance: options.jitterFirstRebalance,
+    jitterCappedWait: options.jitterCappedWait,
     discover: options.discover,
     discoverInterval: options.discoverInterval,
     discoverTimeout: options.discoverTimeout,

@@ -42,7 +42,7 @@ export function rearmDraw(d0: number, d1: number, v: number): number {
 /**
  * The machine's environment and the manager's handle on it. Rules (docs/server-manager.md):
  * - first rebalance after `minReuseDuration + U(0, minReuseDuration / jitterFraction)`;
- * - then every `rebalanceDelay()`;
+ * - then every `rebalanceDelay()` (a wait the cap stretched is jittered, see #capJitter);
  * - a request rebalances at once, but never sooner than `minReuseDuration / jitterFraction`
  *   after the previous rebalance started (later requests coalesce into that one);
  * - re-arm on change: when the servers the cap divides by grow, the wait is shortened so
@@ -96,10 +96,11 @@ export class RebalanceLoop implements RebalancerEnv {
     return this.#guard(() => {
       this.#phase = 'waiting';
       const normal = this.host.delay();
-      if (!this.#requestPending) return this.#arm(normal, normal);
+      const wait = this.#capJitter(normal);
+      if (!this.#requestPending) return this.#arm(wait, normal);
       this.#requestPending = false;
       const now = this.host.now();
-      return this.#arm(clampDelay(Math.min(normal, this.#earliest(now) - now)), normal);
+      return this.#arm(clampDelay(Math.min(wait, this.#earliest(now) - now)), normal);
     });
   }
 
@@ -161,6 +162,17 @@ export class RebalanceLoop implements RebalancerEnv {
     this.#armedServers = count;
     this.#armedDelay = d1;
     this.#moveTo(now + (this.#dueAt - now) * (d1 / d0), now, true);
+  }
+
+  /**
+   * A wait the cap stretched (`d` above the whole jitter window) gets its own jitter,
+   * `d + U(0, d / jitterFraction)`: agents that rebalanced together would otherwise come
+   * back together every `d`. Waits stay ≥ d, so the cap still holds.
+   */
+  #capJitter(d: number): number {
+    const { minReuseMs, jitterFraction, jitterCappedWait } = this.settings;
+    if (!jitterCappedWait || !(d > minReuseMs + minReuseMs / jitterFraction)) return d;
+    return clampDelay(d + randomStagger(d / jitterFraction, () => this.host.random()));
   }
 
   /** The soonest a request or a re-arm may start a rebalance: the spacing after the last start (now if none yet). */

@@ -126,6 +126,15 @@ export interface ServerManagerOptions {
    */
   jitterFirstRebalance?: boolean;
   /**
+   * Jitter a wait the cap stretches: when `rebalanceDelay()` is above the jitter window
+   * (the fleet is large enough that the per-server cap binds), the wait becomes
+   * `d + U(0, d / jitterFraction)`. Without it every agent that rebalanced at the same
+   * moment (e.g. onto the one reachable server in a partition) waits exactly `d` and
+   * comes back together every period. `false` is Consul's behaviour (a capped wait has no
+   * jitter). Defaults to true.
+   */
+  jitterCappedWait?: boolean;
+  /**
    * Finds servers when none is healthy (e.g. a DNS name or a catalog query): polled
    * while the manager is offline or no server is healthy, one poll at a time, bounded
    * by `discoverTimeout`. The servers found become the backup list. Defaults to none.
@@ -154,6 +163,7 @@ export interface ManagerSettings {
   readonly deadServerMs: number;
   readonly rearmOnChange: boolean;
   readonly jitterFirstRebalance: boolean;
+  readonly jitterCappedWait: boolean;
   readonly discover: ((signal: AbortSignal) => Promise<readonly Server[]>) | undefined;
   readonly discoverIntervalMs: number;
   readonly discoverTimeoutMs: number;
@@ -193,6 +203,7 @@ export function resolveOptions(options: ServerManagerOptions): ManagerSettings {
     deadServerMs: durationMs('deadServerTimeout', options.deadServerTimeout, DEAD_SERVER_TIMEOUT_MS),
     rearmOnChange: flag('rearmOnChange', options.rearmOnChange, true),
     jitterFirstRebalance: flag('jitterFirstRebalance', options.jitterFirstRebalance, true),
+    jitterCappedWait: flag('jitterCappedWait', options.jitterCappedWait, true),
     discover: options.discover === undefined ? undefined : fn<(signal: AbortSignal) => Promise<Server[]>>('discover', options.discover),
     discoverIntervalMs: durationMs('discoverInterval', options.discoverInterval, DISCOVER_INTERVAL_MS),
     discoverTimeoutMs: durationMs('discoverTimeout', options.discoverTimeout, DISCOVER_TIMEOUT_MS),

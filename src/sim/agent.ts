@@ -27,9 +27,9 @@ export interface AgentTuning {
   syncerClusterSize?: number;
   /**
    * The manager's behaviour switches for one run; `{ health: false, rearmOnChange: false,
-   * jitterFirstRebalance: false }` is Consul's behaviour (scenarios label that run `consul`).
+   * jitterFirstRebalance: false, jitterCappedWait: false }` is Consul's behaviour (scenarios label that run `consul`).
    */
-  manager?: Pick<ServerManagerOptions, 'health' | 'rearmOnChange' | 'jitterFirstRebalance'>;
+  manager?: Pick<ServerManagerOptions, 'health' | 'rearmOnChange' | 'jitterFirstRebalance' | 'jitterCappedWait'>;
 }
 
 /** A Clock that forwards to the heap clock: a distinct object, so the library gives it its own xstate system. */

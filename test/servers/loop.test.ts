@@ -212,7 +212,8 @@ describe('ServerManager loop: re-arm on change', () => {
   async function fixated(options: Parameters<typeof managerHarness>[0] = {}) {
     let nodes = 100_000;
     const pinger = scriptedPinger(() => true);
-    const h = managerHarness({ pinger, clusterSize: () => nodes, random: () => 0.5, jitterFirstRebalance: false, ...options });
+    // Capped waits unjittered: these tests check the re-arm arithmetic on exact waits.
+    const h = managerHarness({ pinger, clusterSize: () => nodes, random: () => 0.5, jitterFirstRebalance: false, jitterCappedWait: false, ...options });
     h.manager.addServer(server('s1'));
     h.manager.start();
     await advance(h.clock, 120_000);
@@ -316,7 +317,7 @@ describe('ServerManager loop: re-arm on change', () => {
   /** 100,000 nodes, 5 healthy servers: the first rebalance at 120 s arms 312.5 s (due at 432.5 s). */
   async function balanced(options: Parameters<typeof managerHarness>[0] = {}) {
     const pinger = scriptedPinger(() => true);
-    const h = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, ...options });
+    const h = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, jitterCappedWait: false, ...options });
     for (const s of servers(5)) h.manager.addServer(s);
     h.manager.start();
     await advance(h.clock, 120_000);
@@ -391,5 +392,49 @@ describe('ServerManager loop: re-arm on change', () => {
     }
     // Uniform: each tenth of [0, d1) holds ~2,000; a plain U(0, d1) draw would pile up early (first bin ~3,600).
     for (const b of bins) expect(Math.abs(b - n / 10)).toBeLessThan(200);
+  });
+});
+
+describe('ServerManager loop: a wait the cap stretches is jittered', () => {
+  async function firstRebalanced(options: Parameters<typeof managerHarness>[0] = {}) {
+    const pinger = scriptedPinger(() => true);
+    const h = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, ...options });
+    h.manager.addServer(server('s1'));
+    h.manager.start();
+    await advance(h.clock, 120_000);
+    expect(pinger.pinged).toHaveLength(1);
+    return { ...h, pinger };
+  }
+
+  it('waits d + U(0, d / jitterFraction) when the cap binds (100,000 nodes, 1 server: d = 1,562.5 s), both sides', async () => {
+    const { manager, clock, pinger } = await firstRebalanced();
+    // d = 100,000 / 64 s = 1,562,500 ms; jitter 0.5 × d / 2 = 390,625 ms.
+    await advance(clock, 1_953_125 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await manager.stop();
+  });
+
+  it('waits exactly d with jitterCappedWait: false (Consul), both sides', async () => {
+    const { manager, clock, pinger } = await firstRebalanced({ jitterCappedWait: false });
+    await advance(clock, 1_562_500 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await manager.stop();
+  });
+
+  it('adds nothing to a wait the cap does not stretch (1,000 nodes: 120 s + 0.5 × 60 s)', async () => {
+    const { manager, clock, pinger } = await firstRebalanced({ clusterSize: () => 1_000 });
+    await advance(clock, 150_000 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await manager.stop();
+  });
+
+  it('refuses a jitterCappedWait that is not a boolean', () => {
+    expect(() => managerHarness({ pinger: scriptedPinger(() => true), jitterCappedWait: 'yes' as unknown as boolean })).toThrow(/jitterCappedWait must be a boolean/);
   });
 });

@@ -56,7 +56,7 @@ export function churn(options: ChurnOptions = {}): Scenario {
           { mode: 'atMost' }),
         claimRow(name, 'peak recycled conns/s at one server, the 2 min before the churn', '1/s', null, before.rate,
           'measured only: the same fleet before the first leave', { claimText: '—' }),
-        claimRow(name, 'rebalances per agent during the churn', '1', churnFor / meanRebalanceDelayMs(p.agents, p.servers, c), countRebalances(run.series, churnAt, endAt) / p.agents,
+        claimRow(name, 'rebalances per agent during the churn', '1', churnFor / meanRebalanceDelayMs(p.agents, p.servers, c, true), countRebalances(run.series, churnAt, endAt) / p.agents,
           `as without churn: one per mean wait max(U(reuse), N/(S·${c.cap}) s) (Consul server manager commit notes: churn extends the window, no reshuffle)`),
       ];
       return {

@@ -20,7 +20,7 @@ export const CHANGE_INTERVAL_MS = 10 * MIN;
 export const BASE_TUNING: AgentTuning = { syncIntervalMs: SYNC_INTERVAL_MS };
 
 /** The manager as Consul's: failed servers only rotate, the cap counts every listed server, no re-arm, a fixed first wait. */
-export const CONSUL_MANAGER: NonNullable<AgentTuning['manager']> = { health: false, rearmOnChange: false, jitterFirstRebalance: false };
+export const CONSUL_MANAGER: NonNullable<AgentTuning['manager']> = { health: false, rearmOnChange: false, jitterFirstRebalance: false, jitterCappedWait: false };
 
 /** The rebalance constants a run uses (the library's defaults unless its tuning says otherwise). */
 export interface RebalanceConstants {
@@ -127,11 +127,12 @@ export function equilibrium(
  * The mean wait between two rebalances with `servers` counted by the cap:
  * E[max(U(minReuse, minReuse·(1 + 1/jitterFraction)), N/(servers·cap))].
  */
-export function meanRebalanceDelayMs(agents: number, servers: number, c: RebalanceConstants): number {
+export function meanRebalanceDelayMs(agents: number, servers: number, c: RebalanceConstants, jitterCapped = false): number {
   const a = c.minReuseMs;
   const b = a * (1 + 1 / c.jitterFraction);
   const k = (1000 * agents) / (c.cap * Math.max(1, servers));
   if (k <= a) return (a + b) / 2;
-  if (k >= b) return k;
+  // A capped wait k is jittered to k + U(0, k / jitterFraction) unless the run is Consul's.
+  if (k >= b) return jitterCapped ? k * (1 + 1 / (2 * c.jitterFraction)) : k;
   return ((k - a) / (b - a)) * k + ((b - k) / (b - a)) * ((b + k) / 2);
 }

@@ -70,7 +70,7 @@ export function partitionMinority(options: PartitionMinorityOptions = {}): Scena
       }
       // Consul's count: every listed server, so the wait is the 5-server one and every rebalance lands on s0.
       const consulMean = (1000 * p.agents) / meanRebalanceDelayMs(p.agents, p.servers, c);
-      const oursMean = (1000 * p.agents) / meanRebalanceDelayMs(p.agents, 1, c);
+      const oursMean = (1000 * p.agents) / meanRebalanceDelayMs(p.agents, 1, c, true);
       const capSource = `Consul agent/router/manager.go newRebalanceConnsPerSecPerServer = ${c.cap}/s/server, + ${Math.round((CAP_SLACK - 1) * 100)} % for 60 s window noise`;
       const window = `any 60 s window from ${measureFrom / MIN} min`;
       const claims: ClaimRow[] = [
@@ -80,7 +80,7 @@ export function partitionMinority(options: PartitionMinorityOptions = {}): Scena
         claimRow(name, '[consul] mean recycled conns/s at the reachable server while partitioned', '1/s', consulMean, meanOnS0.consul!,
           `Consul agent/router/manager.go arithmetic: all N agents rebalance every max(U(reuse), N/(${p.servers}·${c.cap}) s) onto the one reachable server`),
         claimRow(name, '[ae-sync] mean recycled conns/s at the reachable server while partitioned', '1/s', oursMean, meanOnS0['ae-sync']!,
-          `N / max(U(reuse), N/(1·${c.cap}) s): the cap divides by the one healthy server`),
+          `N / mean wait, the wait max(U(reuse), N/(1·${c.cap}) s) + its cap jitter: the cap divides by the one healthy server`),
       ];
       return { scenario: name, description: this.description, params: p, claims, runs };
     },
