@@ -1,7 +1,7 @@
 // When the rebalance loop rebalances: the runtime side of machines/rebalancer.machine.ts.
 // The machine waits and runs; this decides every wait — the jittered first one, the
 // capped next one, a request served no sooner than the spacing allows, and the re-arm
-// that shortens a wait when the number of healthy servers grows — on the manager's clock.
+// when the number of reachable servers changes — on the manager's clock.
 import type { Actor } from 'xstate';
 import { rebalancerMachine, type RebalancerEnv } from '../../machines/rebalancer.machine.js';
 import { createHostedActor } from '../shared/actorHost.js';
@@ -16,6 +16,8 @@ export interface LoopHost {
   random(): number;
   /** `rebalanceDelay()` at the current counts. */
   delay(): number;
+  /** The cap's part of the delay alone with `servers` to divide by (no floor, no randomness). */
+  capMs(servers: number): number;
   /** The number of servers the rate cap divides by, now. */
   servers(): number;
   /** One rebalance (never rejects). */
@@ -27,28 +29,14 @@ export interface LoopHost {
 type Phase = 'initial' | 'running' | 'waiting' | 'stopped';
 
 /**
- * The re-arm draw for a wait armed with delay `d0` when the delay is now `d1 < d0`:
- * `t = (1 − v) / (1/d1 − v/d0)` for `v` uniform in [0, 1). Its survival function is
- * `(1 − t/d1) / (1 − t/d0)`, so for a remaining wait R uniform on [0, d0) — a fleet
- * in its steady state — `min(R, t)` is uniform on [0, d1): the fleet moves to the new
- * delay at exactly the capped rate, every agent within d1. (A plain `U(0, d1)` draw
- * would add its rate to the old waits' and exceed the cap: at 100,000 agents, 1 → 5
- * servers, ~77 instead of 64 connections/s per server in the first minute.)
- */
-export function rearmDraw(d0: number, d1: number, v: number): number {
-  return (1 - v) / (1 / d1 - v / d0);
-}
-
-/**
  * The machine's environment and the manager's handle on it. Rules (docs/server-manager.md):
  * - first rebalance after `minReuseDuration + U(0, minReuseDuration / jitterFraction)`;
  * - then every `rebalanceDelay()` (a wait the cap stretched is jittered, see #capJitter);
  * - a request rebalances at once, but never sooner than `minReuseDuration / jitterFraction`
  *   after the previous rebalance started (later requests coalesce into that one);
- * - re-arm on change: when the servers the cap divides by grow, the wait is shortened so
- *   the fleet's waits spread uniformly over the new, shorter delay (subject to the same
- *   spacing); when they shrink and the cap binds, it is stretched so the servers left
- *   stay under the cap.
+ * - re-arm on change (see {@link RebalanceLoop.serversChanged}): when more servers are
+ *   reachable, a wait the cap set is drawn again over the new delay; when fewer are
+ *   and the cap binds, the wait is stretched with the cap.
  */
 export class RebalanceLoop implements RebalancerEnv {
   readonly actor: Actor<typeof rebalancerMachine>;
@@ -56,6 +44,7 @@ export class RebalanceLoop implements RebalancerEnv {
   /** When the last rebalance started; undefined before the first. */
   #lastStart: number | undefined = undefined;
   #dueAt = Number.NaN;
+  /** The delay the fleet's remaining waits are taken to spread over, and the count it belongs to. */
   #armedDelay = Number.NaN;
   #armedServers = 0;
   #requestPending = false;
@@ -75,6 +64,11 @@ export class RebalanceLoop implements RebalancerEnv {
   stop(): void {
     this.#phase = 'stopped';
     this.actor.send({ type: 'STOP' });
+  }
+
+  /** The longest wait the reuse jitter alone gives: a delay above it is the cap's. */
+  get #jitterTop(): number {
+    return this.settings.minReuseMs * (1 + 1 / this.settings.jitterFraction);
   }
 
   /** Shortest gap between two rebalance starts that a request or a re-arm may cause. */
@@ -134,32 +128,36 @@ export class RebalanceLoop implements RebalancerEnv {
   /**
    * The number of servers the cap divides by may have changed. Only a wait after a
    * rebalance is re-armed (the first wait of a fresh list needs no spreading).
-   * - It grew above the count the wait was armed with: the wait becomes the sooner of
-   *   the remaining one and {@link rearmDraw} (never sooner than the spacing allows).
-   * - It shrank, and at the new count the cap binds (the delay is above the whole jitter
-   *   window) and is longer than the armed one: the remaining wait is stretched by
-   *   d1 / d0, so waits uniform on [0, d0) become uniform on [0, d1) and the servers
-   *   left see the capped rate at once, not only after one old delay.
-   * - Otherwise nothing changes, not even the count the wait was armed with: a server
-   *   that flaps while the cap does not bind cannot shorten a wait again and again.
+   * - It grew, and the wait is one the cap set or stretched (its delay above the whole
+   *   jitter window): the wait is drawn again, `U(0, d1)` at the new delay d1, sooner
+   *   or later than the old one, never sooner than the spacing allows. Whatever spread
+   *   the fleet's old waits had, the new ones are uniform on [0, d1): the capped rate
+   *   at once, every agent within d1. (Keeping the sooner of the old wait and a draw
+   *   adds the draws' rate to the old waits': 1.2 × the cap measured after a heal.)
+   * - It shrank and the cap binds at the new count (its interval above the whole
+   *   jitter window and above the delay the wait belongs to): the remaining wait is
+   *   stretched by d1 / d0, so waits uniform on [0, d0) become uniform on [0, d1) and
+   *   the servers left see the capped rate at once, not only after one old delay.
+   * A wait the cap did not set is left alone: in a fleet too small for the cap to bind,
+   * a server that flaps moves nothing.
    */
   serversChanged(): void {
     if (!this.settings.rearmOnChange || this.#phase !== 'waiting') return;
     const count = this.host.servers();
     if (count === this.#armedServers) return;
-    const d0 = this.#armedDelay;
-    const d1 = this.host.delay();
+    const grew = count > this.#armedServers;
+    this.#armedServers = count;
     const now = this.host.now();
-    if (count > this.#armedServers) {
-      this.#armedServers = count;
-      if (!(d1 < d0)) return;
+    const d0 = this.#armedDelay;
+    if (grew) {
+      if (!(d0 > this.#jitterTop)) return;
+      const d1 = this.host.delay();
       this.#armedDelay = d1;
-      this.#moveTo(Math.max(now + rearmDraw(d0, d1, this.host.random()), this.#earliest(now)), now, false);
+      this.#moveTo(Math.max(now + randomStagger(d1, () => this.host.random()), this.#earliest(now)), now, true);
       return;
     }
-    const { minReuseMs, jitterFraction } = this.settings;
-    if (!(d1 > d0 && d1 > minReuseMs + minReuseMs / jitterFraction)) return;
-    this.#armedServers = count;
+    const d1 = this.host.capMs(count);
+    if (!(d1 > this.#jitterTop && d1 > d0)) return;
     this.#armedDelay = d1;
     this.#moveTo(now + (this.#dueAt - now) * (d1 / d0), now, true);
   }
@@ -170,9 +168,8 @@ export class RebalanceLoop implements RebalancerEnv {
    * back together every `d`. Waits stay ≥ d, so the cap still holds.
    */
   #capJitter(d: number): number {
-    const { minReuseMs, jitterFraction, jitterCappedWait } = this.settings;
-    if (!jitterCappedWait || !(d > minReuseMs + minReuseMs / jitterFraction)) return d;
-    return clampDelay(d + randomStagger(d / jitterFraction, () => this.host.random()));
+    if (!this.settings.jitterCappedWait || !(d > this.#jitterTop)) return d;
+    return clampDelay(d + randomStagger(d / this.settings.jitterFraction, () => this.host.random()));
   }
 
   /** The soonest a request or a re-arm may start a rebalance: the spacing after the last start (now if none yet). */

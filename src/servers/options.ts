@@ -26,12 +26,12 @@ export const JITTER_FRACTION = 2;
 
 /**
  * Cap on the new connections per second that rebalancing may send to each
- * healthy server, fleet-wide: every agent waits at least
- * `nodes / (healthy servers × 64)` s between rebalances. A lower cap means less
+ * reachable (healthy or suspect) server, fleet-wide: every agent waits at least
+ * `nodes / (reachable servers × 64)` s between rebalances. A lower cap means less
  * load in equilibrium but a slower recovery after a partition. It takes over
  * from the reuse period above ~48,000 agents on 5 servers (48,000 / 320 = 150 s).
  * At 100,000 agents and 5 servers a full rebalance takes 100,000 / 320 ≈ 313 s
- * (~5 min); with one healthy server the wait is 100,000 / 64 ≈ 1,563 s (~26 min),
+ * (~5 min); with one reachable server the wait is 100,000 / 64 ≈ 1,563 s (~26 min),
  * and the re-arm on change brings it back to ~5 min when the others return.
  */
 export const CONNS_PER_SEC_PER_SERVER = 64;
@@ -93,15 +93,15 @@ export interface ServerManagerOptions {
   minReuseDuration?: number;
   /** Waits are stretched by random `[0, minReuseDuration / jitterFraction)`. Defaults to 2. */
   jitterFraction?: number;
-  /** Fleet-wide cap of rebalance connections per second per healthy server. Defaults to 64. */
+  /** Fleet-wide cap of rebalance connections per second per reachable (healthy or suspect) server. Defaults to 64. */
   connsPerSecPerServer?: number;
   /** ms one ping may take before it counts as failed. Defaults to 10 000 (10 s). */
   pingTimeout?: number;
   /** Servers whose `version` is above this are ignored on every entry path. Defaults to none (no filter). */
   apiVersion?: number;
   /**
-   * Track server health and act on it: choose healthy servers first, cap by healthy
-   * servers, re-ping failed ones, clean up dead ones. `false` is Consul's behaviour
+   * Track server health and act on it: choose healthy servers first, cap by reachable
+   * (healthy or suspect) servers, re-ping failed ones, clean up dead ones. `false` is Consul's behaviour
    * (a failed server only rotates to the back; the cap counts every listed server).
    * Defaults to true.
    */
@@ -113,10 +113,11 @@ export interface ServerManagerOptions {
   /** ms a server stays `failed` before cleanup removes it. Defaults to 259 200 000 (72 h). */
   deadServerTimeout?: number;
   /**
-   * When the number of healthy servers changes, re-arm the wait to the next rebalance:
-   * shorten it when they grow (a heal, a join, a re-admission), stretch it when they
-   * shrink and the cap binds (docs/server-manager.md, "Re-arm on change"). `false` is
-   * Consul's behaviour: a wait runs to its end whatever happens meanwhile. Defaults to true.
+   * When the number of reachable servers changes, re-time the wait to the next rebalance:
+   * when it grows (a heal, a join, a re-admission), a wait the cap set is drawn again
+   * over the new delay; when it shrinks and the cap binds, the wait is stretched
+   * (docs/server-manager.md, "Re-arm on change"). `false` is Consul's behaviour: a wait
+   * runs to its end whatever happens meanwhile. Defaults to true.
    */
   rearmOnChange?: boolean;
   /**

@@ -33,13 +33,27 @@ export interface RebalanceContext {
  * The wait before the next rebalance, ms: `minReuseDuration` plus a random
  * `[0, minReuseDuration / jitterFraction)`, or longer when the fleet would otherwise
  * send more than `connsPerSecPerServer` new connections per second to each of the
- * `servers` it divides by (healthy servers, at least 1, with health on). Clamped to
+ * `servers` it divides by (reachable servers — healthy or suspect — at least 1, with health on). Clamped to
  * the longest timer.
  */
 export function rebalanceDelay(settings: ManagerSettings, servers: number, nodes: number, random: () => number): number {
   const floorMs = settings.minReuseMs + randomStagger(settings.minReuseMs / settings.jitterFraction, random);
+  return clampDelay(rateScaledInterval(capRate(settings, servers), floorMs, nodes));
+}
+
+/**
+ * The cap's part of {@link rebalanceDelay} alone, ms: how long `nodes` agents must wait
+ * between rebalances so that `servers` see at most `connsPerSecPerServer` each — no
+ * reuse floor, no randomness (0 when the rate is too low to scale). The cap binds when
+ * this is above the whole reuse jitter window.
+ */
+export function capIntervalMs(settings: ManagerSettings, servers: number, nodes: number): number {
+  return clampDelay(rateScaledInterval(capRate(settings, servers), 0, nodes));
+}
+
+function capRate(settings: ManagerSettings, servers: number): number {
   const divisor = settings.health && servers < 1 ? 1 : servers;
-  return clampDelay(rateScaledInterval(divisor * settings.connsPerSecPerServer, floorMs, nodes));
+  return divisor * settings.connsPerSecPerServer;
 }
 
 function stopped(ctx: RebalanceContext): boolean {

@@ -29,6 +29,7 @@ export class Roster {
   #chosen: ServerEntry | undefined;
   #usable = 0;
   #healthy = 0;
+  #reachable = 0;
 
   constructor(
     private readonly health: boolean,
@@ -50,9 +51,14 @@ export class Roster {
     return this.#healthy;
   }
 
-  /** Servers the rate cap divides by: healthy ones (health on) or every non-draining one (off, Consul's count). */
+  /**
+   * Servers the rate cap divides by. Health on: the reachable ones, healthy or suspect —
+   * one lost call leaves a server in the count (it still takes connections); only a
+   * failed one leaves it, so a flaky RPC cannot stretch an agent's wait. Health off:
+   * every non-draining one (Consul's count).
+   */
   get capServers(): number {
-    return this.health ? this.#healthy : this.#usable;
+    return this.health ? this.#reachable : this.#usable;
   }
 
   /** The entry called `name` in either group. */
@@ -262,12 +268,14 @@ export class Roster {
     let best = NEVER;
     let usable = 0;
     let healthy = 0;
+    let reachable = 0;
     for (const list of [this.primaries, this.backups]) {
       for (const e of list.entries) {
         const r = rank(e, this.health);
         if (r === NEVER) continue;
         usable++;
         if (e.state === 'healthy') healthy++;
+        if (e.state === 'healthy' || e.state === 'suspect') reachable++;
         if (r < best) {
           best = r;
           chosen = e;
@@ -277,5 +285,6 @@ export class Roster {
     this.#chosen = chosen;
     this.#usable = usable;
     this.#healthy = healthy;
+    this.#reachable = reachable;
   }
 }

@@ -170,7 +170,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   /**
    * The wait before the next rebalance, ms: the reuse period with jitter, or longer
    * when the fleet would otherwise send more than `connsPerSecPerServer` new
-   * connections per second to each healthy server (at least 1). Never below
+   * connections per second to each reachable (healthy or suspect) server (at least 1). Never below
    * `minReuseDuration`, never above 2^31 − 1.
    */
   rebalanceDelay(): number {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { rearmDraw } from '../../src/servers/loop.js';
 import { MIN_REUSE_DURATION_MS, ServerManager } from '../../src/servers/serverManager.js';
 import { StoppedError } from '../../src/shared/errors.js';
 import { createRandom } from '../../src/shared/random.js';
@@ -222,12 +221,26 @@ describe('ServerManager loop: re-arm on change', () => {
     return { ...h, pinger, setNodes: (n: number) => (nodes = n) };
   }
 
-  it('shortens the wait to the re-arm draw when the healthy count grows (1 → 5), both sides of the new timer', async () => {
+  it('draws the wait again, U(0, d1), when the reachable count grows (1 → 5), both sides of the new timer', async () => {
     const { manager, clock, pinger } = await fixated();
     manager.setServers(servers(5));
-    // d0 = 1,562,500, d1 = 312,500, v = 0.5: t = 0.5 / (1/312,500 − 0.5/1,562,500) ≈ 173,611.1 ms.
-    expect(rearmDraw(1_562_500, 312_500, 0.5)).toBeCloseTo(173_611.1, 1);
-    await advance(clock, 173_611);
+    // d1 = 100,000 / (5 × 64) s = 312,500 ms; v = 0.5: due 156,250 ms after the change (at 220 s).
+    await advance(clock, 156_250 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await manager.stop();
+  });
+
+  it('may move a wait later: the draw replaces the old wait (due in 10 s → 156.25 s)', async () => {
+    const { manager, clock, pinger } = await fixated();
+    // The wait armed at 120 s with one server ends at 1,682.5 s; be 10 s short of it.
+    await advance(clock, 1_682_500 - 220_000 - 10_000);
+    expect(pinger.pinged).toHaveLength(1);
+    manager.setServers(servers(5));
+    await advance(clock, 10_000);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 156_250 - 10_000 - 1);
     expect(pinger.pinged).toHaveLength(1);
     await advance(clock, 1);
     expect(pinger.pinged).toHaveLength(2);
@@ -244,15 +257,19 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('re-arms once per new high of the count: a server that flaps does not shorten the wait again', async () => {
-    const { manager, clock, pinger, setNodes } = await fixated();
-    manager.setServers(servers(5)); // re-armed to 220,000 + 173,611.1
-    await advance(clock, 10_000);
-    // With fewer nodes a fresh draw would land at ~328,700 — sooner — if a flap re-armed.
-    setNodes(20_000);
-    manager.removeServer(server('s5'));
-    manager.addServer(server('s5'));
-    await advance(clock, 393_611 - 230_000);
+  it('leaves a wait the cap did not set alone: a server that flaps in a fleet of 1,000 moves nothing', async () => {
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 1_000, random: () => 0.5, jitterFirstRebalance: false });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start();
+    await advance(clock, 120_000); // armed 120 s + 0.5 × 60 s = 150 s: due at 270 s
+    for (let i = 0; i < 20; i++) {
+      manager.applyMembershipEvent({ type: 'leave', server: server('s5') });
+      await flushPromises();
+      manager.applyMembershipEvent({ type: 'join', server: server('s5') });
+      await flushPromises();
+    }
+    await advance(clock, 150_000 - 1);
     expect(pinger.pinged).toHaveLength(1);
     await advance(clock, 1);
     expect(pinger.pinged).toHaveLength(2);
@@ -277,9 +294,9 @@ describe('ServerManager loop: re-arm on change', () => {
   });
 
   it('never re-arms sooner than 60 s after the last rebalance started', async () => {
-    // random 0.99: the draw is ~3.9 s, so the spacing decides.
+    // random 0.01: the draw is 3,125 ms, so the spacing decides.
     const pinger = scriptedPinger(() => true);
-    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.99, jitterFirstRebalance: false });
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.01, jitterFirstRebalance: false });
     manager.addServer(server('s1'));
     manager.start();
     await advance(clock, 121_000);
@@ -302,15 +319,15 @@ describe('ServerManager loop: re-arm on change', () => {
     manager.start();
     await advance(clock, 120_000);
     await advance(clock, 100_000);
-    // Armed with 1 healthy (1,562,500); the join brings 2: d1 = 781,250, t = 0.5 / (1/781,250 − 0.5/1,562,500) = 520,833.3.
+    // Drawn with 1 reachable (1,562,500); the join brings 2: d1 = 781,250, drawn again at 0.5: due 390,625 ms later.
     manager.applyMembershipEvent({ type: 'join', server: server('s2') });
     await flushPromises();
     const pings: number[] = [];
     pinger.ping = () => (pings.push(clock.now), Promise.resolve(true));
-    await advance(clock, 520_833);
+    await advance(clock, 390_625 - 1);
     expect(pings).toEqual([]);
     await advance(clock, 1);
-    expect(pings).toEqual([740_834]);
+    expect(pings).toEqual([610_625]);
     await manager.stop();
   });
 
@@ -339,17 +356,41 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('shortens the stretched wait again when the servers return (the heal), one join at a time', async () => {
+  it('draws again at each join of the heal, one join at a time: due within the last delay', async () => {
     const { manager, clock, pinger } = await balanced();
     await advance(clock, 80_000);
     for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'join', server: server(name) });
     await flushPromises();
-    // Four draws at v = 0.5, each from the last delay to the next (1,562.5 → 781.25 → 520.8 → 390.6 → 312.5 s),
-    // each the sooner: due at 300 s + 260.4 s.
-    await advance(clock, 260_416);
+    // Four draws at 0.5 (781.25 → 520.8 → 390.6 → 312.5 s); the last decides: due at 300 s + 156.25 s.
+    await advance(clock, 156_250 - 1);
     expect(pinger.pinged).toHaveLength(1);
     await advance(clock, 1);
     expect(pinger.pinged.length).toBeGreaterThan(1);
+    await manager.stop();
+  });
+
+  it('stretches a capped wait when a server leaves and draws it again when it returns (100,000 nodes, 5 → 4 → 5)', async () => {
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, jitterCappedWait: false });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start();
+    await advance(clock, 120_000); // armed 312.5 s: due at 432.5 s
+    await advance(clock, 100_000);
+    manager.applyMembershipEvent({ type: 'leave', server: server('s5') });
+    await flushPromises();
+    // Stretched × 390.625 / 312.5: 212.5 s left become 265.625 s, due at 485.625 s.
+    await advance(clock, 265_625 - 1);
+    expect(pinger.pinged).toHaveLength(1);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await advance(clock, 10_000); // armed 390.625 s with four servers
+    manager.applyMembershipEvent({ type: 'join', server: server('s5') });
+    await flushPromises();
+    // Drawn again at 0.5 of 312.5 s: due 156.25 s after the join.
+    await advance(clock, 156_250 - 1);
+    expect(pinger.pinged).toHaveLength(2);
+    await advance(clock, 1);
+    expect(pinger.pinged).toHaveLength(3);
     await manager.stop();
   });
 
@@ -378,20 +419,41 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('moves a fleet whose remaining waits are uniform onto the new delay uniformly (the draw, 20,000 samples)', () => {
-    const random = createRandom(7);
-    const d0 = 1_562_500;
-    const d1 = 312_500;
-    const bins = new Array<number>(10).fill(0);
-    const n = 20_000;
-    for (let i = 0; i < n; i++) {
-      const remaining = random() * d0;
-      const next = Math.min(remaining, rearmDraw(d0, d1, random()));
-      expect(next).toBeLessThan(d1);
-      bins[Math.floor((next / d1) * 10)]!++;
+  it('spreads a fleet uniformly over the new delay whatever spread its old waits had (400 managers, all due late)', async () => {
+    // 400 managers with one server at 100,000 nodes rebalance within 10 s of each other, so
+    // their waits all end in the same 10 s window. The healthy count grows to 5 at 1,500 s:
+    // the next rebalances must spread uniformly over [0, 312.5 s), not follow the old waits.
+    const clock = createTestClock();
+    const random = createRandom(11);
+    const pings: number[] = [];
+    const managers: ServerManager[] = [];
+    for (let i = 0; i < 400; i++) {
+      const m = new ServerManager({
+        clock,
+        random,
+        clusterSize: () => 100_000,
+        jitterFirstRebalance: false,
+        jitterCappedWait: false,
+        pinger: { ping: () => (clock.now >= 1_500_000 && pings.push(clock.now - 1_500_000), Promise.resolve(true)) },
+      });
+      m.addServer(server('s1'));
+      managers.push(m);
     }
-    // Uniform: each tenth of [0, d1) holds ~2,000; a plain U(0, d1) draw would pile up early (first bin ~3,600).
-    for (const b of bins) expect(Math.abs(b - n / 10)).toBeLessThan(200);
+    for (let i = 0; i < 400; i++) {
+      (managers[i] as ServerManager).start();
+      await advance(clock, 25); // started over 10 s: first rebalances at 120–130 s, next due at 1,682.5–1,692.5 s
+    }
+    // One second at a time: each rebalance finishes (its ping settles) before the next timer fires.
+    while (clock.now < 1_500_000) await advance(clock, Math.min(1000, 1_500_000 - clock.now));
+    for (const m of managers) m.setServers(servers(5));
+    await advance(clock, 312_500);
+    expect(pings).toHaveLength(400);
+    const bins = new Array<number>(5).fill(0);
+    for (const t of pings) bins[Math.floor((t / 312_500) * 5)]!++;
+    // Uniform: each fifth holds ~80 (binomial σ ≈ 8). Keeping the sooner of the old wait (182.5–192.5 s) and a draw
+    // (the first design) measured 60, 69, 160, 111, 0: the old waits pile up and nothing is left for the last fifths.
+    for (const b of bins) expect(Math.abs(b - 80)).toBeLessThan(30);
+    await Promise.all(managers.map((m) => m.stop()));
   });
 });
 

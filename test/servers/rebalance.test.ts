@@ -35,6 +35,19 @@ describe('ServerManager rebalanceDelay', () => {
     expect(manager.rebalanceDelay()).toBe(781_250);
   });
 
+  it('keeps a suspect server in the count: one lost call does not stretch the wait, failureThreshold in a row do', () => {
+    const { manager } = managerHarness({ clusterSize: () => 100_000, random: () => 0.5, failureThreshold: 3 });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.notifyFailedServer(server('s5'));
+    expect(manager.health().find((h) => h.server.name === 's5')?.state).toBe('suspect');
+    expect(manager.rebalanceDelay()).toBe(312_500);
+    manager.notifyFailedServer(server('s5'));
+    expect(manager.rebalanceDelay()).toBe(312_500);
+    manager.notifyFailedServer(server('s5'));
+    expect(manager.health().find((h) => h.server.name === 's5')?.state).toBe('failed');
+    expect(manager.rebalanceDelay()).toBe(390_625);
+  });
+
   it('divides by at least 1 when no server is healthy', () => {
     const { manager } = managerHarness({ clusterSize: () => 100_000, random: () => 0.5, failureThreshold: 1 });
     expect(manager.rebalanceDelay()).toBe(1_562_500);
