@@ -11,6 +11,14 @@ async function advance(clock: ReturnType<typeof createTestClock>, ms: number): P
   await flushPromises();
 }
 
+/** Both sides of a timer: `count` − 1 pings after `ms` − 1 more milliseconds, `count` after `ms`. */
+async function expectPingAt(clock: ReturnType<typeof createTestClock>, pinger: { pinged: unknown[] }, ms: number, count: number): Promise<void> {
+  await advance(clock, ms - 1);
+  expect(pinger.pinged).toHaveLength(count - 1);
+  await advance(clock, 1);
+  expect(pinger.pinged).toHaveLength(count);
+}
+
 describe('ServerManager loop: first rebalance', () => {
   it('waits minReuseDuration + U(0, minReuseDuration / jitterFraction): 150 s at random 0.5, not a millisecond less', async () => {
     const pinger = scriptedPinger(() => true);
@@ -29,10 +37,7 @@ describe('ServerManager loop: first rebalance', () => {
     const { manager, clock } = managerHarness({ pinger, random: () => 0.5, jitterFirstRebalance: false });
     manager.addServer(server('a'));
     manager.start();
-    await advance(clock, MIN_REUSE_DURATION_MS - 1);
-    expect(pinger.pinged).toHaveLength(0);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(1);
+    await expectPingAt(clock, pinger, MIN_REUSE_DURATION_MS, 1);
     await manager.stop();
   });
 
@@ -75,10 +80,7 @@ describe('ServerManager loop: later rebalances', () => {
     manager.start();
     await advance(clock, 150_000);
     expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 150_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 150_000, 2);
     expect(manager.actor?.getSnapshot().context.rebalances).toBe(2);
     await manager.stop();
     expect(clock.countTimers()).toBe(0);
@@ -225,10 +227,7 @@ describe('ServerManager loop: re-arm on change', () => {
     const { manager, clock, pinger } = await fixated();
     manager.setServers(servers(5));
     // d1 = 100,000 / (5 × 64) s = 312,500 ms; v = 0.5: due 156,250 ms after the change (at 220 s).
-    await advance(clock, 156_250 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 156_250, 2);
     await manager.stop();
   });
 
@@ -240,20 +239,14 @@ describe('ServerManager loop: re-arm on change', () => {
     manager.setServers(servers(5));
     await advance(clock, 10_000);
     expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 156_250 - 10_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 156_250 - 10_000, 2);
     await manager.stop();
   });
 
   it('keeps the long wait with rearmOnChange: false (Consul), both sides', async () => {
     const { manager, clock, pinger } = await fixated({ rearmOnChange: false });
     manager.setServers(servers(5));
-    await advance(clock, 1_562_500 - 100_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 1_562_500 - 100_000, 2);
     await manager.stop();
   });
 
@@ -269,10 +262,7 @@ describe('ServerManager loop: re-arm on change', () => {
       manager.applyMembershipEvent({ type: 'join', server: server('s5') });
       await flushPromises();
     }
-    await advance(clock, 150_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 150_000, 2);
     await manager.stop();
   });
 
@@ -286,10 +276,7 @@ describe('ServerManager loop: re-arm on change', () => {
     manager.start();
     await advance(clock, 1000);
     manager.setServers(servers(5));
-    await advance(clock, 174_000 - 1000 - 1);
-    expect(pinger.pinged).toHaveLength(0);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(1);
+    await expectPingAt(clock, pinger, 174_000 - 1000, 1);
     await manager.stop();
   });
 
@@ -302,10 +289,7 @@ describe('ServerManager loop: re-arm on change', () => {
     await advance(clock, 121_000);
     expect(pinger.pinged).toHaveLength(1);
     manager.setServers(servers(5));
-    await advance(clock, 180_000 - 121_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 180_000 - 121_000, 2);
     await manager.stop();
   });
 
@@ -379,18 +363,12 @@ describe('ServerManager loop: re-arm on change', () => {
     manager.applyMembershipEvent({ type: 'leave', server: server('s5') });
     await flushPromises();
     // Stretched × 390.625 / 312.5: 212.5 s left become 265.625 s, due at 485.625 s.
-    await advance(clock, 265_625 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 265_625, 2);
     await advance(clock, 10_000); // armed 390.625 s with four servers
     manager.applyMembershipEvent({ type: 'join', server: server('s5') });
     await flushPromises();
     // Drawn again at 0.5 of 312.5 s: due 156.25 s after the join.
-    await advance(clock, 156_250 - 1);
-    expect(pinger.pinged).toHaveLength(2);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(3);
+    await expectPingAt(clock, pinger, 156_250, 3);
     await manager.stop();
   });
 
@@ -471,28 +449,19 @@ describe('ServerManager loop: a wait the cap stretches is jittered', () => {
   it('waits d + U(0, d / jitterFraction) when the cap binds (100,000 nodes, 1 server: d = 1,562.5 s), both sides', async () => {
     const { manager, clock, pinger } = await firstRebalanced();
     // d = 100,000 / 64 s = 1,562,500 ms; jitter 0.5 × d / 2 = 390,625 ms.
-    await advance(clock, 1_953_125 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 1_953_125, 2);
     await manager.stop();
   });
 
   it('waits exactly d with jitterCappedWait: false (Consul), both sides', async () => {
     const { manager, clock, pinger } = await firstRebalanced({ jitterCappedWait: false });
-    await advance(clock, 1_562_500 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 1_562_500, 2);
     await manager.stop();
   });
 
   it('adds nothing to a wait the cap does not stretch (1,000 nodes: 120 s + 0.5 × 60 s)', async () => {
     const { manager, clock, pinger } = await firstRebalanced({ clusterSize: () => 1_000 });
-    await advance(clock, 150_000 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged).toHaveLength(2);
+    await expectPingAt(clock, pinger, 150_000, 2);
     await manager.stop();
   });
 
