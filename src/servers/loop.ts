@@ -34,9 +34,9 @@ type Phase = 'initial' | 'running' | 'waiting' | 'stopped';
  * - then every `rebalanceDelay()` (a wait the cap stretched is jittered, see #capJitter);
  * - a request rebalances at once, but never sooner than `minReuseDuration / jitterFraction`
  *   after the previous rebalance started (later requests coalesce into that one);
- * - re-arm on change (see {@link RebalanceLoop.serversChanged}): when more servers are
- *   reachable, a wait the cap set is drawn again over the new delay; when fewer are
- *   and the cap binds, the wait is stretched with the cap.
+ * - re-arm on change (see {@link RebalanceLoop.serversChanged}): when the number of
+ *   reachable servers changes and the cap binds at either count, the pending wait is
+ *   drawn again over the new delay.
  */
 export class RebalanceLoop implements RebalancerEnv {
   readonly actor: Actor<typeof rebalancerMachine>;
@@ -126,40 +126,45 @@ export class RebalanceLoop implements RebalancerEnv {
   }
 
   /**
-   * The number of servers the cap divides by may have changed. Only a wait after a
-   * rebalance is re-armed (the first wait of a fresh list needs no spreading).
-   * - It grew, and the wait is one the cap set or stretched (its delay above the whole
-   *   jitter window): the wait is drawn again, `U(0, d1)` at the new delay d1, sooner
-   *   or later than the old one, never sooner than the spacing allows. Whatever spread
-   *   the fleet's old waits had, the new ones are uniform on [0, d1): the capped rate
-   *   at once, every agent within d1. (Keeping the sooner of the old wait and a draw
-   *   adds the draws' rate to the old waits': 1.2 × the cap measured after a heal.)
-   * - It shrank and the cap binds at the new count (its interval above the whole
-   *   jitter window and above the delay the wait belongs to): the remaining wait is
-   *   stretched by d1 / d0, so waits uniform on [0, d0) become uniform on [0, d1) and
-   *   the servers left see the capped rate at once, not only after one old delay.
-   * A wait the cap did not set is left alone: in a fleet too small for the cap to bind,
-   * a server that flaps moves nothing.
+   * The number of servers the cap divides by may have changed. When the cap binds at
+   * either count — the pending wait was set by it (its delay above the whole jitter
+   * window) or the delay at the new count is — the wait is drawn again, `U(0, d1)` at
+   * the new delay d1: sooner or later than the old one, never sooner than the spacing
+   * allows. Whatever spread the fleet's old waits had, the new ones are uniform on
+   * [0, d1), so the servers see the capped rate from the moment agents learn, and every
+   * agent rebalances within d1.
+   * - Rules that keep the old waits do not hold the cap: keeping the sooner of the old
+   *   wait and a draw adds the draws' rate to the old waits' (1.2 × the cap measured
+   *   after a heal); stretching the remaining wait by d1 / d0 is exact only if the old
+   *   waits were uniform on [0, d0), and a fleet restarted minutes before a partition
+   *   is not (1.3 × the cap, measured on 20K agents with the cap scaled to 100K's shape).
+   * - A shrink re-times the first wait too (120–180 s, never capped): a partition soon
+   *   after a fleet restart would otherwise land every first rebalance on the servers
+   *   left, and they would return together one capped wait later (115/s, 1.8 × the
+   *   cap, measured at 100K agents). Growth never re-times a
+   *   first wait it did not draw: a fresh list needs no spreading.
+   * - When the cap binds at neither count, nothing moves: in a fleet too small for the
+   *   cap to bind, a server that flaps changes no agent's timing.
    */
   serversChanged(): void {
-    if (!this.settings.rearmOnChange || this.#phase !== 'waiting') return;
+    const phase = this.#phase;
+    if (!this.settings.rearmOnChange || (phase !== 'waiting' && phase !== 'initial')) return;
     const count = this.host.servers();
     if (count === this.#armedServers) return;
     const grew = count > this.#armedServers;
     this.#armedServers = count;
     const now = this.host.now();
     const d0 = this.#armedDelay;
+    let d1: number;
     if (grew) {
       if (!(d0 > this.#jitterTop)) return;
-      const d1 = this.host.delay();
-      this.#armedDelay = d1;
-      this.#moveTo(Math.max(now + randomStagger(d1, () => this.host.random()), this.#earliest(now)), now, true);
-      return;
+      d1 = this.host.delay();
+    } else {
+      d1 = this.host.capMs(count);
+      if (!(d1 > this.#jitterTop && d1 > d0)) return;
     }
-    const d1 = this.host.capMs(count);
-    if (!(d1 > this.#jitterTop && d1 > d0)) return;
     this.#armedDelay = d1;
-    this.#moveTo(now + (this.#dueAt - now) * (d1 / d0), now, true);
+    this.#moveTo(Math.max(now + randomStagger(d1, () => this.host.random()), this.#earliest(now)), now, true);
   }
 
   /**
@@ -178,7 +183,7 @@ export class RebalanceLoop implements RebalancerEnv {
     return last === undefined ? now : Math.max(now, last + this.#spacing);
   }
 
-  /** Moves the pending rebalance to `at`: only when that is sooner, unless `later` allows stretching. */
+  /** Moves the pending rebalance to `at`: only when that is sooner, unless `later` allows a later one. */
   #moveTo(at: number, now: number, later: boolean): void {
     if (later ? at === this.#dueAt : !(at < this.#dueAt)) return;
     this.#dueAt = at;

@@ -113,10 +113,9 @@ export interface ServerManagerOptions {
   /** ms a server stays `failed` before cleanup removes it. Defaults to 259 200 000 (72 h). */
   deadServerTimeout?: number;
   /**
-   * When the number of reachable servers changes, re-time the wait to the next rebalance:
-   * when it grows (a heal, a join, a re-admission), a wait the cap set is drawn again
-   * over the new delay; when it shrinks and the cap binds, the wait is stretched
-   * (docs/server-manager.md, "Re-arm on change"). `false` is Consul's behaviour: a wait
+   * When the number of reachable servers changes and the cap binds at either count,
+   * draw the wait to the next rebalance again over the new delay, so the servers see
+   * the capped rate at once (docs/server-manager.md, "Re-arm on change"). `false` is Consul's behaviour: a wait
    * runs to its end whatever happens meanwhile. Defaults to true.
    */
   rearmOnChange?: boolean;

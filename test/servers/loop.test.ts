@@ -19,6 +19,15 @@ async function expectPingAt(clock: ReturnType<typeof createTestClock>, pinger: {
   expect(pinger.pinged).toHaveLength(count);
 }
 
+/** Both sides of a timer, counted in rebalances (a rebalance with failed servers pings each of them too). */
+async function expectRebalanceAt(clock: ReturnType<typeof createTestClock>, manager: ServerManager, ms: number, count: number): Promise<void> {
+  const rebalances = (): number | undefined => manager.actor?.getSnapshot().context.rebalances;
+  await advance(clock, ms - 1);
+  expect(rebalances()).toBe(count - 1);
+  await advance(clock, 1);
+  expect(rebalances()).toBe(count);
+}
+
 describe('ServerManager loop: first rebalance', () => {
   it('waits minReuseDuration + U(0, minReuseDuration / jitterFraction): 150 s at random 0.5, not a millisecond less', async () => {
     const pinger = scriptedPinger(() => true);
@@ -330,13 +339,35 @@ describe('ServerManager loop: re-arm on change', () => {
     return { ...h, pinger };
   }
 
-  it('stretches the wait by d1 / d0 when the healthy count shrinks and the cap binds (5 → 1: ×5), both sides', async () => {
-    const { manager, clock, pinger } = await balanced();
-    // Remaining 212.5 s × 1,562.5 / 312.5 = 1,062.5 s: due at 220 s + 1,062.5 s = 1,282.5 s.
-    await advance(clock, 1_062_500 - 1);
-    expect(pinger.pinged).toHaveLength(1);
-    await advance(clock, 1);
-    expect(pinger.pinged.length).toBeGreaterThan(1);
+  it('draws the wait again, U(0, d1), when the reachable count shrinks and the cap binds (5 → 1), both sides', async () => {
+    const { manager, clock } = await balanced();
+    // The last of the four failures decides: 0.5 × 1,562.5 s = 781.25 s after it (at 220 s), not the 212.5 s left.
+    await expectRebalanceAt(clock, manager, 781_250, 2);
+    await manager.stop();
+  });
+
+  it('re-times a first wait when the count shrinks and the cap binds: a partition soon after a restart', async () => {
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5 });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start(); // first wait 150 s
+    await advance(clock, 10_000);
+    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'failed', server: server(name) });
+    await flushPromises();
+    // 0.5 × 1,562.5 s after the failures, not the 140 s left of the first wait.
+    await expectRebalanceAt(clock, manager, 781_250, 1);
+    await manager.stop();
+  });
+
+  it('leaves a first wait alone when the cap binds at neither count (1,000 nodes, 5 → 1)', async () => {
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 1_000, random: () => 0.5 });
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start();
+    await advance(clock, 10_000);
+    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'failed', server: server(name) });
+    await flushPromises();
+    await expectRebalanceAt(clock, manager, 140_000, 1);
     await manager.stop();
   });
 
@@ -353,7 +384,7 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('stretches a capped wait when a server leaves and draws it again when it returns (100,000 nodes, 5 → 4 → 5)', async () => {
+  it('draws a capped wait again when a server leaves and again when it returns (100,000 nodes, 5 → 4 → 5)', async () => {
     const pinger = scriptedPinger(() => true);
     const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5, jitterFirstRebalance: false, jitterCappedWait: false });
     for (const s of servers(5)) manager.addServer(s);
@@ -362,8 +393,8 @@ describe('ServerManager loop: re-arm on change', () => {
     await advance(clock, 100_000);
     manager.applyMembershipEvent({ type: 'leave', server: server('s5') });
     await flushPromises();
-    // Stretched × 390.625 / 312.5: 212.5 s left become 265.625 s, due at 485.625 s.
-    await expectPingAt(clock, pinger, 265_625, 2);
+    // Drawn at 0.5 of 100,000 / (4 × 64) s = 390.625 s: due 195,312 ms after the leave (draws are whole ms).
+    await expectPingAt(clock, pinger, 195_312, 2);
     await advance(clock, 10_000); // armed 390.625 s with four servers
     manager.applyMembershipEvent({ type: 'join', server: server('s5') });
     await flushPromises();
@@ -381,7 +412,7 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('does not stretch a wait when the cap does not bind at the smaller count (jitter is not a change)', async () => {
+  it('does not re-time a wait when the cap does not bind at the smaller count (jitter is not a change)', async () => {
     let r = 0.1;
     const pinger = scriptedPinger(() => true);
     const { manager, clock } = managerHarness({ pinger, random: () => r, jitterFirstRebalance: false });
@@ -430,6 +461,36 @@ describe('ServerManager loop: re-arm on change', () => {
     for (const t of pings) bins[Math.floor((t / 312_500) * 5)]!++;
     // Uniform: each fifth holds ~80 (binomial σ ≈ 8). Keeping the sooner of the old wait (182.5–192.5 s) and a draw
     // (the first design) measured 60, 69, 160, 111, 0: the old waits pile up and nothing is left for the last fifths.
+    for (const b of bins) expect(Math.abs(b - 80)).toBeLessThan(30);
+    await Promise.all(managers.map((m) => m.stop()));
+  });
+
+  it('spreads a fleet uniformly over the longer delay when the count shrinks, whatever spread its old waits had (400 managers)', async () => {
+    // 400 managers, 100,000 nodes, 5 servers, started over 10 s: first rebalances at 120–130 s, next due at
+    // 432.5–442.5 s. At 400 s four servers fail: the next rebalances must spread over [0, 1,562.5 s) from there.
+    // Stretching the 32.5–42.5 s left by × 5 would put all 400 within 162.5–212.5 s: 1.6 × the cap for those 50 s.
+    const clock = createTestClock();
+    const random = createRandom(12);
+    const rebalancedAt: number[] = [];
+    const managers: ServerManager[] = [];
+    // From 400 s on only s1 answers, so a rebalance does not re-admit the others.
+    const ping = (s: { name: string }): Promise<boolean> => Promise.resolve(clock.now < 400_000 || s.name === 's1');
+    for (let i = 0; i < 400; i++) {
+      const m = new ServerManager({ clock, random, clusterSize: () => 100_000, jitterFirstRebalance: false, jitterCappedWait: false, pinger: { ping } });
+      for (const s of servers(5)) m.addServer(s);
+      m.on('rebalanced', () => clock.now >= 400_000 && rebalancedAt.push(clock.now - 400_000));
+      managers.push(m);
+    }
+    for (const m of managers) {
+      m.start();
+      await advance(clock, 25);
+    }
+    while (clock.now < 400_000) await advance(clock, Math.min(1000, 400_000 - clock.now));
+    for (const m of managers) for (const name of ['s2', 's3', 's4', 's5']) m.applyMembershipEvent({ type: 'failed', server: server(name) });
+    for (let t = 0; t < 1_562_500; t += 1000) await advance(clock, 1000);
+    expect(rebalancedAt).toHaveLength(400);
+    const bins = new Array<number>(5).fill(0);
+    for (const t of rebalancedAt) bins[Math.floor((t / 1_562_500) * 5)]!++;
     for (const b of bins) expect(Math.abs(b - 80)).toBeLessThan(30);
     await Promise.all(managers.map((m) => m.stop()));
   });
