@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimRow } from '../../src/sim/claims.js';
 import { findScenario, type ScenarioResult } from '../../src/sim/scenarios.js';
+import { rebalanceCap } from '../../src/sim/scenarios/rebalance100k.js';
 
 const MIN = 60_000;
 
@@ -32,12 +33,34 @@ describe('simulator scenarios (small N)', { timeout: 90_000 }, () => {
     expect(all.measured!).toBeGreaterThan(2.5);
   });
 
-  it('rebalance-100k: every agent moves within one rebalance interval when scaled down to 1000 agents', async () => {
+  it('rebalance-100k: every agent moves within one rebalance interval when scaled down to 1000 agents, in both runs', async () => {
     const r = await run('rebalance-100k', 1000, 12 * MIN);
-    const all = row(r, 'time until every agent rebalanced');
-    expect(all.claim).toBe(3); // below the cap the interval is the 180 s jitter bound
-    expect(all.measured!).toBeLessThanOrEqual(3.05);
-    expect(all.measured!).toBeGreaterThan(2.5);
+    expect(r.runs.map((x) => x.label)).toEqual(['consul', 'ae-sync']);
+    for (const label of ['[consul]', '[ae-sync]']) {
+      const all = row(r, `${label} time until every agent rebalanced`);
+      expect(all.claim).toBe(3); // below the cap the interval is the 180 s jitter bound, and the cap jitter adds nothing
+      expect(all.measured!).toBeLessThanOrEqual(3.05);
+      expect(all.measured!).toBeGreaterThan(2.5);
+    }
+  });
+
+  it('rebalance-100k: with the cap binding, consul recycles at the cap and ae-sync at 0.8 × it, its last agent within 1.5 × the interval', async () => {
+    // 500 agents, 5 servers, reuse 1.25 s, cap 32/s: N/(S × cap) = 3.125 s, above the 1.875 s reuse jitter.
+    const scenario = rebalanceCap({ tuning: { syncIntervalMs: 60_000, minReuseDurationMs: 1_250, connsPerSecPerServer: 32 } });
+    const r = await scenario.run({ seed: 7, agents: 500, servers: 5, durationMs: 2 * MIN });
+    const consulRate = row(r, '[consul] connections recycled');
+    const oursRate = row(r, '[ae-sync] connections recycled');
+    expect(consulRate.claim).toBeCloseTo(32, 2);
+    expect(consulRate.verdict).toBe('holds');
+    expect(oursRate.claim).toBeCloseTo(32 / 1.25, 2);
+    expect(oursRate.verdict).toBe('holds');
+    const consulAll = row(r, '[consul] time until every agent rebalanced');
+    const oursAll = row(r, '[ae-sync] time until every agent rebalanced');
+    expect(consulAll.claim).toBeCloseTo(3.125 / 60, 3);
+    expect(consulAll.verdict).toBe('holds');
+    expect(oursAll.claim).toBeCloseTo((3.125 * 1.5) / 60, 3);
+    expect(oursAll.measured!).toBeGreaterThan(consulAll.measured!);
+    expect(oursAll.verdict).toBe('holds');
   });
 
   it('partition-heal (consul run): a fixated fleet converges to within 10 % of an even spread after the heal', async () => {
