@@ -346,27 +346,26 @@ describe('ServerManager loop: re-arm on change', () => {
     await manager.stop();
   });
 
-  it('re-times a first wait when the count shrinks and the cap binds: a partition soon after a restart', async () => {
-    const pinger = scriptedPinger(() => true);
-    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 100_000, random: () => 0.5 });
-    for (const s of servers(5)) manager.addServer(s);
-    manager.start(); // first wait 150 s
-    await advance(clock, 10_000);
-    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'failed', server: server(name) });
+  /** `nodes` nodes, 5 servers, first wait 150 s (random 0.5); 4 of them fail 10 s after start(). */
+  async function partitionedInFirstWait(nodes: number) {
+    const h = managerHarness({ pinger: scriptedPinger(() => true), clusterSize: () => nodes, random: () => 0.5 });
+    for (const s of servers(5)) h.manager.addServer(s);
+    h.manager.start();
+    await advance(h.clock, 10_000);
+    for (const name of ['s2', 's3', 's4', 's5']) h.manager.applyMembershipEvent({ type: 'failed', server: server(name) });
     await flushPromises();
+    return h;
+  }
+
+  it('re-times a first wait when the count shrinks and the cap binds: a partition soon after a restart', async () => {
+    const { manager, clock } = await partitionedInFirstWait(100_000);
     // 0.5 × 1,562.5 s after the failures, not the 140 s left of the first wait.
     await expectRebalanceAt(clock, manager, 781_250, 1);
     await manager.stop();
   });
 
   it('leaves a first wait alone when the cap binds at neither count (1,000 nodes, 5 → 1)', async () => {
-    const pinger = scriptedPinger(() => true);
-    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 1_000, random: () => 0.5 });
-    for (const s of servers(5)) manager.addServer(s);
-    manager.start();
-    await advance(clock, 10_000);
-    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'failed', server: server(name) });
-    await flushPromises();
+    const { manager, clock } = await partitionedInFirstWait(1_000);
     await expectRebalanceAt(clock, manager, 140_000, 1);
     await manager.stop();
   });
