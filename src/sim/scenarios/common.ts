@@ -22,6 +22,14 @@ export const BASE_TUNING: AgentTuning = { syncIntervalMs: SYNC_INTERVAL_MS };
 /** The manager as Consul's: failed servers only rotate, the cap counts every listed server, no re-arm, a fixed first wait. */
 export const CONSUL_MANAGER: NonNullable<AgentTuning['manager']> = { health: false, rearmOnChange: false, jitterFirstRebalance: false, jitterCappedWait: false };
 
+/** The labels of a scenario that compares Consul's manager with this library's. */
+export type RunLabel = 'consul' | 'ae-sync';
+
+/** The tuning a labelled run uses: `consul` swaps in {@link CONSUL_MANAGER}, `ae-sync` keeps the defaults. */
+export function tuningFor(label: RunLabel, tuning: AgentTuning): AgentTuning {
+  return label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning;
+}
+
 /** The rebalance constants a run uses (the library's defaults unless its tuning says otherwise). */
 export interface RebalanceConstants {
   minReuseMs: number;

@@ -4,7 +4,7 @@
 // over minReuseDuration / jitterFraction, so no second sees more than N/30.
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
-import { BASE_TUNING, CHANGE_INTERVAL_MS, CONSUL_MANAGER, MIN, SEC, constantsOf, report, resolve, runOne } from './common.js';
+import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, constantsOf, report, resolve, runOne, tuningFor } from './common.js';
 import { CAP_WINDOW_MS, peakFleetBucket, peakWindowRate } from './measure.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
@@ -40,7 +40,7 @@ export function fleetRestart(options: FleetRestartOptions = {}): Scenario {
           bucketMs: SEC,
           warmupMs: 0,
           startSpreadMs: 0,
-          tuning: label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning,
+          tuning: tuningFor(label, tuning),
           changeIntervalMs: CHANGE_INTERVAL_MS,
         }, hooks);
         peaks[label] = {

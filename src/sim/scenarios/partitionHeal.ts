@@ -9,7 +9,6 @@ import type { SimConfig } from '../simulator.js';
 import {
   BASE_TUNING,
   CHANGE_INTERVAL_MS,
-  CONSUL_MANAGER,
   MIN,
   SEC,
   constantsOf,
@@ -20,6 +19,7 @@ import {
   report,
   resolve,
   runOne,
+  tuningFor,
 } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
@@ -80,7 +80,7 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
           // Timers spread over one fixated interval: the steady state of the minority.
           startSpreadMs: fixatedIntervalMs,
           initialServers: [{ agents: fixated, servers: [0] }],
-          tuning: label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning,
+          tuning: tuningFor(label, tuning),
           changeIntervalMs: CHANGE_INTERVAL_MS,
           ...(options.network ? { network: options.network } : {}),
           timeline: [

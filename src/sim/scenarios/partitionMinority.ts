@@ -5,7 +5,7 @@
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
 import type { NetworkOptions } from '../network.js';
-import { BASE_TUNING, CONSUL_MANAGER, MIN, SEC, constantsOf, equilibrium, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
+import { BASE_TUNING, MIN, SEC, constantsOf, equilibrium, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne, tuningFor } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
@@ -45,7 +45,7 @@ export function partitionMinority(options: PartitionMinorityOptions = {}): Scena
       const peaks: Record<string, ReturnType<typeof peakWindowRate>> = {};
       const meanOnS0: Record<string, number> = {};
       for (const label of ['consul', 'ae-sync'] as const) {
-        const { config } = equilibrium(p, label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning);
+        const { config } = equilibrium(p, tuningFor(label, tuning));
         const others = Array.from({ length: p.servers - 1 }, (_, k) => k + 1);
         const run = await runOne(`${name} (${label})`, {
           ...config,

@@ -3,11 +3,10 @@
 // (Consul agent/router/manager.go: ~5 min) and the recycle rate per server, twice:
 // `consul` (a capped wait of exactly N/(64·S), the seed's figures) and `ae-sync`
 // (the defaults: the capped wait jittered up to 1.5 ×, so slower and under the cap).
-import { claimRow, formatNumber } from '../claims.js';
+import { claimRow, formatNumber, type ClaimRow } from '../claims.js';
 import type { SimConfig } from '../simulator.js';
-import type { ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
-import { BASE_TUNING, CHANGE_INTERVAL_MS, CONSUL_MANAGER, MIN, SEC, constantsOf, meanRatePerServer, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne, sized } from './common.js';
+import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, constantsOf, meanRatePerServer, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne, sized, tuningFor } from './common.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
 export interface RebalanceCapOptions {
@@ -27,7 +26,8 @@ export function rebalanceCap(options: RebalanceCapOptions = {}): Scenario {
       const p = resolve(params, this.defaults, this.defaults.durationMs ?? 30 * MIN);
       const intervalMs = rebalanceIntervalMs(p.agents, p.servers, c);
       const markAt = Math.min(p.durationMs / 2, intervalMs + c.minReuseMs + 10 * SEC);
-      const capped = (1000 * p.agents) / (c.cap * p.servers) > c.minReuseMs * (1 + 1 / c.jitterFraction);
+      // The interval is the cap's when it is above the top of the reuse jitter.
+      const capped = intervalMs > c.minReuseMs * (1 + 1 / c.jitterFraction);
       const seedCase = p.agents === 100_000 && p.servers === 5;
       const claims: ClaimRow[] = [];
       const runs: ScenarioRunReport[] = [];
@@ -39,19 +39,19 @@ export function rebalanceCap(options: RebalanceCapOptions = {}): Scenario {
           durationMs: p.durationMs,
           warmupMs: markAt,
           startSpreadMs: intervalMs,
-          tuning: label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning,
+          tuning: tuningFor(label, tuning),
           changeIntervalMs: CHANGE_INTERVAL_MS,
         };
         const run = await runOne(`rebalance-100k (${label})`, { ...config, timeline: [{ atMs: markAt, op: 'markRebalances' }] }, hooks);
-        const fleet = run.fleet;
-        const allMoved = Number.isNaN(fleet.allRebalancedAt) ? null : (fleet.allRebalancedAt - markAt) / MIN;
+        const { allRebalancedAt } = run.fleet;
+        const allMoved = Number.isNaN(allRebalancedAt) ? null : (allRebalancedAt - markAt) / MIN;
         const recycled = meanRatePerServer(run, 'rebalancesPerSec', markAt, p.durationMs, p.servers);
         if (label === 'consul') {
           claims.push(
             claimRow('rebalance-100k', '[consul] time until every agent rebalanced once', 'min', seedCase ? 5 : intervalMs / MIN, allMoved,
               seedCase
                 ? 'Consul agent/router/manager.go newRebalanceConnsPerSecPerServer: "100K … 5x servers, it will take ~5min for all servers to rebalance"'
-                : 'max(180 s, N / (64·S)) from the constants of Consul agent/router/manager.go', { basis: seedCase ? 'upstream' : 'formula' }),
+                : `max(reuse jitter, N / (${c.cap}·S)) from the constants of Consul agent/router/manager.go`, { basis: seedCase ? 'upstream' : 'formula' }),
             claimRow('rebalance-100k', '[consul] connections recycled/s/server', '1/s', (1000 * p.agents) / p.servers / meanRebalanceDelayMs(p.agents, p.servers, c), recycled,
               seedCase
                 ? 'Consul agent/router/manager.go: the cap of 64 new connections/s/server "begins to take effect" above ~48K agents on 5 servers'
