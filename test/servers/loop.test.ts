@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_REUSE_DURATION_MS, ServerManager } from '../../src/servers/serverManager.js';
+import { MAX_TIMER_MS, MIN_REUSE_DURATION_MS, ServerManager } from '../../src/servers/serverManager.js';
 import { StoppedError } from '../../src/shared/errors.js';
 import { createRandom } from '../../src/shared/random.js';
 import { createTestClock } from '../../src/testing.js';
@@ -399,6 +399,26 @@ describe('ServerManager loop: re-arm on change', () => {
     await flushPromises();
     // Drawn again at 0.5 of 312.5 s: due 156.25 s after the join.
     await expectPingAt(clock, pinger, 156_250, 3);
+    await manager.stop();
+  });
+
+  it('keeps every re-armed wait within the timer limit when the delay is clamped to 2³¹ − 1 ms (10¹² nodes)', async () => {
+    const pinger = scriptedPinger(() => true);
+    const { manager, clock } = managerHarness({ pinger, clusterSize: () => 1e12, random: () => 0.5, jitterFirstRebalance: false });
+    const fatal: unknown[] = [];
+    manager.on('fatal', (err) => fatal.push(err));
+    for (const s of servers(5)) manager.addServer(s);
+    manager.start();
+    await advance(clock, 120_000); // first rebalance; the next wait is clamped to MAX_TIMER_MS
+    expect(manager.rebalanceDelay()).toBe(MAX_TIMER_MS);
+    // Shrink: the cap's interval at one server is clamped too, so no longer than the wait: nothing moves.
+    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'failed', server: server(name) });
+    await flushPromises();
+    // Growth: drawn again over the clamped delay, 0.5 × (2³¹ − 1) ms, a timer the clock accepts.
+    for (const name of ['s2', 's3', 's4', 's5']) manager.applyMembershipEvent({ type: 'join', server: server(name) });
+    await flushPromises();
+    await expectRebalanceAt(clock, manager, Math.floor(0.5 * MAX_TIMER_MS), 2);
+    expect(fatal).toEqual([]);
     await manager.stop();
   });
 
