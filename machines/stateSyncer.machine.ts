@@ -10,10 +10,10 @@ import type {
   StateSyncerInput,
   SyncWorkerEvent,
 } from './stateSyncer.types.js';
-import { syncWorker } from './stateSyncer.worker.js';
+import { SYNC_SKIPPED, syncWorker } from './stateSyncer.worker.js';
 
 export type * from './stateSyncer.types.js';
-export { syncWorker };
+export { SYNC_SKIPPED, syncWorker };
 
 // The way into fullSync while paused: the full sync is skipped and retryFullSync is
 // (re-)entered with a fresh retry timer. Shared by every transition that would start one.
@@ -140,6 +140,16 @@ export const stateSyncerMachine = setup({
               actions: ['holdFullSyncGap', 'emitFullSyncDone'],
             },
             SYNC_FAILED: { guard: 'isCurrentRequest', target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
+            // The runtime skipped the call (paused while it waited for an earlier sync). A resume
+            // that came in the meantime already ended the pause: then ask again, staggered.
+            SYNC_SKIPPED: [
+              { ...skipWhilePaused, guard: and(['isCurrentRequest', 'isPaused']) },
+              {
+                guard: 'isCurrentRequest',
+                target: '#stateSyncer.retryFullSync',
+                actions: ['rememberFullSyncTrigger', 'emitFullSyncSkipped'],
+              },
+            ],
           },
         },
       },
@@ -181,6 +191,8 @@ export const stateSyncerMachine = setup({
           on: {
             SYNC_DONE: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesDone' },
             SYNC_FAILED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesFailed' },
+            // Skipped while paused: the resume that ends the pause asks for a partial sync anyway.
+            SYNC_SKIPPED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesSkipped' },
           },
         },
         waitingToSyncFull: {
