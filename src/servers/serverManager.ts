@@ -5,6 +5,7 @@
 // bounded rate, autopilot-style cleanup of dead servers, and optional discovery.
 import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
+import { actorView, type ActorView } from '../shared/actorHost.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { StoppedError } from '../shared/errors.js';
 import { describeValue } from '../shared/options.js';
@@ -44,6 +45,7 @@ export type {
 
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
+  #view: { actor: Actor<typeof rebalancerMachine>; view: ActorView<typeof rebalancerMachine> } | undefined;
   #queue: MembershipQueue<MembershipEvent> | undefined;
 
   constructor(options: ServerManagerOptions) {
@@ -193,9 +195,12 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     return this;
   }
 
-  /** The rebalance loop's actor (for inspection); undefined before `start()`. */
-  get actor(): Actor<typeof rebalancerMachine> | undefined {
-    return this.#core.actor;
+  /** The rebalance loop's machine, read-only (snapshot, subscribe, emitted events); undefined before `start()`. */
+  get actor(): ActorView<typeof rebalancerMachine> | undefined {
+    const actor = this.#core.actor;
+    if (!actor) return undefined;
+    if (this.#view?.actor !== actor) this.#view = { actor, view: actorView(actor) };
+    return this.#view.view;
   }
 
   /**

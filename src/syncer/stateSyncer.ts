@@ -1,8 +1,13 @@
 // StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
-import { createHostedActor } from '../shared/actorHost.js';
-import { stateSyncerMachine, type StateSyncerEmitted, type StateSyncerStateName } from '../../machines/stateSyncer.machine.js';
+import { actorView, createHostedActor, type ActorView } from '../shared/actorHost.js';
+import {
+  stateSyncerMachine,
+  type StateSyncerEmitted,
+  type StateSyncerMachine,
+  type StateSyncerStateName,
+} from '../../machines/stateSyncer.machine.js';
 import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { NotPausedError, StoppedError } from '../shared/errors.js';
@@ -32,6 +37,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   #top: StateSyncerStateName = 'fullSync';
   #leaf = '';
   #watching = false;
+  #view: ActorView<StateSyncerMachine> | undefined;
   // Stats as fields rather than an object: one object less per syncer.
   #fullSyncs = 0;
   #fullSyncFailures = 0;
@@ -66,9 +72,11 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.syncChanges = new SyncTrigger(this.#env, 'syncChanges');
   }
 
-  /** The xstate actor, for subscribe/inspection. Undefined before start(). */
-  get actor(): SyncActor | undefined {
-    return this.#env.actor;
+  /** The machine, read-only (snapshot, subscribe, emitted events). Undefined before start(). */
+  get actor(): ActorView<StateSyncerMachine> | undefined {
+    const actor = this.#env.actor;
+    if (!actor) return undefined;
+    return (this.#view ??= actorView(actor));
   }
 
   /** The top-level state; `'fullSync'` before start(), `'done'` after stop() or a failure. */
