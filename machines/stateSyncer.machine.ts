@@ -24,7 +24,14 @@ const skipWhilePaused = {
   actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
 } as const;
 
-const errorOf = (event: StateSyncerEvent): unknown => (event as { error?: unknown }).error;
+const errorOf = (event: StateSyncerEvent): unknown => (event.type === 'SYNC_FAILED' ? event.error : undefined);
+
+// A SyncFull trigger's staggered wait, the same in partialSync and retryFullSync.
+const waitingToSyncFull = {
+  after: {
+    serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
+  },
+} as const;
 
 export const stateSyncerMachine = setup({
   types: {
@@ -40,7 +47,7 @@ export const stateSyncerMachine = setup({
     hasChangesPending: ({ context }) => context.changesPending,
     hasFullSyncPending: ({ context }) => context.fullSyncPending,
     // A late or duplicate answer (a replaced worker may send one) never completes a newer request.
-    isCurrentRequest: ({ context, event }) => (event as { id?: unknown }).id === context.request,
+    isCurrentRequest: ({ context, event }) => 'id' in event && event.id === context.request,
     // In partialSync, only `idle` can act on the deadline at once; elsewhere it is remembered.
     isBusyInPartialSync: not(stateIn({ partialSync: 'idle' })),
   },
@@ -172,11 +179,7 @@ export const stateSyncerMachine = setup({
           },
           // What was remembered while busy, in order: the deadline, then SyncChanges, then SyncFull.
           always: [
-            {
-              guard: and(['isDeadlinePassed', 'isPaused']),
-              target: '#stateSyncer.retryFullSync',
-              actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
-            },
+            { ...skipWhilePaused, guard: and(['isDeadlinePassed', 'isPaused']) },
             { guard: 'isDeadlinePassed', target: '#stateSyncer.fullSync.syncing' },
             {
               guard: and(['hasChangesPending', 'isPaused']),
@@ -195,11 +198,7 @@ export const stateSyncerMachine = setup({
             SYNC_SKIPPED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesSkipped' },
           },
         },
-        waitingToSyncFull: {
-          after: {
-            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
-          },
-        },
+        waitingToSyncFull,
       },
     },
     retryFullSync: {
@@ -212,11 +211,7 @@ export const stateSyncerMachine = setup({
             retryFailDelay: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
           },
         },
-        waitingToSyncFull: {
-          after: {
-            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
-          },
-        },
+        waitingToSyncFull,
       },
     },
     done: { type: 'final' },

@@ -59,10 +59,10 @@ export interface StateSyncerContext {
 }
 
 /** Which of the environment's two sync methods a request runs. */
-export type SyncRequestKind = 'syncFull' | 'syncChanges';
+export type SyncKind = 'syncFull' | 'syncChanges';
 
 /** What the machine sends its worker: run one sync and answer with the same `id`. */
-export type SyncWorkerEvent = { type: 'RUN'; id: number; kind: SyncRequestKind };
+export type SyncWorkerEvent = { type: 'RUN'; id: number; kind: SyncKind };
 
 /** The worker's answers. */
 export type SyncWorkerAnswer =

@@ -15,7 +15,7 @@ export interface LoopHost {
   /** The manager's checked random source. */
   random(): number;
   /** `rebalanceDelay()` at the current counts. */
-  delay(): number;
+  rebalanceDelay(): number;
   /** The cap's part of the delay alone with `servers` to divide by (no floor, no randomness). */
   capMs(servers: number): number;
   /** The number of servers the rate cap divides by, now. */
@@ -89,7 +89,7 @@ export class RebalanceLoop implements RebalancerEnv {
   nextDelayMs(): number {
     return this.#guard(() => {
       this.#phase = 'waiting';
-      const normal = this.host.delay();
+      const normal = this.host.rebalanceDelay();
       const wait = this.#capJitter(normal);
       if (!this.#requestPending) return this.#arm(wait, normal);
       this.#requestPending = false;
@@ -158,7 +158,7 @@ export class RebalanceLoop implements RebalancerEnv {
     let d1: number;
     if (grew) {
       if (!(d0 > this.#jitterTop)) return;
-      d1 = this.host.delay();
+      d1 = this.host.rebalanceDelay();
     } else {
       d1 = this.host.capMs(count);
       if (!(d1 > this.#jitterTop && d1 > d0)) return;

@@ -11,7 +11,7 @@ import { StoppedError } from '../shared/errors.js';
 import { describeValue } from '../shared/options.js';
 import { callServer, reportFailure } from './callPath.js';
 import { ManagerCore } from './core.js';
-import * as inputs from './inputs.js';
+import { checkMembershipEvent, ServerInputs } from './inputs.js';
 import { MembershipQueue } from './membershipQueue.js';
 import { resolveOptions, type ServerManagerOptions } from './options.js';
 import type { CallOptions, Heartbeat, MembershipEvent, Server, ServerHealth, ServerManagerEvents } from './types.js';
@@ -45,6 +45,7 @@ export type {
 
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
+  readonly #inputs: ServerInputs;
   #view: { actor: Actor<typeof rebalancerMachine>; view: ActorView<typeof rebalancerMachine> } | undefined;
   #queue: MembershipQueue<MembershipEvent> | undefined;
 
@@ -52,6 +53,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     super();
     const settings = resolveOptions(options);
     this.#core = new ManagerCore(settings, (event, payload) => this.emit(event, payload), options.logger);
+    this.#inputs = new ServerInputs(this.#core);
   }
 
   protected override listenerFailed(event: keyof ServerManagerEvents, err: unknown): void {
@@ -110,7 +112,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `apiVersion` is ignored (and a listed server of that name removed). Clears offline.
    */
   addServer(server: Server): void {
-    inputs.addServer(this.#core, server);
+    this.#inputs.addServer(server);
   }
 
   /** Removes the server with `server.name`; `'serverRemoved'` (reason `removed`). Unknown names are a no-op. */
@@ -176,7 +178,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `minReuseDuration`, never above 2^31 − 1.
    */
   rebalanceDelay(): number {
-    return this.#core.delay();
+    return this.#core.rebalanceDelay();
   }
 
   /**
@@ -210,7 +212,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * Before `start()`, the loop rebalances as soon as it starts; after `stop()`, ignored.
    */
   requestRebalance(): void {
-    this.#core.request();
+    this.#core.requestRebalance();
   }
 
   /**
@@ -219,7 +221,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * repeated.
    */
   stop(): Promise<void> {
-    return this.#core.shutdown();
+    return this.#core.stop();
   }
 
   // --- Nomad-style inputs --------------------------------------------------------
@@ -234,7 +236,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * returns true. O(n).
    */
   setServers(servers: readonly Server[]): boolean {
-    return inputs.setServers(this.#core, servers);
+    return this.#inputs.setServers(servers);
   }
 
   /**
@@ -243,7 +245,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * that is also a primary stays a primary.
    */
   setBackupServers(servers: readonly Server[]): void {
-    inputs.setBackupServers(this.#core, servers);
+    this.#inputs.setBackupServers(servers);
   }
 
   /**
@@ -255,7 +257,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `leaderAddress`.
    */
   updateFromHeartbeat(heartbeat: Heartbeat): void {
-    inputs.updateFromHeartbeat(this.#core, heartbeat);
+    this.#inputs.updateFromHeartbeat(heartbeat);
   }
 
   /**
@@ -263,10 +265,10 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * Warns once per crossing of 200 waiting.
    */
   applyMembershipEvent(event: MembershipEvent): void {
-    const checked = inputs.checkMembershipEvent(event);
+    const checked = checkMembershipEvent(event);
     const core = this.#core;
     (this.#queue ??= new MembershipQueue<MembershipEvent>({
-      apply: (e) => inputs.applyMembershipEvent(core, e),
+      apply: (e) => this.#inputs.applyMembershipEvent(e),
       onBacklog: (size) => core.log.warn({ backlog: size }, 'membership events are backing up'),
       onError: (err, e) => core.log.error({ err, event: e.type, server: e.server.name }, 'membership event failed'),
     })).push(checked);

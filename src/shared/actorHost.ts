@@ -84,11 +84,12 @@ export interface ActorView<TLogic extends AnyActorLogic> {
 
 /** A read-only view of `actor` (a new small object: callers keep the one they made). */
 export function actorView<TLogic extends AnyActorLogic>(actor: Actor<TLogic>): ActorView<TLogic> {
-  return Object.freeze({
+  const view: ActorView<TLogic> = {
     id: actor.id,
     sessionId: actor.sessionId,
     getSnapshot: () => actor.getSnapshot(),
-    subscribe: actor.subscribe.bind(actor) as Actor<TLogic>['subscribe'],
-    on: actor.on.bind(actor) as Actor<TLogic>['on'],
-  });
+    subscribe: actor.subscribe.bind(actor),
+    on: actor.on.bind(actor),
+  };
+  return Object.freeze(view);
 }

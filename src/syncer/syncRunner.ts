@@ -10,7 +10,9 @@ import { raceAbort } from '../shared/abort.js';
 import { TimeoutError } from '../shared/errors.js';
 import { SYNC_SKIPPED } from '../../machines/stateSyncer.worker.js';
 
-export type SyncKind = 'syncFull' | 'syncChanges';
+import type { SyncKind } from '../../machines/stateSyncer.types.js';
+
+export type { SyncKind };
 
 /**
  * The state an agent keeps in sync. Both methods receive an AbortSignal that fires on
