@@ -4,6 +4,7 @@
 import { ServerManager, type ServerManagerOptions } from './servers/serverManager.js';
 import { StateSyncer, type StateSyncerOptions } from './syncer/stateSyncer.js';
 import { describeValue } from './shared/options.js';
+import { noop } from './shared/waiters.js';
 
 /**
  * Options of both parts. `logger`, `clock` and `random` are shared; the syncer's
@@ -22,8 +23,6 @@ export interface SyncAgent {
   /** Stops both; resolves when both have stopped. Safe before start() and when repeated; never rejects. */
   stop(): Promise<void>;
 }
-
-function noop(): void {}
 
 export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
   if (typeof options !== 'object' || options === null)
