@@ -130,21 +130,9 @@ export class RebalanceLoop implements RebalancerEnv {
    * either count — the pending wait was set by it (its delay above the whole jitter
    * window) or the delay at the new count is — the wait is drawn again, `U(0, d1)` at
    * the new delay d1: sooner or later than the old one, never sooner than the spacing
-   * allows. Whatever spread the fleet's old waits had, the new ones are uniform on
-   * [0, d1), so the servers see the capped rate from the moment agents learn, and every
-   * agent rebalances within d1.
-   * - Rules that keep the old waits do not hold the cap: keeping the sooner of the old
-   *   wait and a draw adds the draws' rate to the old waits' (1.2 × the cap measured
-   *   after a heal); stretching the remaining wait by d1 / d0 is exact only if the old
-   *   waits were uniform on [0, d0), and a fleet restarted minutes before a partition
-   *   is not (1.3 × the cap, measured on 20K agents with the cap scaled to 100K's shape).
-   * - A shrink re-times the first wait too (120–180 s, never capped): a partition soon
-   *   after a fleet restart would otherwise land every first rebalance on the servers
-   *   left, and they would return together one capped wait later (115/s, 1.8 × the
-   *   cap, measured at 100K agents). Growth never re-times a
-   *   first wait it did not draw: a fresh list needs no spreading.
-   * - When the cap binds at neither count, nothing moves: in a fleet too small for the
-   *   cap to bind, a server that flaps changes no agent's timing.
+   * allows, so every agent rebalances within d1 at the capped rate. A shrink re-times a
+   * first wait too; growth does not. When the cap binds at neither count, nothing moves.
+   * Why not keep or stretch the old wait (measured): docs/tuning.md, `rearmOnChange`.
    */
   serversChanged(): void {
     const phase = this.#phase;
