@@ -19,6 +19,7 @@ import { replaceBackups } from './merge.js';
 import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
+import type { ManagerTelemetry } from '../telemetry/serverManager.js';
 import { acceptServers } from './validate.js';
 
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
@@ -39,6 +40,8 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   reportedNodes = 0;
   leader: string | undefined;
   #rateLogs: Map<string, number> | undefined;
+  /** Told when each rebalance ends (set by ServerManager). */
+  telemetry: ManagerTelemetry | undefined;
 
   constructor(
     readonly settings: ManagerSettings,
@@ -205,9 +208,13 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
       emit: this.emit,
       stop: this.stop,
       loop: loopSignal,
-    }).then(noop, (err: unknown) => {
-      if (!this.stopped) this.log.error({ err }, 'rebalance failed');
-    });
+    }).then(
+      () => this.telemetry?.rebalanceEnded(this.stopped, this.roster.offline, false),
+      (err: unknown) => {
+        if (!this.stopped) this.log.error({ err }, 'rebalance failed');
+        this.telemetry?.rebalanceEnded(this.stopped, false, true);
+      },
+    );
     this.#inflight = run;
     void run.finally(() => {
       if (this.#inflight === run) this.#inflight = undefined;

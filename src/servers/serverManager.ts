@@ -15,6 +15,7 @@ import { MembershipQueue } from './membershipQueue.js';
 import { resolveOptions, type ServerManagerOptions } from './options.js';
 import type { CallOptions, Heartbeat, MembershipEvent, Server, ServerHealth, ServerManagerEvents } from './types.js';
 import { checkNodes, checkServer } from './validate.js';
+import { managerTelemetry, type ManagerTelemetry } from '../telemetry/serverManager.js';
 
 export {
   API_MISMATCH_LOG_INTERVAL_MS,
@@ -44,12 +45,23 @@ export type {
 
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
+  // Metrics and spans (docs/observability.md).
+  readonly #telemetry: ManagerTelemetry;
   #queue: MembershipQueue<MembershipEvent> | undefined;
 
   constructor(options: ServerManagerOptions) {
     super();
     const settings = resolveOptions(options);
-    this.#core = new ManagerCore(settings, (event, payload) => this.emit(event, payload), options.logger);
+    const telemetry = (this.#telemetry = managerTelemetry(options));
+    this.#core = new ManagerCore(
+      settings,
+      (event, payload) => {
+        telemetry.event(event, payload);
+        this.emit(event, payload);
+      },
+      options.logger,
+    );
+    this.#core.telemetry = telemetry;
   }
 
   protected override listenerFailed(event: keyof ServerManagerEvents, err: unknown): void {
@@ -96,8 +108,10 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     const signal: unknown = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal))
       return Promise.reject(new TypeError(`call options.signal must be an AbortSignal, received ${describeValue(signal)}`));
-    if (this.#core.stopped) return Promise.reject(new StoppedError('server manager stopped: call() refused'));
-    return callServer(this.#core, fn, options);
+    const core = this.#core;
+    if (core.stopped) return Promise.reject(new StoppedError('server manager stopped: call() refused'));
+    const verdict = { cancelled: () => core.stopped || options?.signal?.aborted === true };
+    return this.#telemetry.call(fn, verdict, (traced) => callServer(core, traced, options));
   }
 
   // --- the list ----------------------------------------------------------------
@@ -189,7 +203,14 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
 
   /** Starts the rebalance loop (and discovery, if configured). Throws StoppedError after stop(). */
   start(): this {
-    this.#core.start();
+    const core = this.#core;
+    core.start();
+    this.#telemetry.started({
+      *serverStates() {
+        for (const list of [core.roster.primaries, core.roster.backups]) for (const entry of list.entries) yield entry.state;
+      },
+      delayMs: () => core.loop?.delayInForceMs ?? Number.NaN,
+    });
     return this;
   }
 
@@ -214,6 +235,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * repeated.
    */
   stop(): Promise<void> {
+    this.#telemetry.stopped();
     return this.#core.shutdown();
   }
 

@@ -11,6 +11,7 @@ import { statePath, topLevel } from './statePath.js';
 import { SyncerEnv, type SyncActor } from './syncerEnv.js';
 import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
 import { SyncTrigger, type Trigger } from './trigger.js';
+import { syncerTelemetry, type SyncerTelemetry } from '../telemetry/syncer.js';
 import type { StateSyncerEvents, SyncStats } from './events.js';
 
 export type { SyncKind, SyncState, StateSyncerOptions, StateSyncerEvents, SyncStats };
@@ -29,6 +30,8 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   readonly #clock: Clock;
   readonly #stopTimeout: number;
   readonly #inspect: StateSyncerOptions['inspect'];
+  // Metrics and spans (docs/observability.md); undefined only in a build without telemetry (bench/).
+  readonly #telemetry: SyncerTelemetry | undefined;
   #stopping: Promise<void> | undefined;
   // Created on first use: most syncers never have anyone waiting.
   #resumeWaiters: (() => void)[] | undefined;
@@ -54,6 +57,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.#stopTimeout = o.stopTimeout;
     this.#clock = o.clock;
     this.#inspect = options.inspect;
+    const telemetry: SyncerTelemetry | undefined = (this.#telemetry = syncerTelemetry(options, o.state));
     this.#env = new SyncerEnv(
       {
         interval: o.interval,
@@ -66,10 +70,10 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         logger: options.logger,
         onFailure: (error) => this.#fail(error),
       },
-      o.state,
+      telemetry ?? o.state,
     );
-    this.syncFull = new SyncTrigger(this.#env, 'syncFull');
-    this.syncChanges = new SyncTrigger(this.#env, 'syncChanges');
+    this.syncFull = new SyncTrigger(this.#env, 'syncFull', telemetry);
+    this.syncChanges = new SyncTrigger(this.#env, 'syncChanges', telemetry);
   }
 
   /** The xstate actor, for subscribe/inspection. Undefined before start(). */
@@ -113,6 +117,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     // that a failure inside xstate is never silent either.
     actor.subscribe(undefined, (err: unknown) => this.#fail(err instanceof Error ? err : new Error(String(err))));
     if (this.hasListeners('transition')) this.#watchTransitions(actor, false);
+    this.#telemetry?.started(this);
     actor.start();
     return this;
   }
@@ -141,6 +146,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   pause(): Promise<void> {
     const env = this.#env;
     env.pauseCount++;
+    this.#telemetry?.paused();
     if (env.actor && !this.#stopping) env.actor.send(PAUSE);
     return env.runner.whenIdle();
   }
@@ -206,6 +212,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
       flush(this.#resumeWaiters);
     });
     this.#stopping = stopping;
+    this.#telemetry?.stopped(this);
     env.actor?.send(STOP);
     return stopping;
   }
@@ -220,6 +227,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   }
 
   #onEmitted(emitted: StateSyncerEmitted): void {
+    this.#telemetry?.emitted(emitted.type, 'error' in emitted ? emitted.error : undefined, this.#env);
     switch (emitted.type) {
       case 'fullSync.started':
       case 'syncChanges.started':
