@@ -100,7 +100,8 @@ export class RegistryTelemetry {
     try {
       promise = withSpan(span, run);
     } catch (err) {
-      promise = Promise.reject(err);
+      // A backend that throws instead of rejecting fails the operation all the same.
+      promise = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return promise.then(
       (value) => {
