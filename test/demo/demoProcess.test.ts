@@ -61,14 +61,14 @@ describe('npm run demo', () => {
   it('prints a usage that lists every flag and exits 0 for --help', async () => {
     const demo = startDemo(['--help']);
     expect(await demo.exited).toBe(0);
-    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--linger', '--agents', '--seed', '--log-level', '--help']) {
+    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--linger', '--metrics', '--metrics-port', '--agents', '--seed', '--log-level', '--help']) {
       expect(demo.output()).toContain(flag);
     }
     expect(demo.output()).not.toContain('8080'); // the old bridge's default port
   }, 30_000);
 
   it('serves the live view with --inspect, keeps the agents running with --linger until Ctrl-C, then exits 0', async () => {
-    const demo = startDemo(['--inspect', '--linger', '--agents', '2'], 90_000);
+    const demo = startDemo(['--inspect', '--linger', '--metrics', '--metrics-port', '--agents', '2'], 90_000);
     try {
       const url = (await demo.line(/open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/) in a browser/))[1] as string;
       const port = Number(new URL(url).port);
