@@ -68,7 +68,7 @@ describe('npm run demo', () => {
   }, 30_000);
 
   it('serves the live view with --inspect, keeps the agents running with --linger until Ctrl-C, then exits 0', async () => {
-    const demo = startDemo(['--inspect', '--linger', '--metrics', '--metrics-port', '--agents', '2'], 90_000);
+    const demo = startDemo(['--inspect', '--linger', '--agents', '2'], 90_000);
     try {
       const url = (await demo.line(/open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/) in a browser/))[1] as string;
       const port = Number(new URL(url).port);
