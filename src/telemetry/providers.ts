@@ -1,6 +1,6 @@
 // The `meterProvider` / `tracerProvider` options every public constructor takes: their
 // documentation, validation and the global defaults, in one place.
-import { metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { metrics, ProxyTracerProvider, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { describeValue } from '../shared/options.js';
 import { INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from './names.js';
 
@@ -24,8 +24,32 @@ export interface TelemetryOptions {
 export interface Telemetry {
   meterProvider: MeterProvider;
   meter: Meter;
-  tracer: Tracer;
+  tracer: TracerRef;
 }
+
+/**
+ * The tracer, looked up when a span is about to start. While the provider is the API's
+ * global proxy with no SDK behind it, there is none and no span is made at all: the
+ * no-op path then costs one method call, not a span object and a context lookup per
+ * sync (bench/telemetry.bench.ts). An SDK registered later is picked up at the next span.
+ */
+export class TracerRef {
+  readonly #provider: TracerProvider;
+  #tracer: Tracer | undefined;
+
+  constructor(provider: TracerProvider) {
+    this.#provider = provider;
+  }
+
+  get(): Tracer | undefined {
+    if (this.#tracer !== undefined) return this.#tracer;
+    const provider = this.#provider;
+    if (provider instanceof ProxyTracerProvider) return (this.#tracer = provider.getDelegateTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
+    return (this.#tracer = provider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
+  }
+}
+
+const tracerRefs = new WeakMap<TracerProvider, TracerRef>();
 
 /** Validates the options (TypeError naming the value) and gets the meter and tracer named after the package. */
 export function resolveTelemetry(options: TelemetryOptions): Telemetry {
@@ -34,7 +58,7 @@ export function resolveTelemetry(options: TelemetryOptions): Telemetry {
   return {
     meterProvider,
     meter: meterProvider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION),
-    tracer: tracerProvider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION),
+    tracer: tracerRef(tracerProvider),
   };
 }
 
@@ -44,4 +68,10 @@ function checkProvider<T>(name: string, value: unknown, method: string): T | und
     throw new TypeError(`${name} must be an OpenTelemetry ${name === 'meterProvider' ? 'MeterProvider' : 'TracerProvider'} (an object with ${method}()), received ${describeValue(value)}`);
   }
   return value as T;
+}
+
+function tracerRef(provider: TracerProvider): TracerRef {
+  let ref = tracerRefs.get(provider);
+  if (ref === undefined) tracerRefs.set(provider, (ref = new TracerRef(provider)));
+  return ref;
 }

@@ -4,10 +4,10 @@
 // states and session counters are read from the running registries at collection time;
 // a registry that closes adds its final session counts to the retired totals, so the
 // counters never go back.
-import { SpanKind, trace, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult, type Tracer } from '@opentelemetry/api';
+import { SpanKind, trace, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult, type Span } from '@opentelemetry/api';
 import { errorType } from './errorType.js';
 import { ATTR, DURATION_BUCKETS_S, METRIC, SPAN, type RegistryOperation } from './names.js';
-import { resolveTelemetry, type TelemetryOptions } from './providers.js';
+import { resolveTelemetry, type TelemetryOptions, type TracerRef } from './providers.js';
 import { endFailed, endOk, startSpan, withSpan } from './spans.js';
 
 /** What the gauges and counters read of a running registry. */
@@ -78,13 +78,13 @@ const byMeter = new WeakMap<Meter, RegistryInstruments>();
 
 export class RegistryTelemetry {
   readonly #i: RegistryInstruments;
-  readonly #tracer: Tracer;
+  readonly #tracer: TracerRef;
   readonly #now: () => number;
   // Successful puts and deletes so far, and the server of the last operation: a pass's span reports both.
   #written = 0;
   #lastServer: string | undefined;
 
-  constructor(i: RegistryInstruments, tracer: Tracer, now: () => number) {
+  constructor(i: RegistryInstruments, tracer: TracerRef, now: () => number) {
     this.#i = i;
     this.#tracer = tracer;
     this.#now = now;
@@ -92,13 +92,17 @@ export class RegistryTelemetry {
 
   /** Runs one remote operation against `server` in a span, and counts and times it. */
   operation<T>(op: RegistryOperation, server: { name: string }, run: () => Promise<T>): Promise<T> {
-    const span = startSpan(this.#tracer, SPAN.operation, SpanKind.CLIENT, SPAN_ATTRS[op]);
-    span.setAttribute(ATTR.serverName, server.name);
+    const tracer = this.#tracer.get();
+    let span: Span | undefined;
+    if (tracer !== undefined) {
+      span = startSpan(tracer, SPAN.operation, SpanKind.CLIENT, SPAN_ATTRS[op]);
+      span.setAttribute(ATTR.serverName, server.name);
+    }
     this.#lastServer = server.name;
     const started = this.#now();
     let promise: Promise<T>;
     try {
-      promise = withSpan(span, run);
+      promise = span === undefined ? run() : withSpan(span, run);
     } catch (err) {
       // A backend that throws instead of rejecting fails the operation all the same.
       promise = Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -108,7 +112,7 @@ export class RegistryTelemetry {
         if (op === 'put' || op === 'delete') this.#written++;
         this.#i.operations.add(1, SUCCESS_ATTRS[op]);
         this.#i.duration.record(this.#seconds(started), SUCCESS_ATTRS[op]);
-        endOk(span);
+        if (span !== undefined) endOk(span);
         return value;
       },
       (err: unknown) => {
@@ -116,7 +120,7 @@ export class RegistryTelemetry {
         const attrs = { [ATTR.operation]: op, [ATTR.outcome]: 'failure', [ATTR.errorType]: type };
         this.#i.operations.add(1, attrs);
         this.#i.duration.record(this.#seconds(started), attrs);
-        endFailed(span, err, type);
+        if (span !== undefined) endFailed(span, err, type);
         throw err;
       },
     );

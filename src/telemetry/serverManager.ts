@@ -2,10 +2,10 @@
 // it what happened: every event it emits (as its listeners get them), the end of each
 // rebalance, and each call() (which runs inside a span). Per-state server counts and the
 // rebalance delay in force are read at collection time from the running managers.
-import { SpanKind, type Attributes, type Counter, type Meter, type ObservableResult, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Counter, type Meter, type ObservableResult, type Span } from '@opentelemetry/api';
 import { errorType } from './errorType.js';
 import { ATTR, METRIC, SPAN, type CallOutcome, type RebalanceOutcome } from './names.js';
-import { resolveTelemetry, type TelemetryOptions } from './providers.js';
+import { resolveTelemetry, type TelemetryOptions, type TracerRef } from './providers.js';
 import { endFailed, endOk, startSpan, withSpan } from './spans.js';
 
 /** What the gauges read of a running manager. */
@@ -73,14 +73,14 @@ const byMeter = new WeakMap<Meter, ManagerInstruments>();
 
 export class ManagerTelemetry {
   readonly #i: ManagerInstruments;
-  readonly #tracer: Tracer;
+  readonly #tracer: TracerRef;
   #observed: ObservedManager | undefined;
   // The server the last rebalance chose, and whether it froze: read when the rebalance ends.
   #chosen: string | undefined;
   #frozen = false;
   #rebalancedSinceLast = false;
 
-  constructor(i: ManagerInstruments, tracer: Tracer) {
+  constructor(i: ManagerInstruments, tracer: TracerRef) {
     this.#i = i;
     this.#tracer = tracer;
   }
@@ -123,10 +123,14 @@ export class ManagerTelemetry {
     run: (traced: (server: S, signal: AbortSignal) => Promise<T> | T) => Promise<T>,
   ): Promise<T> {
     let span: Span | undefined;
-    const traced = (server: S, signal: AbortSignal): Promise<T> | T => {
-      const s = (span = startSpan(this.#tracer, SPAN.call, SpanKind.CLIENT, { [ATTR.serverName]: server.name }));
-      return withSpan(s, () => fn(server, signal));
-    };
+    const tracer = this.#tracer.get();
+    const traced =
+      tracer === undefined
+        ? fn
+        : (server: S, signal: AbortSignal): Promise<T> | T => {
+            const s = (span = startSpan(tracer, SPAN.call, SpanKind.CLIENT, { [ATTR.serverName]: server.name }));
+            return withSpan(s, () => fn(server, signal));
+          };
     return run(traced).then(
       (value) => {
         this.#i.calls.add(1, CALL_SUCCESS);

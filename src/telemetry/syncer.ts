@@ -3,11 +3,11 @@
 // points: the user's sync is called (through `traced`, which stands in for the SyncState),
 // a trigger fires, a pause begins, and the machine reports a sync done, failed or skipped.
 // The instruments are made once per meter and shared by every syncer reporting to it.
-import { SpanKind, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult, type Span } from '@opentelemetry/api';
 import { isAeSyncError } from '../shared/errors.js';
 import { errorType } from './errorType.js';
 import { ATTR, DURATION_BUCKETS_S, METRIC, SPAN, type Outcome, type SyncerStateValue, type SyncKindValue } from './names.js';
-import { resolveTelemetry, type TelemetryOptions } from './providers.js';
+import { resolveTelemetry, type TelemetryOptions, type TracerRef } from './providers.js';
 import { endFailed, endOk, startSpan, withSpan } from './spans.js';
 
 type SyncMethod = 'syncFull' | 'syncChanges';
@@ -100,12 +100,12 @@ const byMeter = new WeakMap<Meter, SyncerInstruments>();
 
 export class SyncerTelemetry implements TracedState {
   readonly #i: SyncerInstruments;
-  readonly #tracer: Tracer;
+  readonly #tracer: TracerRef;
   readonly #state: TracedState;
   // The span of the sync in flight (at most one: the syncer never runs two).
   #span: Span | undefined;
 
-  constructor(i: SyncerInstruments, tracer: Tracer, state: TracedState) {
+  constructor(i: SyncerInstruments, tracer: TracerRef, state: TracedState) {
     this.#i = i;
     this.#tracer = tracer;
     this.#state = state;
@@ -143,37 +143,57 @@ export class SyncerTelemetry implements TracedState {
 
   /** The machine reported `type` (`fullSync.done`, `syncChanges.failed`, …) about the sync that `timing` started. */
   emitted(type: string, error: unknown, timing: SyncTiming): void {
-    const kind: SyncKindValue = type.startsWith('fullSync') ? 'full' : 'partial';
-    if (type.endsWith('.skipped') || (type.endsWith('.failed') && isSkip(error))) {
+    switch (type) {
+      case 'fullSync.done':
+        return this.#succeeded('full', timing);
+      case 'syncChanges.done':
+        return this.#succeeded('partial', timing);
+      case 'fullSync.failed':
+        return this.#failed('full', error, timing);
+      case 'syncChanges.failed':
+        return this.#failed('partial', error, timing);
+      case 'fullSync.skipped':
+        this.#i.skipped.add(1, KIND_ATTRS.full);
+        return;
+    }
+  }
+
+  #succeeded(kind: SyncKindValue, timing: SyncTiming): void {
+    this.#i.finished.add(1, SUCCESS_ATTRS[kind]);
+    this.#i.duration.record(seconds(timing), SUCCESS_ATTRS[kind]);
+    const span = this.#span;
+    this.#span = undefined;
+    if (span !== undefined) endOk(span);
+  }
+
+  #failed(kind: SyncKindValue, error: unknown, timing: SyncTiming): void {
+    if (isSkip(error)) {
       this.#i.skipped.add(1, KIND_ATTRS[kind]);
       return;
     }
-    const failed = type.endsWith('.failed');
-    if (!failed && !type.endsWith('.done')) return;
-    const seconds = Math.max(0, timing.now() - timing.syncStartedAt) / 1000;
+    const errType = errorType(error);
+    const attrs = { [ATTR.syncKind]: kind, [ATTR.outcome]: 'failure' satisfies Outcome, [ATTR.errorType]: errType };
+    this.#i.finished.add(1, attrs);
+    this.#i.duration.record(seconds(timing), attrs);
     const span = this.#span;
     this.#span = undefined;
-    if (failed) {
-      const errType = errorType(error);
-      const attrs = { [ATTR.syncKind]: kind, [ATTR.outcome]: 'failure' satisfies Outcome, [ATTR.errorType]: errType };
-      this.#i.finished.add(1, attrs);
-      this.#i.duration.record(seconds, attrs);
-      if (span !== undefined) endFailed(span, error, errType);
-      return;
-    }
-    this.#i.finished.add(1, SUCCESS_ATTRS[kind]);
-    this.#i.duration.record(seconds, SUCCESS_ATTRS[kind]);
-    if (span !== undefined) endOk(span);
+    if (span !== undefined) endFailed(span, error, errType);
   }
 
   #call(method: SyncMethod, signal: AbortSignal): Promise<unknown> | void {
     const kind = KIND[method];
     this.#i.started.add(1, KIND_ATTRS[kind]);
+    const tracer = this.#tracer.get();
+    if (tracer === undefined) return this.#state[method](signal);
     // A call abandoned after its timeout already ended as failed; its span ended with it.
-    const span = startSpan(this.#tracer, SPAN.sync, SpanKind.INTERNAL, KIND_ATTRS[kind]);
+    const span = startSpan(tracer, SPAN.sync, SpanKind.INTERNAL, KIND_ATTRS[kind]);
     this.#span = span;
     return withSpan(span, () => this.#state[method](signal));
   }
+}
+
+function seconds(timing: SyncTiming): number {
+  return Math.max(0, timing.now() - timing.syncStartedAt) / 1000;
 }
 
 /** A sync the runner skipped (paused while it waited): SyncSkippedError, recognised by its code. */

@@ -1,7 +1,7 @@
 // The syncer's metrics and spans, read through the SDK's in-memory exporters: each
 // instrument moves when its event happens and not otherwise, with the bounded attributes.
 import { readFileSync } from 'node:fs';
-import { metrics, SpanStatusCode } from '@opentelemetry/api';
+import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateSyncer, type StateSyncerOptions } from '../../src/syncer/stateSyncer.js';
 import { TimeoutError } from '../../src/shared/errors.js';
@@ -197,6 +197,22 @@ describe('syncer spans', () => {
     expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'syncFull failed' });
     expect(span?.attributes).toMatchObject({ [ATTR.outcome]: 'failure', [ATTR.errorType]: '_OTHER' });
     expect(span?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('makes no span through the global tracer until an SDK is registered there, then picks it up', async () => {
+    const s = make({ tracerProvider: undefined }).start();
+    await settle(clock);
+    s.syncChanges.trigger();
+    await settle(clock);
+    expect(otel.spans()).toHaveLength(0);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    try {
+      s.syncChanges.trigger();
+      await settle(clock);
+      expect(otel.spans().map((sp) => sp.attributes[ATTR.syncKind])).toEqual(['partial']);
+    } finally {
+      trace.disable();
+    }
   });
 
   it('ends the span of a sync still in flight at stop() as cancelled', async () => {
