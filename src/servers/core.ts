@@ -19,7 +19,7 @@ import { replaceBackups } from './merge.js';
 import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
-import type { ManagerTelemetry } from '../telemetry/serverManager.js';
+import type { ManagerTelemetry, ObservedManager } from '../telemetry/serverManager.js';
 import { acceptServers } from './validate.js';
 
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
@@ -27,7 +27,7 @@ const MALFORMED_LOG_INTERVAL_MS = 60_000;
 
 function noop(): void {}
 
-export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext {
+export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext, ObservedManager {
   readonly roster: Roster;
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
@@ -192,6 +192,18 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     if (next !== undefined && now < next) return false;
     logs.set(key, now + intervalMs);
     return true;
+  }
+
+  // --- what the telemetry reads (src/telemetry/serverManager.ts) -----------------------
+
+  /** Each listed server's health state, primaries then backups. */
+  *serverStates(): Iterable<string> {
+    for (const list of [this.roster.primaries, this.roster.backups]) for (const entry of list.entries) yield entry.state;
+  }
+
+  /** The rebalance delay the loop armed last, ms; NaN before start(). */
+  delayMs(): number {
+    return this.loop?.delayInForceMs ?? Number.NaN;
   }
 
   // --- rebalancing and the lifetime -----------------------------------------------------

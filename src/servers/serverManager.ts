@@ -205,12 +205,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   start(): this {
     const core = this.#core;
     core.start();
-    this.#telemetry.started({
-      *serverStates() {
-        for (const list of [core.roster.primaries, core.roster.backups]) for (const entry of list.entries) yield entry.state;
-      },
-      delayMs: () => core.loop?.delayInForceMs ?? Number.NaN,
-    });
+    this.#telemetry.started(core);
     return this;
   }
 
