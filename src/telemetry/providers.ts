@@ -55,11 +55,11 @@ const tracerRefs = new WeakMap<TracerProvider, TracerRef>();
 export function resolveTelemetry(options: TelemetryOptions): Telemetry {
   const meterProvider = checkProvider<MeterProvider>('meterProvider', options.meterProvider, 'getMeter') ?? metrics.getMeterProvider();
   const tracerProvider = checkProvider<TracerProvider>('tracerProvider', options.tracerProvider, 'getTracer') ?? trace.getTracerProvider();
-  return {
-    meterProvider,
-    meter: meterProvider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION),
-    tracer: tracerRef(tracerProvider),
-  };
+  const meter: unknown = meterProvider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+  if (typeof meter !== 'object' || meter === null || typeof (meter as Partial<Meter>).createCounter !== 'function') {
+    throw new TypeError(`meterProvider.getMeter() must return an OpenTelemetry Meter, received ${describeValue(meter)}`);
+  }
+  return { meterProvider, meter: meter as Meter, tracer: tracerRef(tracerProvider) };
 }
 
 function checkProvider<T>(name: string, value: unknown, method: string): T | undefined {

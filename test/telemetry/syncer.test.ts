@@ -230,8 +230,9 @@ describe('syncer telemetry options', () => {
     ['meterProvider', 'global'],
     ['tracerProvider', { getMeter: () => undefined }],
     ['tracerProvider', null],
+    ['meterProvider', { getMeter: () => undefined }],
   ])('refuses %s = %j with a TypeError naming it, before anything starts', (option, value) => {
-    expect(() => make({ [option]: value })).toThrow(new RegExp(`^${option} must be an OpenTelemetry`));
+    expect(() => make({ [option]: value })).toThrow(new RegExp(`^${option}(\\.getMeter\\(\\))? must (be|return) an OpenTelemetry`));
     expect(state.calls).toHaveLength(0);
     syncer = undefined;
   });
