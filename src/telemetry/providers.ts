@@ -34,18 +34,16 @@ export interface Telemetry {
  * sync (bench/telemetry.bench.ts). An SDK registered later is picked up at the next span.
  */
 export class TracerRef {
-  readonly #provider: TracerProvider;
+  readonly #proxy: ProxyTracerProvider | undefined;
   #tracer: Tracer | undefined;
 
   constructor(provider: TracerProvider) {
-    this.#provider = provider;
+    if (provider instanceof ProxyTracerProvider) this.#proxy = provider;
+    else this.#tracer = provider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   }
 
   get(): Tracer | undefined {
-    if (this.#tracer !== undefined) return this.#tracer;
-    const provider = this.#provider;
-    if (provider instanceof ProxyTracerProvider) return (this.#tracer = provider.getDelegateTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
-    return (this.#tracer = provider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
+    return this.#tracer ?? (this.#tracer = this.#proxy?.getDelegateTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION));
   }
 }
 
