@@ -13,10 +13,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 export const LAYERS = [
   { path: 'machines/', may: [], packages: ['xstate'] },
   { path: 'src/shared/', may: [] },
-  { path: 'src/syncer/', may: ['src/shared/', 'machines/'] },
-  { path: 'src/servers/', may: ['src/shared/', 'machines/'] },
+  // OpenTelemetry instrumentation: what the runtimes report, never what they do.
+  { path: 'src/telemetry/', may: ['src/shared/'], packages: ['@opentelemetry/api'] },
+  { path: 'src/syncer/', may: ['src/shared/', 'src/telemetry/', 'machines/'] },
+  { path: 'src/servers/', may: ['src/shared/', 'src/telemetry/', 'machines/'] },
   { path: 'src/agent.ts', may: ['src/syncer/', 'src/servers/', 'src/shared/', 'machines/'] },
-  { path: 'src/catalog/', may: ['src/agent.ts', 'src/syncer/', 'src/servers/', 'src/shared/'] },
+  { path: 'src/catalog/', may: ['src/agent.ts', 'src/syncer/', 'src/servers/', 'src/shared/', 'src/telemetry/'] },
   { path: 'src/etcd/', may: ['src/catalog/', 'src/shared/'] },
   { path: 'src/view/', may: ['src/shared/', 'machines/'] },
   // Tools and entry points built on everything of the library (never on tests or benches).

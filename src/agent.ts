@@ -49,6 +49,8 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     discover: options.discover,
     discoverInterval: options.discoverInterval,
     discoverTimeout: options.discoverTimeout,
+    meterProvider: options.meterProvider,
+    tracerProvider: options.tracerProvider,
   });
   const syncer = new StateSyncer({
     state: options.state,
@@ -62,6 +64,8 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     clock,
     random,
     inspect: options.inspect,
+    meterProvider: options.meterProvider,
+    tracerProvider: options.tracerProvider,
   });
 
   // A new server may hold none of this agent's state, and an agent that was cut

@@ -97,14 +97,15 @@ describe('the packed package', () => {
   });
 
   it('keeps subpath-only packages as optional peers (and dev dependencies for our own tests)', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['pino', 'xstate']);
+    // @opentelemetry/api: a no-op until the application installs an SDK (docs/observability.md).
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/api', 'pino', 'xstate']);
     for (const peer of Object.values(PEERS_OF_ENTRIES)) {
       expect(pkg.peerDependenciesMeta[peer]?.optional, peer).toBe(true);
       expect(pkg.devDependencies[peer], peer).toBe(pkg.peerDependencies[peer]);
     }
   });
 
-  it('installs with only pino and xstate besides itself, and the root and machines entries load from dist', () => {
+  it('installs with only pino, xstate and @opentelemetry/api besides itself, and the root and machines entries load from dist', () => {
     const installed = readFileSync(join(bare, 'package-lock.json'), 'utf8');
     for (const peer of Object.values(PEERS_OF_ENTRIES)) expect(installed).not.toContain(`"node_modules/${peer}"`);
     const result = node<Record<string, string[]>>(

@@ -9,6 +9,9 @@ import { StoppedError } from '../shared/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { describeValue, durationMs } from '../shared/options.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from './registryOptions.js';
+import { instrumentBackend } from './instrumentedBackend.js';
+import { registryTelemetry } from '../telemetry/registry.js';
+import { clockNow, systemClock } from '../shared/clock.js';
 
 /**
  * The default `syncTimeout`, as a multiple of `callTimeout` (5 min at the default 5 s).
@@ -61,12 +64,15 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   const logger = options.logger?.child({ node });
   const callTimeoutMs = durationMs('callTimeout', callTimeout, DEFAULT_CALL_TIMEOUT_MS);
   const syncTimeout = rest.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
+  // Metrics and spans of the registry's remote operations (docs/observability.md).
+  const clock = options.clock ?? systemClock;
+  const telemetry = registryTelemetry(options, () => clockNow(clock));
 
   // The syncer needs the state and the registry needs the manager: the state
   // forwards to the registry, which exists before anything can call it (start()).
   const state: SyncState = {
-    syncFull: (signal) => registry.syncFull(signal),
-    syncChanges: (signal) => registry.syncChanges(signal),
+    syncFull: (signal) => telemetry.pass(() => registry.syncFull(signal)),
+    syncChanges: (signal) => telemetry.pass(() => registry.syncChanges(signal)),
   };
   const agent = createSyncAgent({
     ...rest,
@@ -77,7 +83,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     clusterSize: () => registry.clusterSize(),
   });
   const registry: ServiceRegistry = new ServiceRegistry({
-    backend,
+    backend: instrumentBackend(backend, telemetry),
     servers: agent.servers,
     node,
     sessionTtl,
@@ -135,6 +141,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
         throw err;
       }
       started = true;
+      telemetry.started(registry);
       return catalogAgent;
     },
     stop() {
@@ -142,6 +149,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
         stopWatching();
         await agent.stop();
         await registry.close();
+        telemetry.stopped(registry);
       })();
       return stopping;
     },

@@ -9,6 +9,7 @@ import type { InspectionEvent } from 'xstate';
 import { runDemo, type DemoCheck, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
 import { StatusView, summaryLines } from './view.js';
+import { DEFAULT_METRICS_PORT, startMetrics } from './metrics.js';
 import { isPortInUseError } from '../view/errors.js';
 import { createRandom } from '../shared/random.js';
 import { importPeer } from '../shared/peer.js';
@@ -22,6 +23,8 @@ const USAGE = `usage: npm run demo -- [options]          (from the installed pac
                          needs the packages @statelyai/inspect and ws)
   --inspect-port N       port for --inspect (default 0: any free port)
   --linger               after the script, keep the agents running until Ctrl-C
+  --metrics              serve the agents' OpenTelemetry metrics for Prometheus on 127.0.0.1 and print the URL
+  --metrics-port N       port for --metrics (default 9464)
   --agents N             number of agents (default 6)
   --seed N               random seed (default 1)
   --log-level LEVEL      pino log level on stderr (default: silent)
@@ -108,6 +111,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       inspect: { type: 'string' },
       'inspect-port': { type: 'string' },
       linger: { type: 'boolean' },
+      metrics: { type: 'boolean' },
+      'metrics-port': { type: 'string' },
       agents: { type: 'string' },
       seed: { type: 'string' },
       'log-level': { type: 'string' },
@@ -124,6 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw new RangeError(`--inspect takes no value or "stately", received ${JSON.stringify(values.inspect)}`);
   }
   const inspectPort = positiveInt('inspect-port', values['inspect-port'], 0, 0);
+  const metricsPort = positiveInt('metrics-port', values['metrics-port'], DEFAULT_METRICS_PORT);
   const agents = positiveInt('agents', values.agents, 6);
   const seed = positiveInt('seed', values.seed, 1);
   const logger: Logger | undefined = values['log-level'] ? pino({ level: values['log-level'] }, pino.destination(2)) : undefined;
@@ -135,6 +141,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       : values.inspect === 'view'
         ? await startLiveViewInspection(inspectPort, logger)
         : undefined;
+  // Before any agent exists: agents take the global meter provider when they are made.
+  const metricsEndpoint = values.metrics ? await startMetrics(metricsPort) : undefined;
   const view = new StatusView(process.stdout);
   const say = (line: string): void => view.event(line);
   let target: DemoTarget | undefined;
@@ -156,6 +164,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } else {
       target = memoryTarget({ random: createRandom(seed), logger });
     }
+    if (metricsEndpoint) say(`metrics: Prometheus can scrape ${metricsEndpoint.url}`);
     if (inspection) say(`inspect: open ${inspection.url} in a browser to watch every agent's syncer in ${inspection.what}`);
     say(`ae-sync demo: ${agents} agents against ${target.description}`);
     if (target.faultNote) say(target.faultNote);
@@ -189,6 +198,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('unhandledRejection', onUnhandled);
     await inspection?.close();
+    await metricsEndpoint?.close();
     await target?.close();
   }
 }

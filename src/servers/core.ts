@@ -21,12 +21,13 @@ import { replaceBackups } from './merge.js';
 import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
+import type { ManagerTelemetry, ObservedManager } from '../telemetry/serverManager.js';
 import { acceptServers } from './validate.js';
 
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
 
-export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext {
+export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext, ObservedManager {
   readonly roster: Roster;
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
@@ -39,6 +40,8 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   reportedNodes = 0;
   leader: string | undefined;
   #rateLogs: KeyedRateLimit | undefined;
+  /** Told when each rebalance ends (set by ServerManager). */
+  telemetry: ManagerTelemetry | undefined;
 
   constructor(
     readonly settings: ManagerSettings,
@@ -186,6 +189,18 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     return (this.#rateLogs ??= new KeyedRateLimit()).allow(key, intervalMs, this.now());
   }
 
+  // --- what the telemetry reads (src/telemetry/serverManager.ts) -----------------------
+
+  /** Each listed server's health state, primaries then backups. */
+  *serverStates(): Iterable<string> {
+    for (const list of [this.roster.primaries, this.roster.backups]) for (const entry of list.entries) yield entry.state;
+  }
+
+  /** The rebalance delay the loop armed last, ms; NaN before start(). */
+  delayMs(): number {
+    return this.loop?.delayInForceMs ?? Number.NaN;
+  }
+
   // --- rebalancing and the lifetime -----------------------------------------------------
 
   /** One rebalance; concurrent callers share it. Never rejects. */
@@ -200,9 +215,13 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
       emit: this.emit,
       lifetime: this.lifetime,
       loop: loopSignal,
-    }).then(noop, (err: unknown) => {
-      if (!this.stopped) this.log.error({ err }, 'rebalance failed');
-    });
+    }).then(
+      () => this.telemetry?.rebalanceEnded(this.stopped, this.roster.offline, false),
+      (err: unknown) => {
+        if (!this.stopped) this.log.error({ err }, 'rebalance failed');
+        this.telemetry?.rebalanceEnded(this.stopped, false, true);
+      },
+    );
     this.#inflight = run;
     void run.finally(() => {
       if (this.#inflight === run) this.#inflight = undefined;

@@ -57,6 +57,11 @@ export class RebalanceLoop implements RebalancerEnv {
     this.actor = createHostedActor(rebalancerMachine, { clock: settings.clock, input: { env: this, requested }, inspect: undefined });
   }
 
+  /** The delay the loop armed last (before the cap's jitter), ms; NaN before the first. */
+  get delayInForceMs(): number {
+    return this.#armedDelay;
+  }
+
   start(): void {
     this.actor.start();
   }

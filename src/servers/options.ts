@@ -5,6 +5,7 @@ import { MAX_TIMER_MS, systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { checkClock, describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
 import type { Pinger, Server } from './types.js';
+import type { TelemetryOptions } from '../telemetry/providers.js';
 
 /**
  * Shortest time an agent keeps sending to the same server before a rebalance
@@ -74,7 +75,8 @@ export const NO_SERVERS_LOG_INTERVAL_MS = 60_000;
 
 export { MAX_TIMER_MS };
 
-export interface ServerManagerOptions {
+/** `meterProvider` and `tracerProvider` (from TelemetryOptions): see docs/observability.md. */
+export interface ServerManagerOptions extends TelemetryOptions {
   /** Health check used by rebalances. Required. */
   pinger: Pinger;
   /** Live cluster size (e.g. gossip member count). When absent, heartbeats/`setNumNodes` supply it. */

@@ -16,6 +16,7 @@ import { MembershipQueue } from './membershipQueue.js';
 import { resolveOptions, type ServerManagerOptions } from './options.js';
 import type { CallOptions, Heartbeat, MembershipEvent, Server, ServerHealth, ServerManagerEvents } from './types.js';
 import { checkNodes, checkServer } from './validate.js';
+import { managerTelemetry, type ManagerTelemetry } from '../telemetry/serverManager.js';
 
 export {
   API_MISMATCH_LOG_INTERVAL_MS,
@@ -47,12 +48,23 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
   readonly #inputs: ServerInputs;
   #view: { actor: Actor<typeof rebalancerMachine>; view: ActorView<typeof rebalancerMachine> } | undefined;
+  // Metrics and spans (docs/observability.md).
+  readonly #telemetry: ManagerTelemetry;
   #queue: MembershipQueue<MembershipEvent> | undefined;
 
   constructor(options: ServerManagerOptions) {
     super();
     const settings = resolveOptions(options);
-    this.#core = new ManagerCore(settings, (event, payload) => this.emit(event, payload), options.logger);
+    const telemetry = (this.#telemetry = managerTelemetry(options));
+    this.#core = new ManagerCore(
+      settings,
+      (event, payload) => {
+        telemetry.event(event, payload);
+        this.emit(event, payload);
+      },
+      options.logger,
+    );
+    this.#core.telemetry = telemetry;
     this.#inputs = new ServerInputs(this.#core);
   }
 
@@ -100,8 +112,10 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     const signal: unknown = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal))
       return Promise.reject(new TypeError(`call options.signal must be an AbortSignal, received ${describeValue(signal)}`));
-    if (this.#core.stopped) return Promise.reject(new StoppedError('server manager stopped: call() refused'));
-    return callServer(this.#core, fn, options);
+    const core = this.#core;
+    if (core.stopped) return Promise.reject(new StoppedError('server manager stopped: call() refused'));
+    const verdict = { cancelled: () => core.stopped || options?.signal?.aborted === true };
+    return this.#telemetry.call(fn, verdict, (traced) => callServer(core, traced, options));
   }
 
   // --- the list ----------------------------------------------------------------
@@ -193,7 +207,9 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
 
   /** Starts the rebalance loop (and discovery, if configured). Throws StoppedError after stop(). */
   start(): this {
-    this.#core.start();
+    const core = this.#core;
+    core.start();
+    this.#telemetry.started(core);
     return this;
   }
 
@@ -221,6 +237,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * repeated.
    */
   stop(): Promise<void> {
+    this.#telemetry.stopped();
     return this.#core.stop();
   }
 

@@ -9,6 +9,7 @@ import * as vl from 'vega-lite';
 import { formatNumber, type ClaimRow } from './claims.js';
 import type { SeriesName, SeriesReport } from './metrics.js';
 import type { ScenarioResult } from './scenarios/index.js';
+import { otelPoints } from './otelNames.js';
 
 /** Columns of the claims table; the header carries the word `claim`. */
 const COLUMNS = ['scenario', 'what', 'claim', 'claim from', 'measured', 'unit', 'ratio', 'verdict', 'source'] as const;
@@ -63,7 +64,8 @@ export function resultsJson(seed: number, results: readonly ScenarioResult[]): s
           scenario: r.scenario,
           description: r.description,
           params: r.params,
-          runs: r.runs.map((run) => ({ label: run.label, marks: run.marks, summary: run.summary, series: run.series })),
+          // `metrics`: the summary under ae-sync's OpenTelemetry names (docs/observability.md).
+          runs: r.runs.map((run) => ({ label: run.label, marks: run.marks, summary: run.summary, metrics: otelPoints(run.summary), series: run.series })),
         })),
       },
       null,

@@ -5,8 +5,10 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { checkClock, durationMs, fn, positiveNumber } from '../shared/options.js';
 import type { SyncState } from './syncRunner.js';
+import type { TelemetryOptions } from '../telemetry/providers.js';
 
-export interface StateSyncerOptions {
+/** `meterProvider` and `tracerProvider` (from TelemetryOptions): see docs/observability.md. */
+export interface StateSyncerOptions extends TelemetryOptions {
   state: SyncState;
   /** Milliseconds between full syncs, before the cluster-scaled stagger is added. Required, > 0, ≤ 2^31 − 1. */
   interval: number;

@@ -17,6 +17,7 @@ import { statePath, topLevel } from './statePath.js';
 import { SyncerEnv, type SyncActor } from './syncerEnv.js';
 import type { SyncKind, SyncState } from './syncRunner.js';
 import { SyncTrigger, type Trigger } from './trigger.js';
+import { syncerTelemetry, type SyncerTelemetry } from '../telemetry/syncer.js';
 import type { StateSyncerEvents, SyncStats } from './events.js';
 
 export type { SyncKind, SyncState, StateSyncerOptions, StateSyncerEvents, SyncStats };
@@ -31,6 +32,8 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   readonly #clock: Clock;
   readonly #stopTimeout: number;
   readonly #inspect: StateSyncerOptions['inspect'];
+  // Metrics and spans (docs/observability.md); undefined only in a build without telemetry (bench/).
+  readonly #telemetry: SyncerTelemetry | undefined;
   #stopping: Promise<void> | undefined;
   // Created on first use: most syncers never have anyone waiting.
   #resumeWaiters: Waiters;
@@ -55,6 +58,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.#stopTimeout = o.stopTimeout;
     this.#clock = o.clock;
     this.#inspect = options.inspect;
+    const telemetry: SyncerTelemetry | undefined = (this.#telemetry = syncerTelemetry(options, o.state));
     this.#env = new SyncerEnv(
       {
         interval: o.interval,
@@ -67,10 +71,10 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         logger: options.logger,
         onFailure: (error) => this.#fail(error),
       },
-      o.state,
+      telemetry ?? o.state,
     );
-    this.syncFull = new SyncTrigger(this.#env, 'syncFull');
-    this.syncChanges = new SyncTrigger(this.#env, 'syncChanges');
+    this.syncFull = new SyncTrigger(this.#env, 'syncFull', telemetry);
+    this.syncChanges = new SyncTrigger(this.#env, 'syncChanges', telemetry);
   }
 
   /** The machine, read-only (snapshot, subscribe, emitted events). Undefined before start(). */
@@ -104,6 +108,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     // that a failure inside xstate is never silent either.
     actor.subscribe(undefined, (err: unknown) => this.#fail(err instanceof Error ? err : new Error(String(err))));
     if (this.hasListeners('transition')) this.#watchTransitions(actor, false);
+    this.#telemetry?.started(this);
     actor.start();
     return this;
   }
@@ -132,6 +137,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
    */
   pause(): Promise<void> {
     this.#env.pause();
+    this.#telemetry?.paused();
     return this.#env.runner.whenIdle();
   }
 
@@ -186,6 +192,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     });
     // First: a STOP handled at once may run listeners that call stop() again.
     this.#stopping = stopping;
+    this.#telemetry?.stopped(this);
     env.stop();
     return stopping;
   }
@@ -200,6 +207,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   }
 
   #onEmitted(emitted: StateSyncerEmitted): void {
+    this.#telemetry?.emitted(emitted.type, 'error' in emitted ? emitted.error : undefined, this.#env);
     switch (emitted.type) {
       case 'fullSync.started':
       case 'syncChanges.started':

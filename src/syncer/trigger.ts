@@ -19,16 +19,24 @@ export interface TriggerTarget {
   isPending(kind: SyncKind): boolean;
 }
 
+/** Told of every trigger() (the syncer's telemetry); `coalesced` when a run was already pending. */
+export interface TriggerObserver {
+  triggered(kind: SyncKind, coalesced: boolean): void;
+}
+
 export class SyncTrigger implements Trigger {
   readonly #target: TriggerTarget;
+  readonly #observer: TriggerObserver | undefined;
   readonly kind: SyncKind;
 
-  constructor(target: TriggerTarget, kind: SyncKind) {
+  constructor(target: TriggerTarget, kind: SyncKind, observer?: TriggerObserver) {
     this.#target = target;
     this.kind = kind;
+    this.#observer = observer;
   }
 
   trigger(): void {
+    this.#observer?.triggered(this.kind, this.#target.isPending(this.kind));
     this.#target.fire(this.kind);
   }
 

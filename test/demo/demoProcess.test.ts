@@ -61,7 +61,7 @@ describe('npm run demo', () => {
   it('prints a usage that lists every flag and exits 0 for --help', async () => {
     const demo = startDemo(['--help']);
     expect(await demo.exited).toBe(0);
-    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--linger', '--agents', '--seed', '--log-level', '--help']) {
+    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--linger', '--metrics', '--metrics-port', '--agents', '--seed', '--log-level', '--help']) {
       expect(demo.output()).toContain(flag);
     }
     expect(demo.output()).not.toContain('8080'); // the old bridge's default port
