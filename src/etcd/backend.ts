@@ -67,7 +67,7 @@ class EtcdCatalogBackend implements EtcdBackend {
   /** Every server seen (endpoints and polled members), by name: the keepalive may renew through any of them. */
   private readonly known = new Map<string, Server>();
   private readonly sessions = new Map<string, EtcdSession>();
-  /** Leases this backend granted (most recent last, bounded): a node key held by one of them is ours to take over. */
+  /** Leases this backend granted (most recent last, bounded): a node key held by one of them is ours to take over once its session has ended here. */
   private readonly granted = new Set<string>();
   private readonly stopWatchers = new Set<() => void>();
   private closing: Promise<void> | undefined;
@@ -163,7 +163,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     this.sessions.set(id, session);
     try {
       const value = JSON.stringify({ node, lease: id, ttlSec: leaseSec });
-      const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.granted.has(lease) });
+      const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.isGivenUp(lease) });
       if (claim.takenOver !== undefined) this.log.info({ node, session: id, previous: claim.takenOver }, 'took the node over from our own earlier session');
     } catch (err) {
       // Revoke in the background: the caller should not wait out a frozen member twice.
@@ -173,6 +173,16 @@ class EtcdCatalogBackend implements EtcdBackend {
     }
     this.log.info({ node, session: id, leaseSec, ttlMs, server: server.name }, 'session opened');
     return session;
+  }
+
+  /**
+   * A lease this backend granted whose session has since ended locally (lost or
+   * closed) but may still live in etcd: ours to take over. A lease of a session that
+   * is still live belongs to another agent sharing this backend (one backend can
+   * serve several agents), which holds the node: that is a conflict, not a takeover.
+   */
+  private isGivenUp(lease: string): boolean {
+    return this.granted.has(lease) && !this.sessions.has(lease);
   }
 
   private remember(lease: string): void {

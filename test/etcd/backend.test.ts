@@ -10,6 +10,7 @@ import type { Server } from '../../src/servers/types.js';
 import { EtcdCluster, etcdAvailable, opensslAvailable } from '../helpers/etcdCluster.js';
 import { until } from '../helpers/index.js';
 import { isNodeConflictError, type NodeConflictError } from '../../src/catalog/errors.js';
+import type { EtcdSession } from '../../src/etcd/session.js';
 
 const run = etcdAvailable();
 const signal = (): AbortSignal => new AbortController().signal;
@@ -118,10 +119,15 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
       expect(isNodeConflictError(err)).toBe(true);
       expect((err as NodeConflictError).holder).toBe(first.id);
       expect(JSON.parse((await admin.get('/t-backend/sessions/node-dup').string()) ?? '{}').lease).toBe(first.id);
-      // The same backend reopening its node (its earlier session given up locally) takes the key over.
+      // The same backend opening the node while that session is still live (another agent sharing the backend): refused the same way.
+      const shared = await backend.openSession(server(1), 'node-dup', 5000, signal()).catch((e: unknown) => e);
+      expect(isNodeConflictError(shared)).toBe(true);
+      expect((shared as NodeConflictError).holder).toBe(first.id);
+      expect(JSON.parse((await admin.get('/t-backend/sessions/node-dup').string()) ?? '{}').lease).toBe(first.id);
+      // The same backend reopening its node once its earlier session was given up locally (the lease still alive in etcd) takes the key over.
+      (first as EtcdSession).markLost(new Error('given up locally'));
       const again = await backend.openSession(server(1), 'node-dup', 5000, signal());
       expect(JSON.parse((await admin.get('/t-backend/sessions/node-dup').string()) ?? '{}').lease).toBe(again.id);
-      await first.close();
       await again.close();
       const third = await other.openSession(other.initialServers()[2]!, 'node-dup', 5000, signal());
       await third.close();
