@@ -1,7 +1,7 @@
 // The etcd implementation of CatalogBackend: one etcd3 client per member (so a
 // call, a ping and a failure each concern exactly one member), services stored
 // as JSON under the node's prefix and attached to the node's lease, a node held by
-// one live lease at a time, membership from a polled member list. Connections open
+// one live lease at a time, membership from the endpoints given plus a polled member list. Connections open
 // on the first call and close after `idleCloseMs` unused (src/etcd/pool.ts).
 import type { Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
@@ -87,7 +87,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {
@@ -209,12 +209,17 @@ class EtcdCatalogBackend implements EtcdBackend {
 
   watchMembers(listener: (event: MembershipEvent) => void): () => void {
     this.assertOpen();
-    const { clock, pollMembersMs, callTimeoutMs } = this.options;
+    const { clock, pollMembers, pollMembersMs, callTimeoutMs } = this.options;
+    if (!pollMembers) return () => undefined; // exactly the endpoints given: nothing ever changes
     const stop = watchMemberList(
       {
         initial: this.initialServers(),
         known: this.known,
-        client: (server) => this.memberClient(server),
+        // Not memberClient: a member that has not answered yet is no keepalive candidate.
+        client: (server) => {
+          this.assertOpen();
+          return this.pool.get(server);
+        },
         firstChoice: () => this.pool.lastCallServer,
         tls: this.options.tls !== undefined,
         clock,
