@@ -5,7 +5,7 @@
 // simulation holds 100,000 of these. Not exported from the package.
 import type { Actor } from 'xstate';
 import type { stateSyncerMachine, StateSyncerEnv } from '../../machines/stateSyncer.machine.js';
-import { clampDelay, clockNow, type Clock } from '../shared/clock.js';
+import { clampDelay, clockNow, monotonicNow, type Clock } from '../shared/clock.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
@@ -41,7 +41,7 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
   readonly serverUpInterval: number;
   readonly retryFailInterval: number;
   readonly runner: SyncRunner;
-  /** Clock time the last sync was requested (for durations in events). */
+  /** Monotonic time the last sync was requested (for durations in events). */
   syncStartedAt = 0;
   /** The running machine; set by start() just before the actor starts. */
   actor: SyncActor | undefined;
@@ -88,16 +88,18 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     return this.#run('syncChanges', signal);
   }
 
-  /** Clock time in ms. A `clock.now` that throws or gives no finite number stops the syncer (see `#failed`). */
+  /**
+   * Monotonic time in ms (`monotonicNow`), for the full-sync deadline and sync durations:
+   * a wall-clock step moves neither. A reading that throws or gives no finite number
+   * stops the syncer (see `#failed`).
+   */
   now(): number {
-    let ms: unknown;
-    try {
-      ms = clockNow(this.#clock);
-    } catch (err) {
-      return this.#failed(err, 'clock.now threw');
-    }
-    if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
-    return this.#failed(new RangeError(`clock.now must give a finite number of ms, received ${describeValue(ms)}`));
+    return this.#read(monotonicNow, this.#clock.performance ? 'clock.performance.now' : 'clock.now');
+  }
+
+  /** Wall-clock time in ms (`clock.now`), for timestamps people read (`lastSuccessAt`); checked as `now()` is. */
+  wallNow(): number {
+    return this.#read(clockNow, 'clock.now');
   }
 
   /**
@@ -158,6 +160,17 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     // A failure found just now (or a stop) has already sent STOP: the user is not called.
     if (this.stopped) throw new Error(`${kind} not called: the syncer has stopped`);
     return this.runner.run(kind, signal);
+  }
+
+  #read(read: (clock: Clock) => number, what: string): number {
+    let ms: unknown;
+    try {
+      ms = read(this.#clock);
+    } catch (err) {
+      return this.#failed(err, `${what} threw`);
+    }
+    if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
+    return this.#failed(new RangeError(`${what} must give a finite number of ms, received ${describeValue(ms)}`));
   }
 
   /**

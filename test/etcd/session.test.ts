@@ -203,6 +203,35 @@ describe('EtcdSession', () => {
     expect(lost).toEqual([]);
   });
 
+  it('keeps a healthy session when the wall clock steps forward by 2/3 of the TTL between renewals', async () => {
+    const { clock, log, lost, session } = setup(3000);
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a']);
+    clock.setSystemTime(clock.now + 2000);
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a', 'keepalive a']);
+    expect(lost).toEqual([]);
+    clock.setSystemTime(clock.now + 2000);
+    await clock.tickAsync(10_000);
+    expect(lost).toEqual([]);
+    expect(session.closed).toBe(false);
+    await session.close();
+  });
+
+  it('gives a silent session up one TTL after its last renewal when the wall clock steps back a day', async () => {
+    const { clock, a, b, lost } = setup(3000);
+    await clock.tickAsync(1000); // renewed at 1000 ms
+    a.behaviour = 'fail';
+    b.behaviour = 'fail';
+    clock.setSystemTime(clock.now - 86_400_000);
+    await clock.tickAsync(2999);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1);
+    expect(lost).toHaveLength(1);
+    expect(isSessionLostError(lost[0])).toBe(true);
+    expect(String((lost[0] as Error).message)).toMatch(/not renewed for 3000 ms/);
+  });
+
   it('tries every member to revoke and still resolves when none answers', async () => {
     const { a, b, log, session } = setup(3000);
     a.behaviour = 'fail';
