@@ -39,7 +39,7 @@ describe('guardLogger', () => {
     expect(() => log.warn('w')).not.toThrow();
     expect(attempts()).toBe(2);
     // Said once per process (this is the file's first throwing line), never per line.
-    expect(warning.mock.calls.map((c) => (c[1] as { code?: string } | undefined)?.code)).toEqual(['AE_SYNC_LOGGER_THREW']);
+    expect(warning.mock.calls.map((c: unknown[]) => (c[1] as { code?: string } | undefined)?.code)).toEqual(['AE_SYNC_LOGGER_THREW']);
     expect(log.level).toBe('trace');
     expect(guardLogger(log)).toBe(log); // idempotent
     const lines: string[] = [];
