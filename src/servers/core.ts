@@ -23,6 +23,12 @@ import { acceptServers } from './validate.js';
 
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
+/**
+ * How many servers refused for a newer API version are remembered (for their 3 h
+ * warning interval). Bounded, so a sender that invents a new name per heartbeat cannot
+ * grow it; past it the oldest is forgotten and may be warned about once more.
+ */
+const MAX_VERSION_WARNINGS = 256;
 
 function noop(): void {}
 
@@ -39,6 +45,8 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   reportedNodes = 0;
   leader: string | undefined;
   #rateLogs: Map<string, number> | undefined;
+  /** Per server name: when its next newer-API-version warning may be logged (oldest first, bounded). */
+  #versionWarnings: Map<string, number> | undefined;
 
   constructor(
     readonly settings: ManagerSettings,
@@ -173,7 +181,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   acceptsVersion(server: Server): boolean {
     const apiVersion = this.settings.apiVersion;
     if (apiVersion === undefined || server.version === undefined || server.version <= apiVersion) return true;
-    if (this.#rateLimited(`version:${server.name}`, API_MISMATCH_LOG_INTERVAL_MS))
+    if (this.#rateLimited(server.name, API_MISMATCH_LOG_INTERVAL_MS, (this.#versionWarnings ??= new Map()), MAX_VERSION_WARNINGS))
       this.log.warn({ server: server.name, serverVersion: server.version, apiVersion }, 'ignoring server with a newer API version');
     return false;
   }
@@ -182,12 +190,13 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     return this.settings.apiVersion === undefined ? servers : servers.filter((s) => this.acceptsVersion(s));
   }
 
-  #rateLimited(key: string, intervalMs: number): boolean {
+  #rateLimited(key: string, intervalMs: number, logs: Map<string, number> = (this.#rateLogs ??= new Map()), maxKeys = Infinity): boolean {
     const now = this.now();
-    const logs = (this.#rateLogs ??= new Map());
     const next = logs.get(key);
     if (next !== undefined && now < next) return false;
+    logs.delete(key); // re-inserted last: the map is oldest-first
     logs.set(key, now + intervalMs);
+    if (logs.size > maxKeys) logs.delete(logs.keys().next().value as string);
     return true;
   }
 

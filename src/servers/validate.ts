@@ -102,14 +102,30 @@ export function checkServers(what: string, servers: unknown): Server[] {
 }
 
 /**
- * Own copies of the well-formed entries of `servers`, the first of each name; every
- * entry left out is handed to `skip` with the reason. For inputs from the network,
- * where one bad entry must not cost the agent every good one.
+ * The most servers one heartbeat or discovery answer may add. Real lists are short
+ * (3–7 servers per Consul datacenter, tens in a Nomad region); a longer one is a broken
+ * or hostile sender, and every server costs the agent work per rebalance and per failed
+ * call (measured: 20,000 dead servers made a rebalance take 9.2 s and each failed call
+ * block the event loop ~13 ms). At 1,000 that is ~0.5 s and ~0.7 ms at worst. The
+ * entries beyond it are skipped like malformed ones (warned, and a heartbeat that
+ * skipped any removes nothing this time), so nothing already accepted is lost.
  */
-export function acceptServers(what: string, servers: readonly unknown[], skip: (index: number, reason: string) => void): Server[] {
+export const MAX_REMOTE_SERVERS = 1_000;
+
+/**
+ * Own copies of the well-formed entries of `servers`, the first of each name, at most
+ * `max` of them (the rest are skipped in one call); every entry left out is handed to
+ * `skip` with the reason. For inputs from the network, where one bad entry must not cost
+ * the agent every good one.
+ */
+export function acceptServers(what: string, servers: readonly unknown[], skip: (index: number, reason: string) => void, max = MAX_REMOTE_SERVERS): Server[] {
   const seen = new Set<string>();
   const copies: Server[] = [];
   for (let i = 0; i < servers.length; i++) {
+    if (copies.length === max) {
+      skip(i, `${what} holds ${servers.length} entries: only the first ${max} usable servers are kept, entries from index ${i} on are skipped`);
+      break;
+    }
     const s: unknown = servers[i];
     try {
       checkServer(`${what}[${i}]`, s);
