@@ -41,7 +41,7 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
   readonly serverUpInterval: number;
   readonly retryFailInterval: number;
   readonly runner: SyncRunner;
-  /** Monotonic time the last sync was requested (for durations in events). */
+  /** Clock time the last sync was requested (for durations in events). */
   syncStartedAt = 0;
   /** The running machine; set by start() just before the actor starts. */
   actor: SyncActor | undefined;
@@ -102,6 +102,17 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     return this.#read(clockNow, 'clock.now');
   }
 
+  #read(read: (clock: Clock) => number, what: string): number {
+    let ms: unknown;
+    try {
+      ms = read(this.#clock);
+    } catch (err) {
+      return this.#failed(err, `${what} threw`);
+    }
+    if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
+    return this.#failed(new RangeError(`${what} must give a finite number of ms, received ${describeValue(ms)}`));
+  }
+
   /**
    * `floor(random() × scaleFactor(clusterSize()) × ms)`: Consul agent/ae/ae.go's staggerFn.
    * A `random()` that throws or leaves [0, 1) stops the syncer (see `#failed`).
@@ -160,17 +171,6 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     // A failure found just now (or a stop) has already sent STOP: the user is not called.
     if (this.stopped) throw new Error(`${kind} not called: the syncer has stopped`);
     return this.runner.run(kind, signal);
-  }
-
-  #read(read: (clock: Clock) => number, what: string): number {
-    let ms: unknown;
-    try {
-      ms = read(this.#clock);
-    } catch (err) {
-      return this.#failed(err, `${what} threw`);
-    }
-    if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
-    return this.#failed(new RangeError(`${what} must give a finite number of ms, received ${describeValue(ms)}`));
   }
 
   /**
