@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import type { CliOptions } from './args.js';
 import { SCENARIOS, findScenario } from './scenarios.js';
 
@@ -41,8 +40,6 @@ export interface MemoryEstimate {
   perWorkerMb: number;
   /** All workers together, MB. */
   totalMb: number;
-  /** The heap limit each worker runs under (`--worker-heap`, else this process's), MB. */
-  limitPerWorkerMb: number;
   /** Physical memory of the machine, MB. */
   machineMb: number;
 }
@@ -54,7 +51,7 @@ export function agentsOf(options: CliOptions): number {
   return Math.max(1, ...selected.map((s) => s.defaults.agents));
 }
 
-export function estimateMemory(options: CliOptions, machineBytes = totalmem(), heapLimitBytes = getHeapStatistics().heap_size_limit): MemoryEstimate {
+export function estimateMemory(options: CliOptions, machineBytes = totalmem()): MemoryEstimate {
   const agents = agentsOf(options);
   const workers = Math.max(1, Math.min(options.workers, agents));
   const perWorkerMb = Math.ceil(WORKER_BASE_MB + (Math.ceil(agents / workers) * PEAK_KB_PER_AGENT) / 1024);
@@ -62,20 +59,21 @@ export function estimateMemory(options: CliOptions, machineBytes = totalmem(), h
     agents,
     perWorkerMb,
     totalMb: perWorkerMb * workers,
-    limitPerWorkerMb: options.workerHeapMb ?? Math.floor(heapLimitBytes / 1024 / 1024),
     machineMb: Math.floor(machineBytes / 1024 / 1024),
   };
 }
 
-/** Refuses a run whose estimated peak heap exceeds a worker's heap limit or the machine's memory. */
+/**
+ * Refuses a run whose estimated peak heap exceeds the machine's memory: it could only
+ * end in swapping or the OOM killer, silently. A run that fits the machine but not a
+ * worker's heap limit (`--worker-heap`, else Node's) is left to run: the worker that
+ * runs out fails the run with exit code 1 and a message naming it.
+ */
 export function checkMemory(estimate: MemoryEstimate, workers: number): void {
-  const { agents, perWorkerMb, totalMb, limitPerWorkerMb, machineMb } = estimate;
+  const { agents, perWorkerMb, totalMb, machineMb } = estimate;
   const need = `${agents.toLocaleString('en-US')} agents need about ${totalMb.toLocaleString('en-US')} MB of heap at the peak (${PEAK_KB_PER_AGENT} KB per agent, ${perWorkerMb.toLocaleString('en-US')} MB per worker over ${workers} workers)`;
   if (totalMb > machineMb) {
     throw new PreflightError(`--agents: ${need}, more than this machine's ${machineMb.toLocaleString('en-US')} MB of memory; run fewer agents or on a larger machine`);
-  }
-  if (perWorkerMb > limitPerWorkerMb) {
-    throw new PreflightError(`--agents: ${need}, more than each worker's heap limit of ${limitPerWorkerMb.toLocaleString('en-US')} MB; raise --worker-heap to at least ${perWorkerMb}, add --workers, or run fewer agents`);
   }
 }
 

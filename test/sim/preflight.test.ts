@@ -53,23 +53,20 @@ describe('simulate preflight', () => {
 
   it('estimates the peak heap from the agents and workers (worked numbers)', () => {
     const options = parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2']);
-    const e = estimateMemory(options, 16_384 * MB, 4_096 * MB);
+    const e = estimateMemory(options, 16_384 * MB);
     // 50,000 agents per worker × 34 KB = 1,660.2 MB, + 12 MB of the worker itself.
     expect(e.perWorkerMb).toBe(Math.ceil(WORKER_BASE_MB + (50_000 * PEAK_KB_PER_AGENT) / 1024));
     expect(e.perWorkerMb).toBe(1673);
-    expect(e).toMatchObject({ agents: 100_000, totalMb: 3346, limitPerWorkerMb: 4096, machineMb: 16_384 });
+    expect(e).toMatchObject({ agents: 100_000, totalMb: 3346, machineMb: 16_384 });
     expect(() => checkMemory(e, 2)).not.toThrow();
   });
 
-  it('refuses agents beyond a worker\'s heap limit, at the boundary, naming --worker-heap', () => {
-    // 1 worker, limit 1,000 MB: 12 MB + agents × 34 KB ≤ 1,000 MB holds up to 29,756 agents.
-    const at = (agents: number) => estimateMemory(parseArgs(['--scenario', 'steady', '--agents', String(agents), '--workers', '1', '--worker-heap', '1000']), 64_000 * MB);
+  it('refuses agents beyond the machine\'s memory, at the boundary', () => {
+    // 1 worker on a 1,000 MB machine: 12 MB + agents × 34 KB ≤ 1,000 MB holds up to 29,756 agents.
+    const at = (agents: number) => estimateMemory(parseArgs(['--scenario', 'steady', '--agents', String(agents), '--workers', '1']), 1_000 * MB);
     expect(() => checkMemory(at(29_756), 1)).not.toThrow();
-    expect(() => checkMemory(at(29_757), 1)).toThrow(/--agents: 29,757 agents need about 1,001 MB .*more than each worker's heap limit of 1,000 MB; raise --worker-heap to at least 1001/);
-  });
-
-  it('refuses agents beyond the machine\'s memory', () => {
-    const e = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2', '--worker-heap', '100000']), 8_192 * MB);
+    expect(() => checkMemory(at(29_757), 1)).toThrow(/^--agents: 29,757 agents need about 1,001 MB of heap at the peak \(34 KB per agent, 1,001 MB per worker over 1 workers\), more than this machine's 1,000 MB of memory; run fewer agents or on a larger machine$/);
+    const e = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2']), 8_192 * MB);
     expect(() => checkMemory(e, 2)).toThrow(/1,000,000 agents need about 33,228 MB .*more than this machine's 8,192 MB of memory/);
   });
 
