@@ -8,6 +8,7 @@ import type { SyncState } from '../syncer/stateSyncer.js';
 import { StoppedError } from '../shared/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { describeValue, durationMs } from '../shared/options.js';
+import { guardLogger } from '../shared/logger.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from './registryOptions.js';
 import { instrumentBackend } from './instrumentedBackend.js';
 import { registryTelemetry } from '../telemetry/registry.js';
@@ -61,7 +62,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     throw new TypeError(`backend must be a CatalogBackend, received ${describeValue(backend)}`);
   }
   const node = validateNodeName(options.node);
-  const logger = options.logger?.child({ node });
+  const logger = options.logger && guardLogger(options.logger).child({ node });
   const callTimeoutMs = durationMs('callTimeout', callTimeout, DEFAULT_CALL_TIMEOUT_MS);
   const syncTimeout = rest.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
   // Metrics and spans of the registry's remote operations (docs/observability.md).

@@ -3,7 +3,7 @@
 // differences (syncPass.ts); a partial sync pushes only what changed locally.
 import type { NodeSession, Service } from './backend.js';
 import { MAX_SERVICES, servicesEqual, validateService, validateServiceId } from './validate.js';
-import { type Clock, clockNow } from '../shared/clock.js';
+import { type Clock, monotonicNow } from '../shared/clock.js';
 import { usableClusterSize } from '../shared/clusterSize.js';
 import { StoppedError } from '../shared/errors.js';
 import { CatalogSyncError, type EntryFailure } from './errors.js';
@@ -154,7 +154,7 @@ export class ServiceRegistry {
    * Always ≥ 1 (this node counts even before its first registration).
    */
   clusterSize(): number {
-    const now = clockNow(this.clock);
+    const now = monotonicNow(this.clock);
     if (!this.closed && !this.refreshing && now - this.lastRefreshMs >= this.refreshMs) {
       this.lastRefreshMs = now;
       this.refreshing = true;

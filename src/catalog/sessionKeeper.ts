@@ -2,7 +2,7 @@
 // loss (then every entry is rewritten under a new one), revoked on close. A node held
 // by another live session (two agents, one node name) is refused, logged loudly and retried.
 import type { CatalogBackend, NodeSession } from './backend.js';
-import { clockNow, type Clock } from '../shared/clock.js';
+import { monotonicNow, type Clock } from '../shared/clock.js';
 import { StoppedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { RateLimit } from '../shared/rateLimit.js';
@@ -96,7 +96,7 @@ export class SessionKeeper {
     if (err.holder !== undefined && err.holder === this.lostId) {
       // Our own lost session, still within the servers' grace: it expires on its own.
       d.log.warn({ holder: err.holder }, 'the servers still hold our lost session; retrying once it expires');
-    } else if (this.conflictLog.allow(clockNow(d.clock))) {
+    } else if (this.conflictLog.allow(monotonicNow(d.clock))) {
       d.log.error(
         { err, holder: err.holder, conflicts: d.counters.nodeConflicts },
         'another live session holds this node name: two agents share it, or a dead agent\'s session has not expired yet; retrying at every full sync',

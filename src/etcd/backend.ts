@@ -1,7 +1,7 @@
 // The etcd implementation of CatalogBackend: one etcd3 client per member (so a
 // call, a ping and a failure each concern exactly one member), services stored
 // as JSON under the node's prefix and attached to the node's lease, a node held by
-// one live lease at a time, membership from a polled member list. Connections open
+// one live lease at a time, membership from the endpoints given plus a polled member list. Connections open
 // on the first call and close after `idleCloseMs` unused (src/etcd/pool.ts).
 import type { Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
@@ -67,7 +67,7 @@ class EtcdCatalogBackend implements EtcdBackend {
   /** Every server seen (endpoints and polled members), by name: the keepalive may renew through any of them. */
   private readonly known = new Map<string, Server>();
   private readonly sessions = new Map<string, EtcdSession>();
-  /** Leases this backend granted (most recent last, bounded): a node key held by one of them is ours to take over. */
+  /** Leases this backend granted (most recent last, bounded): a node key held by one of them is ours to take over once its session has ended here. */
   private readonly granted = new Set<string>();
   private readonly stopWatchers = new Set<() => void>();
   private closing: Promise<void> | undefined;
@@ -87,7 +87,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {
@@ -163,7 +163,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     this.sessions.set(id, session);
     try {
       const value = JSON.stringify({ node, lease: id, ttlSec: leaseSec });
-      const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.granted.has(lease) });
+      const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.isGivenUp(lease) });
       if (claim.takenOver !== undefined) this.log.info({ node, session: id, previous: claim.takenOver }, 'took the node over from our own earlier session');
     } catch (err) {
       // Revoke in the background: the caller should not wait out a frozen member twice.
@@ -173,6 +173,16 @@ class EtcdCatalogBackend implements EtcdBackend {
     }
     this.log.info({ node, session: id, leaseSec, ttlMs, server: server.name }, 'session opened');
     return session;
+  }
+
+  /**
+   * A lease this backend granted whose session has since ended locally (lost or
+   * closed) but may still live in etcd: ours to take over. A lease of a session that
+   * is still live belongs to another agent sharing this backend (one backend can
+   * serve several agents), which holds the node: that is a conflict, not a takeover.
+   */
+  private isGivenUp(lease: string): boolean {
+    return this.granted.has(lease) && !this.sessions.has(lease);
   }
 
   private remember(lease: string): void {
@@ -199,12 +209,17 @@ class EtcdCatalogBackend implements EtcdBackend {
 
   watchMembers(listener: (event: MembershipEvent) => void): () => void {
     this.assertOpen();
-    const { clock, pollMembersMs, callTimeoutMs } = this.options;
+    const { clock, pollMembers, pollMembersMs, callTimeoutMs } = this.options;
+    if (!pollMembers) return () => undefined; // exactly the endpoints given: nothing ever changes
     const stop = watchMemberList(
       {
         initial: this.initialServers(),
         known: this.known,
-        client: (server) => this.memberClient(server),
+        // Not memberClient: a member that has not answered yet is no keepalive candidate.
+        client: (server) => {
+          this.assertOpen();
+          return this.pool.get(server);
+        },
         firstChoice: () => this.pool.lastCallServer,
         tls: this.options.tls !== undefined,
         clock,

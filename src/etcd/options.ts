@@ -32,7 +32,15 @@ export interface EtcdBackendOptions {
    * after this long instead of hanging. Defaults to 2,000 ms.
    */
   callTimeoutMs?: number;
-  /** How often the member list is polled for `watchMembers`, in ms. Defaults to 5,000 ms. */
+  /**
+   * Poll etcd's member list for `watchMembers`: members not among `endpoints` are added
+   * once they answer at their advertised client URL, and removed when the list drops them.
+   * The endpoints given always stay. Set false when the advertised URLs mean nothing to
+   * the agent (NAT, containers, port-forwards, a load-balancer name) or to use exactly
+   * `endpoints`; `watchMembers` then reports nothing. Defaults to true.
+   */
+  pollMembers?: boolean;
+  /** How often the member list is polled for `watchMembers` (first at once), in ms. Defaults to 5,000 ms. */
   pollMembersMs?: number;
   /**
    * Server-side grace of a session, as a multiple of its TTL (≥ 1): the lease is granted
@@ -73,6 +81,7 @@ export interface ResolvedOptions {
   endpoints: Endpoint[];
   prefix: string;
   callTimeoutMs: number;
+  pollMembers: boolean;
   pollMembersMs: number;
   sessionGrace: number;
   idleCloseMs: number;
@@ -192,6 +201,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (idleCloseMs <= callTimeoutMs) throw new RangeError(`idleCloseMs must exceed callTimeoutMs (${callTimeoutMs} ms), received ${describeValue(idleCloseMs)}`);
   if (o.insecureAuth !== undefined && typeof o.insecureAuth !== 'boolean') throw new TypeError(`insecureAuth must be a boolean, received ${describeValue(o.insecureAuth)}`);
   const insecureAuth = o.insecureAuth === true;
+  if (o.pollMembers !== undefined && typeof o.pollMembers !== 'boolean') throw new TypeError(`pollMembers must be a boolean, received ${describeValue(o.pollMembers)}`);
   const auth = validateAuth(o.auth);
   const plain = endpoints.filter((e) => !e.secure).map((e) => e.address);
   if (auth && plain.length > 0 && !insecureAuth) {
@@ -201,6 +211,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     endpoints,
     prefix: validatePrefix(o.prefix),
     callTimeoutMs,
+    pollMembers: o.pollMembers !== false,
     pollMembersMs: durationMs('pollMembersMs', o.pollMembersMs, DEFAULT_POLL_MEMBERS_MS),
     sessionGrace: validateGrace(o.sessionGrace),
     idleCloseMs,

@@ -1,8 +1,9 @@
 // Who holds a node: the node's registration key `<prefix>/sessions/<node>` is
 // created in a transaction only if it does not exist (createRevision == 0), attached
-// to the new lease. A key held by a lease this backend did not grant is another live
-// agent with the same node name (the key vanishes with its lease, so it exists only
-// while that lease lives): NodeConflictError, as Consul refuses a node-ID conflict.
+// to the new lease. A key held by a lease that is not one of our own given-up sessions
+// (another backend's, or a live session of another agent on this same backend) is
+// another live agent with the same node name (the key vanishes with its lease, so it
+// exists only while that lease lives): NodeConflictError, as Consul refuses a node-ID conflict.
 import type { Etcd3, IRequestOp, ITxnResponse } from 'etcd3';
 import { NodeConflictError } from '../catalog/errors.js';
 
@@ -12,7 +13,7 @@ export interface ClaimRequest {
   value: string;
   /** The new lease, in decimal. */
   lease: string;
-  /** Whether a lease (decimal id) was granted by this backend: its holder is us, not another agent. */
+  /** Whether a lease (decimal id) is one of our own sessions, given up locally: its holder is us, not another agent. */
   ours: (lease: string) => boolean;
   node: string;
   /** Runs one bounded call (deadline and signal come from the caller). */

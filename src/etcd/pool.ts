@@ -5,7 +5,7 @@
 // a connection from that agent for the agent's whole life.
 import type { Etcd3 } from 'etcd3';
 import type { Server } from '../catalog/backend.js';
-import { clockNow, type Clock } from '../shared/clock.js';
+import { monotonicNow, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 
 interface Slot {
@@ -35,7 +35,7 @@ export class MemberPool {
    * closed under a call that started on it.
    */
   get(server: Server): Etcd3 {
-    const now = clockNow(this.deps.clock);
+    const now = monotonicNow(this.deps.clock);
     let slot = this.slots.get(server.name);
     if (slot === undefined) {
       slot = { client: this.deps.create(server), lastUsedMs: now };
@@ -61,12 +61,15 @@ export class MemberPool {
     this.slots.clear();
   }
 
-  /** One timer for the whole pool, at the earliest moment a client can have gone idle. */
+  /**
+   * One timer for the whole pool, at the earliest moment a client can have gone idle.
+   * Times are monotonic; the delay is never more than `idleCloseMs` (a sweep early re-arms).
+   */
   private arm(atMs: number): void {
     if (this.timer !== undefined && this.timerAtMs <= atMs) return;
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
     this.timerAtMs = atMs;
-    this.timer = this.deps.clock.setTimeout(() => this.sweep(), Math.max(0, atMs - clockNow(this.deps.clock)));
+    this.timer = this.deps.clock.setTimeout(() => this.sweep(), Math.min(this.deps.idleCloseMs, Math.max(0, atMs - monotonicNow(this.deps.clock))));
     // Housekeeping only: it must not keep a process alive that has nothing else to do.
     (this.timer as { unref?: () => void } | undefined)?.unref?.();
   }
@@ -74,7 +77,7 @@ export class MemberPool {
   private sweep(): void {
     this.timer = undefined;
     this.timerAtMs = Infinity;
-    const now = clockNow(this.deps.clock);
+    const now = monotonicNow(this.deps.clock);
     let next = Infinity;
     for (const [name, slot] of [...this.slots]) {
       const idleAt = slot.lastUsedMs + this.deps.idleCloseMs;

@@ -7,7 +7,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { NodeSession } from '../catalog/backend.js';
 import type { Clock } from '../shared/clock.js';
-import { clockNow } from '../shared/clock.js';
+import { monotonicNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { isSessionLostError, SessionLostError } from '../catalog/errors.js';
 import { boundedCall } from './client.js';
@@ -71,6 +71,7 @@ export class EtcdSession implements NodeSession {
   private timer: unknown;
   /** Fires LOST_AFTER_TTLS TTLs after the last successful renewal, even while an attempt is still running. */
   private lossTimer: unknown;
+  /** Monotonic time (`monotonicNow`) of the last successful renewal: a wall-clock step neither ages nor rejuvenates it. */
   private lastRenewMs: number;
   private renewing: Promise<void> | undefined;
   /** The member the last renewal went through; tried first next time, so a dead member costs one attempt, not one per renewal. */
@@ -84,7 +85,7 @@ export class EtcdSession implements NodeSession {
     readonly ttlMs: number,
     private readonly deps: SessionDeps,
   ) {
-    this.lastRenewMs = clockNow(deps.clock);
+    this.lastRenewMs = monotonicNow(deps.clock);
     this.preferred = deps.grantedVia;
     this.armLoss();
     this.schedule();
@@ -180,7 +181,7 @@ export class EtcdSession implements NodeSession {
           this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} expired or was revoked`));
           return;
         }
-        this.lastRenewMs = clockNow(this.deps.clock);
+        this.lastRenewMs = monotonicNow(this.deps.clock);
         this.armLoss();
         this.preferred = name;
         this.failing.delete(name);
@@ -195,7 +196,7 @@ export class EtcdSession implements NodeSession {
 
   /** Marks the session lost once no renewal has succeeded for LOST_AFTER_TTLS TTLs; true if it did. */
   private giveUpIfSilent(): boolean {
-    const silentMs = clockNow(this.deps.clock) - this.lastRenewMs;
+    const silentMs = monotonicNow(this.deps.clock) - this.lastRenewMs;
     if (this.ended || silentMs < LOST_AFTER_TTLS * this.ttlMs) return false;
     this.markLost(new SessionLostError(`lease ${this.id} of node ${this.node} not renewed for ${silentMs} ms (TTL ${this.ttlMs} ms)`));
     return true;

@@ -26,6 +26,12 @@ import { acceptServers } from './validate.js';
 
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
+/**
+ * How many servers refused for a newer API version are remembered (for their 3 h
+ * warning interval). Bounded, so a sender that invents a new name per heartbeat cannot
+ * grow it; past it the oldest is forgotten and may be warned about once more.
+ */
+const MAX_VERSION_WARNINGS = 256;
 
 export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext, ObservedManager {
   readonly roster: Roster;
@@ -40,6 +46,8 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   reportedNodes = 0;
   leader: string | undefined;
   #rateLogs: KeyedRateLimit | undefined;
+  /** Per server name: its newer-API-version warning's rate limit (bounded). */
+  #versionWarnings: KeyedRateLimit | undefined;
   /** Told when each rebalance ends (set by ServerManager). */
   telemetry: ManagerTelemetry | undefined;
 
@@ -176,7 +184,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   acceptsVersion(server: Server): boolean {
     const apiVersion = this.settings.apiVersion;
     if (apiVersion === undefined || server.version === undefined || server.version <= apiVersion) return true;
-    if (this.#rateLimited(`version:${server.name}`, API_MISMATCH_LOG_INTERVAL_MS))
+    if ((this.#versionWarnings ??= new KeyedRateLimit(MAX_VERSION_WARNINGS)).allow(server.name, API_MISMATCH_LOG_INTERVAL_MS, this.now()))
       this.log.warn({ server: server.name, serverVersion: server.version, apiVersion }, 'ignoring server with a newer API version');
     return false;
   }

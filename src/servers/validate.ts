@@ -29,33 +29,61 @@ export function checkServer(what: string, server: unknown): asserts server is Se
     if (typeof value !== 'string') throw new TypeError(`${what}.meta.${key} must be a string, received ${describeValue(value)}`);
 }
 
-/** True when `value` is frozen and holds only data properties (no getter can change what it reads as). */
+/**
+ * True when `value` is frozen, a plain object (its prototype Object.prototype or null, so
+ * nothing it inherits can change) and holds only data properties (no getter can change
+ * what it reads as).
+ */
 function isSealedData(value: object): boolean {
   if (!Object.isFrozen(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
   for (const key of Object.keys(value)) if (!('value' in (Object.getOwnPropertyDescriptor(value, key) as PropertyDescriptor))) return false;
   return true;
 }
 
 const KNOWN_FIELDS = new Set(['name', 'address', 'datacenter', 'version', 'useTLS', 'meta']);
 
+/** A key that would re-prototype an object it is assigned to (JSON.parse makes it an own key). */
+const PROTO_KEY = '__proto__';
+
+/** A frozen copy of checked `meta`: own string entries, defined (never assigned), `__proto__` left out. */
+function ownMeta(meta: Record<string, string>): Readonly<Record<string, string>> {
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(meta)) if (key !== PROTO_KEY) Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  return Object.freeze(copy);
+}
+
 /**
  * The manager's own copy of a checked server: shallow, frozen, with a frozen copy of
- * `meta` (other fields a caller added are copied too). A server that is already frozen
- * data (e.g. a copy the manager handed out) is kept as it is, so many managers can
- * share one set of server objects. Built field by field: V8 turns a frozen spread
- * copy into a dictionary (~190 B instead of ~50 B), which a fleet of managers pays
+ * `meta`. Other fields a caller added are copied too, unless `knownOnly` (inputs from
+ * the network: heartbeats, discovery) — and a `__proto__` key never is: every field is
+ * defined, never assigned, so no input can choose the copy's prototype and slip
+ * unchecked `useTLS`, `version` or `meta` values past the check. A server that is already
+ * frozen plain data (e.g. a copy the manager handed out) is kept as it is, so many
+ * managers can share one set of server objects. Built field by field: V8 turns a frozen
+ * spread copy into a dictionary (~190 B instead of ~50 B), which a fleet of managers pays
  * per server.
  */
-export function ownServer(server: Server): Server {
-  if (isSealedData(server) && (server.meta === undefined || isSealedData(server.meta))) return server;
+export function ownServer(server: Server, knownOnly = false): Server {
+  if (isSealedData(server) && (server.meta === undefined || isSealedData(server.meta)) && !(knownOnly && hasUnknownKeys(server))) return server;
   const copy: Server = { name: server.name, address: server.address };
   if (server.datacenter !== undefined) copy.datacenter = server.datacenter;
   if (server.version !== undefined) copy.version = server.version;
   if (server.useTLS !== undefined) copy.useTLS = server.useTLS;
-  if (server.meta !== undefined) copy.meta = Object.freeze(Object.assign({}, server.meta));
-  for (const key of Object.keys(server))
-    if (!KNOWN_FIELDS.has(key)) (copy as unknown as Record<string, unknown>)[key] = (server as unknown as Record<string, unknown>)[key];
+  if (server.meta !== undefined) copy.meta = ownMeta(server.meta);
+  if (!knownOnly) {
+    for (const key of Object.keys(server)) {
+      if (KNOWN_FIELDS.has(key) || key === PROTO_KEY) continue;
+      Object.defineProperty(copy, key, { value: (server as unknown as Record<string, unknown>)[key], enumerable: true, writable: true, configurable: true });
+    }
+  }
   return Object.freeze(copy);
+}
+
+function hasUnknownKeys(server: Server): boolean {
+  for (const key of Object.keys(server)) if (!KNOWN_FIELDS.has(key)) return true;
+  return false;
 }
 
 /** Checks an array of servers with unique names (TypeError otherwise); returns own copies. */
@@ -74,14 +102,30 @@ export function checkServers(what: string, servers: unknown): Server[] {
 }
 
 /**
- * Own copies of the well-formed entries of `servers`, the first of each name; every
- * entry left out is handed to `skip` with the reason. For inputs from the network,
- * where one bad entry must not cost the agent every good one.
+ * The most servers one heartbeat or discovery answer may add. Real lists are short
+ * (3–7 servers per Consul datacenter, tens in a Nomad region); a longer one is a broken
+ * or hostile sender, and every server costs the agent work per rebalance and per failed
+ * call (measured: 20,000 dead servers made a rebalance take 9.2 s and each failed call
+ * block the event loop ~13 ms). At 1,000 that is ~0.5 s and ~0.7 ms at worst. The
+ * entries beyond it are skipped like malformed ones (warned, and a heartbeat that
+ * skipped any removes nothing this time), so nothing already accepted is lost.
  */
-export function acceptServers(what: string, servers: readonly unknown[], skip: (index: number, reason: string) => void): Server[] {
+export const MAX_REMOTE_SERVERS = 1_000;
+
+/**
+ * Own copies of the well-formed entries of `servers`, the first of each name, at most
+ * `max` of them (the rest are skipped in one call); every entry left out is handed to
+ * `skip` with the reason. For inputs from the network, where one bad entry must not cost
+ * the agent every good one.
+ */
+export function acceptServers(what: string, servers: readonly unknown[], skip: (index: number, reason: string) => void, max = MAX_REMOTE_SERVERS): Server[] {
   const seen = new Set<string>();
   const copies: Server[] = [];
   for (let i = 0; i < servers.length; i++) {
+    if (copies.length === max) {
+      skip(i, `${what} holds ${servers.length} entries: only the first ${max} usable servers are kept, entries from index ${i} on are skipped`);
+      break;
+    }
     const s: unknown = servers[i];
     try {
       checkServer(`${what}[${i}]`, s);
@@ -94,7 +138,7 @@ export function acceptServers(what: string, servers: readonly unknown[], skip: (
       continue;
     }
     seen.add(s.name);
-    copies.push(ownServer(s));
+    copies.push(ownServer(s, true));
   }
   return copies;
 }

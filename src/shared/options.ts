@@ -55,7 +55,7 @@ export function durationMs(name: string, value: unknown, fallback?: number, opti
   return ms;
 }
 
-/** A `clock` option: an object with `setTimeout` and `clearTimeout`; `now`, if present, a number or a function. */
+/** A `clock` option: an object with `setTimeout` and `clearTimeout`; `now`, if present, a number or a function; `performance`, if present, an object with `now()`. */
 export function checkClock(name: string, value: unknown): Clock {
   const c = value as Partial<Clock> | null;
   if (typeof c !== 'object' || c === null || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
@@ -63,6 +63,9 @@ export function checkClock(name: string, value: unknown): Clock {
   }
   if (c.now !== undefined && typeof c.now !== 'number' && typeof c.now !== 'function') {
     throw new TypeError(`${name}.now must be a number or a function returning ms, received ${show(c.now)}`);
+  }
+  if (c.performance !== undefined && (typeof c.performance !== 'object' || c.performance === null || typeof c.performance.now !== 'function')) {
+    throw new TypeError(`${name}.performance must be an object with now() returning monotonic ms, received ${show(c.performance)}`);
   }
   return c as Clock;
 }

@@ -39,6 +39,13 @@ function positiveInt(flag: string, text: string | undefined): number {
   return n;
 }
 
+/**
+ * The most worker threads a run may ask for: each costs ~12 MB of heap and an isolate
+ * before any agent (1,000 workers ≈ 12 GB), and beyond a few per core they only add
+ * contention. 4 per core, at least 8 (so the determinism checks can run 1–3 anywhere).
+ */
+export const MAX_WORKERS = Math.max(8, 4 * availableParallelism());
+
 function minutes(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
@@ -58,10 +65,10 @@ export function helpText(): string {
     '  --servers S            servers at the start, ≤ 200 (default: the scenario\'s)',
     '  --duration D           simulated time: 90s, 30m, 1h, 1500ms; a bare number is seconds (default: the scenario\'s)',
     '  --seed N               integer in [0, 2^32) (default 42); the same seed gives byte-identical stdout, JSON and SVGs',
-    `  --workers N            worker threads the agents are split over (default: the number of cores, here ${availableParallelism()});`,
+    `  --workers N            worker threads the agents are split over, ≤ ${MAX_WORKERS} (default: the number of cores, here ${availableParallelism()});`,
     '                         results are byte-identical for any N',
     '  --worker-heap MB       old-generation heap limit of each worker (default: Node\'s)',
-    '  --out DIR              report folder (default reports/sim-<scenario>-seed<seed>)',
+    '  --out DIR              report folder (default reports/sim-<scenario>-seed<seed>); created and checked before the run',
     '  --no-progress          no progress bar on stderr',
     '',
     'scenarios:',
@@ -112,6 +119,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (v.duration !== undefined) options.durationMs = parseDuration(v.duration);
   if (v.out !== undefined) options.out = v.out;
   if (v.workers !== undefined) options.workers = positiveInt('--workers', v.workers);
+  if (options.workers > MAX_WORKERS) throw new RangeError(`--workers must be at most ${MAX_WORKERS} (4 per core, at least 8), received ${options.workers}`);
   if (v['worker-heap'] !== undefined) options.workerHeapMb = positiveInt('--worker-heap', v['worker-heap']);
   if (options.scenario === '') throw new RangeError('--scenario is required');
   if (options.scenario !== 'all' && !findScenario(options.scenario)) throw new RangeError(`unknown scenario ${JSON.stringify(options.scenario)}`);

@@ -5,6 +5,7 @@
 import { helpText, parseArgs, USAGE, type CliOptions } from './args.js';
 import { markEndedFirst } from './claims.js';
 import { progressBar, type Io } from './progress.js';
+import { isPreflightError, preflight } from './preflight.js';
 import { claimsTable, summaryLines, writeReport } from './report.js';
 import { SCENARIOS, findScenario, type ScenarioParams, type ScenarioResult } from './scenarios/index.js';
 
@@ -38,7 +39,7 @@ export async function runSimulation(options: CliOptions, io: Io): Promise<{ resu
   return { results, stdout };
 }
 
-/** The command: returns the process exit code (0 done, 1 a run failed, 2 bad arguments). */
+/** The command: returns the process exit code (0 done, 1 a run failed, 2 bad arguments, an --out that cannot be written or a run too large for the memory). */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let options: CliOptions;
   try {
@@ -51,6 +52,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout(helpText());
     return 0;
   }
+  const dir = options.out ?? `reports/sim-${options.scenario}-seed${options.seed}`;
+  try {
+    await preflight(options, dir);
+  } catch (err) {
+    if (!isPreflightError(err)) throw err;
+    io.stderr(`${err.message}\n`);
+    return 2;
+  }
   const started = performance.now();
   let out: { results: ScenarioResult[]; stdout: string };
   try {
@@ -60,8 +69,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 1;
   }
   io.stdout(out.stdout);
-  const dir = options.out ?? `reports/sim-${options.scenario}-seed${options.seed}`;
-  const files = await writeReport(dir, options.seed, out.results, out.stdout);
+  let files: string[];
+  try {
+    files = await writeReport(dir, options.seed, out.results, out.stdout);
+  } catch (err) {
+    // Checked before the run, but the folder can still go away meanwhile: the claims are on stdout above.
+    io.stderr(`could not write the report to ${dir}: ${(err as Error).message}\n`);
+    return 1;
+  }
   io.stderr(`report: ${dir} (${files.length} files); total ${((performance.now() - started) / 1000).toFixed(1)} s wall, ${options.workers} workers\n`);
   return 0;
 }

@@ -248,7 +248,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
 
   #succeeded(): void {
     this.#consecutiveFailures = 0;
-    this.#lastSuccessAt = this.#env.now();
+    this.#lastSuccessAt = this.#env.wallNow();
   }
 
   #failed(error: unknown): void {

@@ -5,7 +5,7 @@
 // simulation holds 100,000 of these. Not exported from the package.
 import type { Actor } from 'xstate';
 import type { stateSyncerMachine, StateSyncerEnv, StateSyncerInput } from '../../machines/stateSyncer.machine.js';
-import { clampDelay, clockNow, type Clock } from '../shared/clock.js';
+import { clampDelay, clockNow, monotonicNow, type Clock } from '../shared/clock.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
@@ -164,16 +164,29 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     return this.#run('syncChanges', signal);
   }
 
-  /** Clock time in ms. A `clock.now` that throws or gives no finite number stops the syncer (see `#failed`). */
+  /**
+   * Monotonic time in ms (`monotonicNow`), for the full-sync deadline and sync durations:
+   * a wall-clock step moves neither. A reading that throws or gives no finite number
+   * stops the syncer (see `#failed`).
+   */
   now(): number {
+    return this.#read(monotonicNow, this.#clock.performance ? 'clock.performance.now' : 'clock.now');
+  }
+
+  /** Wall-clock time in ms (`clock.now`), for timestamps people read (`lastSuccessAt`); checked as `now()` is. */
+  wallNow(): number {
+    return this.#read(clockNow, 'clock.now');
+  }
+
+  #read(read: (clock: Clock) => number, what: string): number {
     let ms: unknown;
     try {
-      ms = clockNow(this.#clock);
+      ms = read(this.#clock);
     } catch (err) {
-      return this.#failed(err, 'clock.now threw');
+      return this.#failed(err, `${what} threw`);
     }
     if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
-    return this.#failed(new RangeError(`clock.now must give a finite number of ms, received ${describeValue(ms)}`));
+    return this.#failed(new RangeError(`${what} must give a finite number of ms, received ${describeValue(ms)}`));
   }
 
   /**

@@ -10,6 +10,7 @@ import { until } from '../helpers/index.js';
 import { MAX_SERVICES } from '../../src/catalog/validate.js';
 import type { Service } from '../../src/catalog/backend.js';
 import { isNodeConflictError, type NodeConflictError } from '../../src/catalog/errors.js';
+import { createEtcdBackend } from '../../src/etcd/index.js';
 
 const run = etcdAvailable();
 const signal = (): AbortSignal => new AbortController().signal;
@@ -132,5 +133,43 @@ describe.skipIf(!run)('catalog agent on etcd at its limits (real cluster)', () =
     agents.splice(agents.indexOf(first), 1);
     await waitConverged(admin, second, prefix, 15_000);
     expect(await remoteServices(admin, prefix, 'dup')).toEqual([service('from-second')]);
+  }, 60_000);
+
+  it('refuses a second agent with the same node on the same backend exactly as on another backend: NodeConflictError, the first one\'s entries kept', async () => {
+    const prefix = '/t-dup-shared';
+    const shared = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeoutMs: 1000, pollMembersMs: 500 });
+    try {
+      const first = startTestAgent({ endpoints: cluster.endpoints, node: 'dup', prefix, intervalMs: 1000, backend: shared });
+      agents.push(first);
+      first.registry.register(service('from-first'));
+      await waitConverged(admin, first, prefix, 15_000);
+      const firstSession = first.registry.stats().session;
+      const second = startTestAgent({ endpoints: cluster.endpoints, node: 'dup', prefix, intervalMs: 1000, backend: shared });
+      agents.push(second);
+      const conflicts: NodeConflictError[] = [];
+      second.syncer.on('fullSyncFailed', (e) => {
+        const err = e.error as { cause?: unknown };
+        if (isNodeConflictError(err)) conflicts.push(err);
+        else if (isNodeConflictError(err?.cause)) conflicts.push(err.cause);
+      });
+      second.registry.register(service('from-second'));
+      await until(() => second.registry.stats().nodeConflicts >= 3, 20_000, 'the second agent to report the conflict on three full syncs');
+      expect(second.registry.stats().session).toBeUndefined();
+      expect(conflicts.length).toBeGreaterThan(0);
+      expect(conflicts[0]?.holder).toBe(firstSession);
+      // The first agent kept its session and nothing of its was deleted or overwritten.
+      expect(first.registry.stats().session).toBe(firstSession);
+      expect(first.registry.stats().nodeConflicts).toBe(0);
+      expect(await remoteServices(admin, prefix, 'dup')).toEqual([service('from-first')]);
+      expect(JSON.parse((await admin.get(`${prefix}/sessions/dup`).string()) ?? '{}').lease).toBe(firstSession);
+      // The first stops (its lease is revoked): the second registers at its next full sync, on the same backend.
+      await first.stop();
+      agents.splice(agents.indexOf(first), 1);
+      await waitConverged(admin, second, prefix, 15_000);
+      expect(await remoteServices(admin, prefix, 'dup')).toEqual([service('from-second')]);
+    } finally {
+      for (const a of agents.splice(0)) await a.stop();
+      await shared.close();
+    }
   }, 60_000);
 });

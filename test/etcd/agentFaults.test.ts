@@ -195,6 +195,10 @@ describe.skipIf(!run)('catalog agent on etcd under faults (real cluster)', () =>
     await admin.put(`${base}intruder`).value(JSON.stringify(service('intruder')));
     expect((await remoteServices(admin, PREFIX, 'node-tamper')).map((s) => s.id)).toContain('intruder');
     const repairedMs = await waitConverged(admin, agent, PREFIX, 15_000);
+    // etcd shows the last repair a moment before the agent has counted it (the put's
+    // answer is still on its way back): wait, bounded, for the counts to catch up.
+    const a = agent;
+    await until(() => a.registry.stats().puts - before.puts >= 4 && a.registry.stats().deletes - before.deletes >= 1, 5000, 'the repair writes to be counted');
     const after = agent.registry.stats();
     console.info(`[figure] tampered entries (2 deleted, 1 corrupted, 1 changed, 1 foreign) repaired ${repairedMs} ms after tampering (full-sync interval 1500 ms)`);
     expect(after.fullSyncPasses).toBeGreaterThan(before.fullSyncPasses);

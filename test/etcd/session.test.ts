@@ -203,6 +203,35 @@ describe('EtcdSession', () => {
     expect(lost).toEqual([]);
   });
 
+  it('keeps a healthy session when the wall clock steps forward by 2/3 of the TTL between renewals', async () => {
+    const { clock, log, lost, session } = setup(3000);
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a']);
+    clock.setSystemTime(clock.now + 2000);
+    await clock.tickAsync(1000);
+    expect(log).toEqual(['keepalive a', 'keepalive a']);
+    expect(lost).toEqual([]);
+    clock.setSystemTime(clock.now + 2000);
+    await clock.tickAsync(10_000);
+    expect(lost).toEqual([]);
+    expect(session.closed).toBe(false);
+    await session.close();
+  });
+
+  it('gives a silent session up one TTL after its last renewal when the wall clock steps back a day', async () => {
+    const { clock, a, b, lost } = setup(3000);
+    await clock.tickAsync(1000); // renewed at 1000 ms
+    a.behaviour = 'fail';
+    b.behaviour = 'fail';
+    clock.setSystemTime(clock.now - 86_400_000);
+    await clock.tickAsync(2999);
+    expect(lost).toEqual([]);
+    await clock.tickAsync(1);
+    expect(lost).toHaveLength(1);
+    expect(isSessionLostError(lost[0])).toBe(true);
+    expect(String((lost[0] as Error).message)).toMatch(/not renewed for 3000 ms/);
+  });
+
   it('tries every member to revoke and still resolves when none answers', async () => {
     const { a, b, log, session } = setup(3000);
     a.behaviour = 'fail';
@@ -226,6 +255,11 @@ describe('createEtcdBackend watchMembers', () => {
         return Promise.resolve({ header: {}, members });
       },
     } as never);
+    // The new member answers at its advertised address (it joins only then).
+    backend.memberClient({ name: '127.0.0.1:2', address: '127.0.0.1:2' }).mock({
+      exec: (service: string, method: string) =>
+        service === 'Maintenance' && method === 'status' ? Promise.resolve({ header: {}, leader: '11' }) : Promise.reject(new Error(`unexpected ${service}.${method}`)),
+    } as never);
     const events: MembershipEvent[] = [];
     const stop = backend.watchMembers((e) => events.push(e));
     await clock.tickAsync(0);
@@ -243,6 +277,66 @@ describe('createEtcdBackend watchMembers', () => {
     stop();
     await clock.tickAsync(5000);
     expect(polls).toBe(3);
+    await backend.close();
+  });
+
+  it('keeps the endpoints given and adds an advertised member only once it answers, removing it when the list drops it', async () => {
+    const clock = createClock();
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, callTimeoutMs: 500, clock });
+    const [server] = backend.initialServers();
+    // Behind NAT: the member behind the endpoint advertises another address, and so does a second member.
+    let members = [
+      { ID: '11', name: 'm1', peerURLs: [], clientURLs: ['http://127.0.0.1:11'], isLearner: false },
+      { ID: '12', name: 'm2', peerURLs: [], clientURLs: ['http://127.0.0.1:12'], isLearner: false },
+    ];
+    backend.memberClient(server!).mock({ exec: () => Promise.resolve({ header: {}, members }) } as never);
+    const probes: string[] = [];
+    let m2Answers = false;
+    for (const port of [11, 12]) {
+      const address = `127.0.0.1:${port}`;
+      backend.memberClient({ name: address, address }).mock({
+        exec: (service: string, method: string) => {
+          probes.push(`${address} ${service}.${method}`);
+          if (port === 12 && m2Answers) return Promise.resolve({ header: {}, leader: '11' });
+          return new Promise(() => undefined); // an advertised URL nothing answers at: only the deadline ends it
+        },
+      } as never);
+    }
+    const events: MembershipEvent[] = [];
+    const stop = backend.watchMembers((e) => events.push(e));
+    await clock.tickAsync(499);
+    expect(probes.sort()).toEqual(['127.0.0.1:11 Maintenance.status', '127.0.0.1:12 Maintenance.status']);
+    await clock.tickAsync(1);
+    expect(events).toEqual([]); // no leave for the endpoint, no join for an address that did not answer
+    m2Answers = true;
+    await clock.tickAsync(1000);
+    expect(events).toEqual([]); // the next poll starts 1000 ms after the first ended (at 500 ms)
+    await clock.tickAsync(500);
+    expect(events).toEqual([{ type: 'join', server: { name: '127.0.0.1:12', address: '127.0.0.1:12', meta: { memberId: '12', memberName: 'm2' } } }]);
+    members = members.slice(0, 1);
+    await clock.tickAsync(2000);
+    expect(events.slice(1)).toEqual([{ type: 'leave', server: { name: '127.0.0.1:12', address: '127.0.0.1:12', meta: { memberId: '12', memberName: 'm2' } } }]);
+    stop();
+    await backend.close();
+  });
+
+  it('reports nothing and asks nothing when pollMembers is false', async () => {
+    const clock = createClock();
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembers: false, pollMembersMs: 1000, clock });
+    const [server] = backend.initialServers();
+    let calls = 0;
+    backend.memberClient(server!).mock({
+      exec: () => {
+        calls++;
+        return Promise.resolve({ header: {}, members: [{ ID: '12', name: 'm2', peerURLs: [], clientURLs: ['http://127.0.0.1:2'], isLearner: false }] });
+      },
+    } as never);
+    const events: MembershipEvent[] = [];
+    const stop = backend.watchMembers((e) => events.push(e));
+    await clock.tickAsync(10_000);
+    expect(calls).toBe(0);
+    expect(events).toEqual([]);
+    stop();
     await backend.close();
   });
 

@@ -16,7 +16,7 @@ export interface TestAgent {
   registry: ServiceRegistry;
   syncer: StateSyncer;
   servers: ServerManager;
-  /** Stops the agent (revoking its session), then closes the backend. */
+  /** Stops the agent (revoking its session), then closes the backend unless it was shared in. */
   stop(): Promise<void>;
 }
 
@@ -35,6 +35,8 @@ export interface TestAgentOptions {
   /** The backend's idle close of member clients, ms. Default: the backend's (127 s). */
   idleCloseMs?: number;
   logger?: Logger;
+  /** An existing backend to share with other agents (the agent's stop leaves it open). Default: a backend of its own. */
+  backend?: EtcdBackend;
 }
 
 /** A catalog agent on its own etcd backend, with intervals short enough for real-time tests. */
@@ -42,7 +44,7 @@ export function startTestAgent(options: TestAgentOptions): TestAgent {
   const callTimeoutMs = options.callTimeoutMs ?? 1000;
   const logger = options.logger ? { logger: options.logger } : {};
   const idle = options.idleCloseMs === undefined ? {} : { idleCloseMs: options.idleCloseMs };
-  const backend = createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...idle, ...logger });
+  const backend = options.backend ?? createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...idle, ...logger });
   const catalog = createCatalogAgent({
     backend,
     node: options.node,
@@ -66,7 +68,7 @@ export function startTestAgent(options: TestAgentOptions): TestAgent {
     servers: catalog.agent.servers,
     async stop() {
       await catalog.stop();
-      await backend.close();
+      if (options.backend === undefined) await backend.close();
     },
   };
 }

@@ -37,10 +37,13 @@ export interface Member {
   clientPort: number;
   peerPort: number;
   /**
-   * What clients under test use and what the member advertises: `127.0.0.1:<clientPort>`,
-   * or the member's proxy `127.0.0.1:<clientPort + 20>` when the cluster has proxies.
+   * What clients under test use and (unless `advertised` says otherwise) what the member
+   * advertises: `127.0.0.1:<clientPort>`, or the member's proxy `127.0.0.1:<clientPort + 20>`
+   * when the cluster has proxies.
    */
   endpoint: string;
+  /** The client address the member advertises: `endpoint`, or an unreachable one (see `unreachableAdvertise`). */
+  advertised: string;
   /** `127.0.0.1:<clientPort>`, bypassing any proxy (for admin clients and health checks). */
   directEndpoint: string;
   process: ChildProcess | undefined;
@@ -64,6 +67,12 @@ export interface ClusterOptions {
    * test writing 10,000 keys should measure ae-sync, not the disk.
    */
   inMemory?: boolean;
+  /**
+   * Members (by name, e.g. `['m2']`) that advertise a client URL nothing answers at,
+   * `127.0.0.1:<clientPort + 5>` (a loopback port no cluster of these tests uses), as a
+   * member behind NAT or a port-forward does; clients still reach them at `endpoint`.
+   */
+  unreachableAdvertise?: string[];
 }
 
 /** PEM files of a throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
@@ -198,6 +207,7 @@ export class EtcdCluster {
       clientPort: base + i,
       peerPort: base + 10 + i,
       endpoint: `127.0.0.1:${base + i + (proxy ? 20 : 0)}`,
+      advertised: (options.unreachableAdvertise ?? []).includes(`m${i + 1}`) ? `127.0.0.1:${base + i + 5}` : `127.0.0.1:${base + i + (proxy ? 20 : 0)}`,
       directEndpoint: `127.0.0.1:${base + i}`,
       process: undefined,
       stopped: false,
@@ -232,7 +242,7 @@ export class EtcdCluster {
       '--name', m.name,
       '--data-dir', join(this.dataDir, m.name),
       '--listen-client-urls', `${this.scheme}://127.0.0.1:${m.clientPort}`,
-      '--advertise-client-urls', `${this.scheme}://${m.endpoint}`,
+      '--advertise-client-urls', `${this.scheme}://${m.advertised}`,
       ...(this.tls ? ['--cert-file', this.tls.certFile, '--key-file', this.tls.keyFile] : []),
       '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clockNow, sleep, systemClock } from '../../src/shared/clock.js';
+import { clockNow, monotonicNow, sleep, systemClock } from '../../src/shared/clock.js';
 import { TypedEmitter } from '../../src/shared/emitter.js';
-import { nonNegativeNumber, positiveNumber } from '../../src/shared/options.js';
+import { checkClock, nonNegativeNumber, positiveNumber } from '../../src/shared/options.js';
 import { createTestClock } from '../../src/testing.js';
 
 describe('clockNow', () => {
@@ -12,6 +12,34 @@ describe('clockNow', () => {
     const t = clockNow({ setTimeout: () => 0, clearTimeout: () => undefined });
     expect(t).toBeGreaterThanOrEqual(before);
     expect(clockNow(systemClock)).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('monotonicNow', () => {
+  it('reads performance.now() when the clock has it, else now, else the global performance.now()', () => {
+    const timers = { setTimeout: () => 0, clearTimeout: () => undefined };
+    expect(monotonicNow({ ...timers, now: 5, performance: { now: () => 7 } })).toBe(7);
+    expect(monotonicNow({ ...timers, now: () => 99 })).toBe(99);
+    const before = performance.now();
+    expect(monotonicNow(timers)).toBeGreaterThanOrEqual(before);
+    expect(monotonicNow(timers)).toBeLessThan(before + 60_000);
+    expect(monotonicNow(systemClock)).toBeGreaterThanOrEqual(before);
+  });
+
+  it('does not move when a fake clock steps its wall time, and moves with tick', () => {
+    const clock = createTestClock();
+    clock.tick(1000);
+    clock.setSystemTime(clock.now - 86_400_000);
+    expect(clockNow(clock)).toBe(1000 - 86_400_000);
+    expect(monotonicNow(clock)).toBe(1000);
+    clock.tick(1);
+    expect(monotonicNow(clock)).toBe(1001);
+  });
+
+  it('is refused as a clock option when performance has no now()', () => {
+    const timers = { setTimeout: () => 0, clearTimeout: () => undefined };
+    expect(() => checkClock('clock', { ...timers, performance: 5 })).toThrow(/clock.performance must be an object with now\(\).*received 5/);
+    expect(() => checkClock('clock', { ...timers, performance: {} })).toThrow(TypeError);
   });
 });
 

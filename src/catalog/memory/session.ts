@@ -2,7 +2,7 @@
 // the agent can reach, and reports the loss when the servers no longer know it or
 // when no renewal succeeded for a whole TTL (etcd's keepalive behaves the same way).
 import type { NodeSession } from '../backend.js';
-import { type Clock, clockNow } from '../../shared/clock.js';
+import { type Clock, monotonicNow } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { SessionLostError, SessionNotFoundError } from '../errors.js';
 
@@ -36,7 +36,7 @@ export class MemorySession implements NodeSession {
     readonly id: string,
     private readonly ttlMs: number,
   ) {
-    this.lastRenewedAt = clockNow(host.clock);
+    this.lastRenewedAt = monotonicNow(host.clock);
     this.schedule();
   }
 
@@ -75,7 +75,7 @@ export class MemorySession implements NodeSession {
 
   private renew(): void {
     if (this.closed || this.lostError) return;
-    const now = clockNow(this.host.clock);
+    const now = monotonicNow(this.host.clock);
     if (this.host.reachableNow(this.agent, this.server) !== undefined) {
       if (!this.host.renewNow(this.id)) return this.markLost(new SessionLostError(`session ${this.id} expired on the servers`, { cause: new SessionNotFoundError(this.id) }));
       this.lastRenewedAt = now;

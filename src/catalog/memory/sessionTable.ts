@@ -2,7 +2,7 @@
 // session per node, each expiring TTL × grace after its grant, its last renewal or the
 // last leader failover — never sooner than the TTL the client asked for.
 import type { Clock } from '../../shared/clock.js';
-import { clampDelay, clockNow } from '../../shared/clock.js';
+import { clampDelay, monotonicNow } from '../../shared/clock.js';
 
 export interface ServerSession {
   readonly id: string;
@@ -85,7 +85,7 @@ export class SessionTable {
   }
 
   private extend(session: ServerSession): void {
-    session.expiresAt = Math.max(session.expiresAt, clockNow(this.clock) + session.ttlMs * this.graceFactor);
+    session.expiresAt = Math.max(session.expiresAt, monotonicNow(this.clock) + session.ttlMs * this.graceFactor);
   }
 
   private remove(session: ServerSession): void {
@@ -96,10 +96,10 @@ export class SessionTable {
   /** One timer per session at its expiry; extensions only move `expiresAt`, the timer re-arms lazily. */
   private arm(session: ServerSession): void {
     // Clamped: TTL × grace may exceed the longest timer; the lazy re-arm covers the rest.
-    const waitMs = clampDelay(session.expiresAt - clockNow(this.clock));
+    const waitMs = clampDelay(Math.min(session.expiresAt - monotonicNow(this.clock), session.ttlMs * this.graceFactor));
     session.timer = this.clock.setTimeout(() => {
       if (this.sessions.get(session.id) !== session) return;
-      if (clockNow(this.clock) < session.expiresAt) return this.arm(session);
+      if (monotonicNow(this.clock) < session.expiresAt) return this.arm(session);
       this.remove(session);
       this.onExpired(session);
     }, waitMs);

@@ -1,0 +1,97 @@
+// Checks of the simulate command that need the machine, made before any simulated
+// second: the report folder can be written (a long run must not end in ENOTDIR with
+// its report lost), and the agents asked for fit in the memory there is. Each failure
+// is a PreflightError, which the command reports with exit code 2, as bad arguments.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { CliOptions } from './args.js';
+import { SCENARIOS, findScenario } from './scenarios/index.js';
+
+const BRAND = Symbol.for('ae-sync.sim.PreflightError');
+
+/** A run refused before it started: the message says which flag and why. */
+export class PreflightError extends Error {
+  readonly [BRAND] = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PreflightError';
+  }
+}
+
+export function isPreflightError(err: unknown): err is PreflightError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * Heap one agent needs at the peak of a run, KB: ~17 KB live (its syncer and manager
+ * with their xstate actors; see the simulator's memory notes) times 2 for the garbage
+ * between collections (peak `heapUsed` runs 2–4× the live set; 2 is the floor, so the
+ * check refuses only runs that cannot fit). 100,000 agents → ~3.3 GB.
+ */
+export const PEAK_KB_PER_AGENT = 34;
+/** A worker thread's own heap before any agent (its isolate, modules, the simulator's tables), MB. */
+export const WORKER_BASE_MB = 12;
+
+export interface MemoryEstimate {
+  agents: number;
+  /** Heap each worker needs at its peak, MB. */
+  perWorkerMb: number;
+  /** All workers together, MB. */
+  totalMb: number;
+  /** Physical memory of the machine, MB. */
+  machineMb: number;
+}
+
+/** The largest agent count the run will use: `--agents`, else the largest default of the scenarios selected. */
+export function agentsOf(options: CliOptions): number {
+  if (options.agents !== undefined) return options.agents;
+  const selected = options.scenario === 'all' ? SCENARIOS : [findScenario(options.scenario)].filter((s) => s !== undefined);
+  return Math.max(1, ...selected.map((s) => s.defaults.agents));
+}
+
+export function estimateMemory(options: CliOptions, machineBytes = totalmem()): MemoryEstimate {
+  const agents = agentsOf(options);
+  const workers = Math.max(1, Math.min(options.workers, agents));
+  const perWorkerMb = Math.ceil(WORKER_BASE_MB + (Math.ceil(agents / workers) * PEAK_KB_PER_AGENT) / 1024);
+  return {
+    agents,
+    perWorkerMb,
+    totalMb: perWorkerMb * workers,
+    machineMb: Math.floor(machineBytes / 1024 / 1024),
+  };
+}
+
+/**
+ * Refuses a run whose estimated peak heap exceeds the machine's memory: it could only
+ * end in swapping or the OOM killer, silently. A run that fits the machine but not a
+ * worker's heap limit (`--worker-heap`, else Node's) is left to run: the worker that
+ * runs out fails the run with exit code 1 and a message naming it.
+ */
+export function checkMemory(estimate: MemoryEstimate, workers: number): void {
+  const { agents, perWorkerMb, totalMb, machineMb } = estimate;
+  const need = `${agents.toLocaleString('en-US')} agents need about ${totalMb.toLocaleString('en-US')} MB of heap at the peak (${PEAK_KB_PER_AGENT} KB per agent, ${perWorkerMb.toLocaleString('en-US')} MB per worker over ${workers} workers)`;
+  if (totalMb > machineMb) {
+    throw new PreflightError(`--agents: ${need}, more than this machine's ${machineMb.toLocaleString('en-US')} MB of memory; run fewer agents or on a larger machine`);
+  }
+}
+
+/** Creates the report folder and proves it writable (a probe file, removed again). */
+export async function checkOutDir(dir: string): Promise<void> {
+  const probe = join(dir, `.ae-sync-probe-${randomBytes(6).toString('hex')}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PreflightError(`--out ${JSON.stringify(dir)} cannot hold the report (${code ?? (err as Error).message}): give a writable folder`, { cause: err });
+  }
+}
+
+/** Every check, in order of cost. */
+export async function preflight(options: CliOptions, dir: string): Promise<void> {
+  checkMemory(estimateMemory(options), options.workers);
+  await checkOutDir(dir);
+}

@@ -1,0 +1,79 @@
+// The simulate command refuses, before any simulated second, what cannot finish:
+// an --out it cannot write, more workers than the cap, more agents than the memory.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, parseArgs } from '../../src/sim/main.js';
+import { MAX_WORKERS } from '../../src/sim/args.js';
+import { checkMemory, checkOutDir, estimateMemory, isPreflightError, PEAK_KB_PER_AGENT, WORKER_BASE_MB } from '../../src/sim/preflight.js';
+
+const MB = 1024 * 1024;
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ae-sync-preflight-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('simulate preflight', () => {
+  it('exits 2 naming --out before running when the report folder cannot be created (ENOTDIR)', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const r = await run(['--scenario', 'steady', '--agents', '10', '--servers', '2', '--duration', '60s', '--workers', '1', '--no-progress', '--out', join(file, 'report')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^--out ".*a-file\/report" cannot hold the report \(ENOTDIR\): give a writable folder\n$/);
+    expect(r.stdout).toBe(''); // no run: no claims table
+  });
+
+  it('creates a missing --out folder up front and leaves no probe behind', async () => {
+    const out = join(dir, 'new', 'deeper');
+    await checkOutDir(out);
+    expect(readdirSync(out)).toEqual([]);
+    const err = await checkOutDir(join(dir, 'a-file')).catch((e: unknown) => e);
+    expect(isPreflightError(err)).toBe(true);
+  });
+
+  it(`caps --workers at ${MAX_WORKERS}, refusing one more with exit code 2`, async () => {
+    expect(parseArgs(['--scenario', 'steady', '--workers', String(MAX_WORKERS)]).workers).toBe(MAX_WORKERS);
+    expect(() => parseArgs(['--scenario', 'steady', '--workers', String(MAX_WORKERS + 1)])).toThrow(new RegExp(`--workers must be at most ${MAX_WORKERS} .*received ${MAX_WORKERS + 1}`));
+    const r = await run(['--scenario', 'steady', '--workers', '1000', '--no-progress', '--out', join(dir, 'w')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--workers must be at most/);
+  });
+
+  it('estimates the peak heap from the agents and workers (worked numbers)', () => {
+    const options = parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2']);
+    const e = estimateMemory(options, 16_384 * MB);
+    // 50,000 agents per worker × 34 KB = 1,660.2 MB, + 12 MB of the worker itself.
+    expect(e.perWorkerMb).toBe(Math.ceil(WORKER_BASE_MB + (50_000 * PEAK_KB_PER_AGENT) / 1024));
+    expect(e.perWorkerMb).toBe(1673);
+    expect(e).toMatchObject({ agents: 100_000, totalMb: 3346, machineMb: 16_384 });
+    expect(() => checkMemory(e, 2)).not.toThrow();
+  });
+
+  it('refuses agents beyond the machine\'s memory, at the boundary', () => {
+    // 1 worker on a 1,000 MB machine: 12 MB + agents × 34 KB ≤ 1,000 MB holds up to 29,756 agents.
+    const at = (agents: number) => estimateMemory(parseArgs(['--scenario', 'steady', '--agents', String(agents), '--workers', '1']), 1_000 * MB);
+    expect(() => checkMemory(at(29_756), 1)).not.toThrow();
+    expect(() => checkMemory(at(29_757), 1)).toThrow(/^--agents: 29,757 agents need about 1,001 MB of heap at the peak \(34 KB per agent, 1,001 MB per worker over 1 workers\), more than this machine's 1,000 MB of memory; run fewer agents or on a larger machine$/);
+    const e = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2']), 8_192 * MB);
+    expect(() => checkMemory(e, 2)).toThrow(/1,000,000 agents need about 33,228 MB .*more than this machine's 8,192 MB of memory/);
+  });
+
+  it('exits 2 before running when --agents cannot fit in this machine', async () => {
+    const r = await run(['--scenario', 'steady', '--agents', '50000000', '--workers', '2', '--no-progress', '--out', join(dir, 'big')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^--agents: 50,000,000 agents need about/);
+    expect(r.stdout).toBe('');
+  });
+});
