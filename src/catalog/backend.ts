@@ -17,14 +17,30 @@ export interface Service {
   meta?: Record<string, string>;
 }
 
+/** One write of a batch: a put of a service, or a delete by id. */
+export type WriteOp = { op: 'put'; service: Service } | { op: 'delete'; id: string };
+
 /** One server's (one etcd member's) view of the remote catalog. */
 export interface CatalogClient {
   /** Every service stored for `node`, sorted by id. */
   listServices(node: string, signal: AbortSignal): Promise<Service[]>;
-  /** Writes one service for `node`, attached to `sessionId` (entries vanish when the session expires). */
+  /**
+   * Writes one service for `node`, attached to `sessionId` (entries vanish when the
+   * session expires). A write the server will never take as it is (no permission,
+   * over its size limit, invalid) rejects with `RefusedWriteError`; the registry
+   * quarantines that entry. Any other rejection counts as transient.
+   */
   putService(node: string, service: Service, sessionId: string, signal: AbortSignal): Promise<void>;
   /** Deletes one service of `node`; deleting a missing one succeeds. */
   deleteService(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: applies every op of `ops` for `node` in one call, all or none (etcd: one
+   * transaction; MemoryCluster: one operation). Puts are attached to `sessionId`. The
+   * registry never sends more than the backend's `maxBatchOps`. A batch refused for
+   * good rejects with `RefusedWriteError` (naming the entry in `id` when the server
+   * did); the registry then splits it so the other entries still land.
+   */
+  writeBatch?(node: string, ops: readonly WriteOp[], sessionId: string, signal: AbortSignal): Promise<void>;
   /** Number of nodes with a live registration (count-only; the syncer's cluster size). */
   countNodes(signal: AbortSignal): Promise<number>;
 }
@@ -69,6 +85,12 @@ export interface CatalogBackend {
    * seconds). The registry refuses a shorter `sessionTtl` at construction. Optional.
    */
   readonly minSessionTtlMs?: number;
+  /**
+   * Most ops one `writeBatch` call may carry (etcd: the member's `--max-txn-ops`,
+   * 128 by default). Optional: unbounded when absent. The registry's `maxBatchOps`
+   * option may lower it.
+   */
+  readonly maxBatchOps?: number;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;
 }

@@ -6,22 +6,42 @@ import { MAX_SERVICES, servicesEqual, validateService, validateServiceId } from 
 import { type Clock, clockNow } from '../shared/clock.js';
 import { usableClusterSize } from '../shared/clusterSize.js';
 import { StoppedError } from '../shared/errors.js';
-import { CatalogSyncError, type EntryFailure } from './errors.js';
+import { CatalogSyncError, type EntryFailure, RefusedWriteError, isRefusedWriteError, type RefusalReason } from './errors.js';
 import { type Logger, componentLogger } from '../shared/logger.js';
 import { byId, diffCatalog } from './diff.js';
+import { EntryTable, type Entry } from './entries.js';
+import { Quarantine } from './quarantine.js';
 import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js';
 import { resolveRegistryOptions, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers } from './registryOptions.js';
 import { SessionKeeper } from './sessionKeeper.js';
-import { applyWrites, type Entry, type SyncPassDeps } from './syncPass.js';
+import { applyWrites, type SyncPassDeps } from './syncPass.js';
 
-export { CatalogSyncError, diffCatalog, type EntryFailure, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers };
+export { CatalogSyncError, RefusedWriteError, isRefusedWriteError, diffCatalog, type EntryFailure, type RefusalReason, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers };
+
+/** A quarantined entry, as `stats().blockedEntries` lists it. */
+export interface BlockedEntry {
+  id: string;
+  /** Why: the refusal (`permission: …`, `tooLarge: …`, `invalid: …`) or `failed N passes in a row: …`. */
+  reason: string;
+  /** Clock time (ms) of the first refusal of the current content. */
+  since: number;
+}
 
 /** Counters for status views and tests. */
 export interface RegistryStats {
   services: number;
+  /** Entries a partial sync would write (quarantined ones not included). */
   dirty: number;
+  /** Quarantined entries: refused by the servers, retried once per full sync. */
+  blocked: number;
+  /** The quarantined entries, sorted by id. */
+  blockedEntries: BlockedEntry[];
+  /** Entries written (each op of a batch counts). */
   puts: number;
   deletes: number;
+  /** Remote write calls that carried more than one op. */
+  batches: number;
+  /** Failed write calls (a failed batch counts once). */
   failedWrites: number;
   /**
    * syncFull passes started, each counted once whether it succeeds or fails. Not the
@@ -47,7 +67,8 @@ export class ServiceRegistry {
   private readonly caller: RemoteCaller;
   private readonly pass: SyncPassDeps;
   private readonly sessions: SessionKeeper;
-  private readonly entries = new Map<string, Entry>();
+  private readonly table = new EntryTable();
+  private readonly quarantine: Quarantine;
   private liveCount = 0;
   private triggers: SyncTriggers | undefined;
   private closed = false;
@@ -55,7 +76,7 @@ export class ServiceRegistry {
   private cachedClusterSize = 1;
   private lastRefreshMs = -Infinity;
   private refreshing = false;
-  private readonly counters = { puts: 0, deletes: 0, failedWrites: 0, fullSyncPasses: 0, partialSyncPasses: 0, sessionsOpened: 0, sessionsLost: 0, nodeConflicts: 0 };
+  private readonly counters = { puts: 0, deletes: 0, batches: 0, failedWrites: 0, fullSyncPasses: 0, partialSyncPasses: 0, sessionsOpened: 0, sessionsLost: 0, nodeConflicts: 0 };
 
   constructor(options: ServiceRegistryOptions) {
     const o = resolveRegistryOptions(options);
@@ -68,8 +89,10 @@ export class ServiceRegistry {
     this.triggers = options.syncer;
     this.caller = { servers: o.servers, backend: o.backend, clock: o.clock, callTimeoutMs: o.callTimeoutMs };
     const remote = <T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> => callRemote(this.caller, signal, call);
-    const { node, entries, counters, log } = this;
-    this.pass = { node, entries, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts };
+    const { node, table, counters, log } = this;
+    this.quarantine = new Quarantine(table, { blockAfterFailures: o.blockAfterFailures, warnIntervalMs: o.blockedWarnIntervalMs, clock: o.clock, log });
+    const { quarantine } = this;
+    this.pass = { node, table, quarantine, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
     this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote, onLost: () => this.sessionLost() });
   }
 
@@ -88,15 +111,12 @@ export class ServiceRegistry {
   register(service: Service): boolean {
     if (this.closed) throw new StoppedError('registry is closed');
     const valid = validateService(service);
-    let entry = this.entries.get(valid.id);
+    let entry = this.table.get(valid.id);
     if (entry?.service && servicesEqual(entry.service, valid)) return false;
     if (!entry?.service && this.liveCount >= MAX_SERVICES) {
       throw new RangeError(`registry holds at most ${MAX_SERVICES} services; refusing ${JSON.stringify(valid.id)}`);
     }
-    if (!entry) {
-      entry = { id: valid.id, service: undefined, dirty: false, version: 0, writtenSession: undefined };
-      this.entries.set(valid.id, entry);
-    }
+    entry ??= this.table.create(valid.id);
     if (!entry.service) this.liveCount++;
     entry.service = valid;
     this.markChanged(entry);
@@ -107,7 +127,7 @@ export class ServiceRegistry {
   deregister(id: string): boolean {
     if (this.closed) throw new StoppedError('registry is closed');
     validateServiceId(id);
-    const entry = this.entries.get(id);
+    const entry = this.table.get(id);
     if (!entry?.service) return false;
     entry.service = undefined;
     this.liveCount--;
@@ -118,31 +138,33 @@ export class ServiceRegistry {
   /** The registered services, sorted by id (frozen objects). */
   services(): Service[] {
     const list: Service[] = [];
-    for (const id of [...this.entries.keys()].sort(byId)) {
-      const service = (this.entries.get(id) as Entry).service;
-      if (service) list.push(service);
-    }
-    return list;
+    for (const entry of this.table.byId.values()) if (entry.service) list.push(entry.service);
+    return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get(id: string): Service | undefined {
-    return this.entries.get(id)?.service;
+    return this.table.get(id)?.service;
   }
 
   get size(): number {
     return this.liveCount;
   }
 
-  /** Ids with a write still owed to the servers (puts and deletes), sorted. */
+  /**
+   * Ids a partial sync would write (puts and deletes still owed), sorted. Quarantined
+   * entries are listed in `stats().blockedEntries` instead. O(dirty), whatever the size.
+   */
   dirtyIds(): string[] {
-    return [...this.entries.values()].filter((e) => e.dirty).map((e) => e.id).sort(byId);
+    return this.table.dirtyIds();
   }
 
   stats(): RegistryStats {
     return {
       ...this.counters,
       services: this.liveCount,
-      dirty: this.dirtyIds().length,
+      dirty: this.table.dirtyCount,
+      blocked: this.table.blockedCount,
+      blockedEntries: this.table.blocked().map((e) => ({ id: e.id, reason: e.blocked?.reason ?? '', since: e.blocked?.since ?? 0 })),
       session: this.sessions.id,
       clusterSize: this.cachedClusterSize,
     };
@@ -205,7 +227,9 @@ export class ServiceRegistry {
 
   private markChanged(entry: Entry): void {
     entry.version++;
-    entry.dirty = true;
+    // New content: what the servers refused is no longer what is owed.
+    this.quarantine.reset(entry);
+    this.table.markDirty(entry);
     this.triggers?.syncChanges.trigger();
   }
 
@@ -216,26 +240,29 @@ export class ServiceRegistry {
       if (service && typeof service.id === 'string') remoteById.set(service.id, service);
       else this.log.warn({ entry: service }, 'ignoring malformed remote entry');
     }
+    // Local entries, then remote extras: one walk, no sort of every id.
     const owed: string[] = [];
-    for (const id of [...new Set([...this.entries.keys(), ...remoteById.keys()])].sort(byId)) {
-      const entry = this.entries.get(id);
-      const found = remoteById.get(id);
-      if (entry?.service) {
-        if (found && entry.writtenSession === session.id && servicesEqual(found, entry.service)) entry.dirty = false;
-        else owed.push(id);
+    for (const entry of [...this.table.byId.values()]) {
+      const found = remoteById.get(entry.id);
+      if (entry.service) {
+        if (found && entry.writtenSession === session.id && servicesEqual(found, entry.service)) {
+          this.table.markClean(entry);
+          this.quarantine.succeeded(entry); // the servers hold it after all
+        } else owed.push(entry.id);
       } else if (found) {
-        owed.push(id);
-      } else if (entry) {
-        this.entries.delete(id); // deregistered and already absent remotely: nothing owed
+        owed.push(entry.id);
+      } else {
+        this.table.remove(entry); // deregistered and already absent remotely: nothing owed
       }
     }
-    return owed;
+    for (const id of remoteById.keys()) if (!this.table.get(id)) owed.push(id);
+    return owed.sort(byId); // only the differences are sorted, in id order like Consul's diff
   }
 
   /** The servers dropped our session (and its entries): rewrite everything under a new one. */
   private sessionLost(): void {
     if (this.closed) return;
-    for (const entry of this.entries.values()) if (entry.service) entry.dirty = true;
+    for (const entry of this.table.byId.values()) if (entry.service) this.table.markDirty(entry);
     this.triggers?.syncFull.trigger();
   }
 }

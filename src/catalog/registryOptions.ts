@@ -46,6 +46,23 @@ export interface ServiceRegistryOptions {
    * set 1 for that). A write every server refuses costs this many calls. An integer ≥ 1. Defaults to 2.
    */
   writeAttempts?: number;
+  /**
+   * An entry whose write fails on this many passes in a row, with any error, is
+   * quarantined like one the servers refused outright (`RefusedWriteError`): left out
+   * of partial syncs, retried once per full sync, and no longer failing the sync. So a
+   * backend that cannot classify its errors cannot stall an agent either. Small on
+   * purpose: 3 passes are a full sync and two retries (about 30 s with the syncer's
+   * defaults) — past a server restart, short of stalling. An integer ≥ 1. Defaults to 3.
+   */
+  blockAfterFailures?: number;
+  /** At most one warning about quarantined entries per this many ms. > 0, ≤ 2^31 − 1. Defaults to 60 s. */
+  blockedWarnInterval?: number;
+  /**
+   * Most writes per remote call. Defaults to the backend's own limit (`maxBatchOps`:
+   * 128 on etcd, unbounded on MemoryCluster); may only lower it. 1 sends every write on
+   * its own. A backend without batches always writes one at a time. An integer ≥ 1.
+   */
+  maxBatchOps?: number;
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;
   clock?: Clock;
@@ -57,6 +74,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 const DEFAULT_WRITE_ATTEMPTS = 2;
+const DEFAULT_BLOCK_AFTER_FAILURES = 3;
+const DEFAULT_BLOCKED_WARN_INTERVAL_MS = 60_000;
 
 export interface ResolvedRegistryOptions {
   backend: CatalogBackend;
@@ -67,6 +86,9 @@ export interface ResolvedRegistryOptions {
   clusterSizeRefreshMs: number;
   maxConsecutiveFailures: number;
   writeAttempts: number;
+  blockAfterFailures: number;
+  blockedWarnIntervalMs: number;
+  maxBatchOps: number;
   clock: Clock;
 }
 
@@ -74,6 +96,14 @@ function count(name: string, value: unknown, fallback: number): number {
   const n = optionalPositiveNumber(name, value, fallback);
   if (!Number.isInteger(n)) throw new RangeError(`${name} must be an integer ≥ 1, received ${describeValue(value)}`);
   return n;
+}
+
+/** The registry's batch size: the option (when given) capped by the backend's limit; 1 without batches. */
+function batchLimit(option: unknown, backendLimit: unknown): number {
+  const wanted = option === undefined ? Infinity : count('maxBatchOps', option, 1);
+  if (backendLimit === undefined) return 1;
+  if (typeof backendLimit !== 'number' || !(backendLimit >= 1)) throw new RangeError(`backend.maxBatchOps must be a number ≥ 1, received ${describeValue(backendLimit)}`);
+  return Math.max(1, Math.floor(Math.min(wanted, backendLimit)));
 }
 
 /** Validates (TypeError / RangeError naming the option and the value) and fills in defaults. */
@@ -100,6 +130,9 @@ export function resolveRegistryOptions(options: ServiceRegistryOptions): Resolve
     clusterSizeRefreshMs: durationMs('clusterSizeRefresh', options.clusterSizeRefresh, DEFAULT_CLUSTER_SIZE_REFRESH_MS),
     maxConsecutiveFailures: count('maxConsecutiveFailures', options.maxConsecutiveFailures, DEFAULT_MAX_CONSECUTIVE_FAILURES),
     writeAttempts: count('writeAttempts', options.writeAttempts, DEFAULT_WRITE_ATTEMPTS),
+    blockAfterFailures: count('blockAfterFailures', options.blockAfterFailures, DEFAULT_BLOCK_AFTER_FAILURES),
+    blockedWarnIntervalMs: durationMs('blockedWarnInterval', options.blockedWarnInterval, DEFAULT_BLOCKED_WARN_INTERVAL_MS),
+    maxBatchOps: batchLimit(options.maxBatchOps, backend.maxBatchOps),
     clock: options.clock ?? systemClock,
   };
 }

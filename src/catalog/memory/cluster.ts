@@ -1,11 +1,11 @@
 // The embedded catalog cluster: a few named in-process servers sharing one store,
 // implementing CatalogBackend, with latency, faults and leader failovers on an
 // injected clock. It backs the demo and the fast scenario tests, and the simulator.
-import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../backend.js';
+import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service, WriteOp } from '../backend.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
 import { abortReason } from '../../shared/abort.js';
-import { NodeConflictError, SessionNotFoundError } from '../errors.js';
+import { NodeConflictError, RefusedWriteError, SessionNotFoundError } from '../errors.js';
 import { TypedEmitter } from '../../shared/emitter.js';
 import { type Logger, componentLogger } from '../../shared/logger.js';
 import { describeValue, durationMs, positiveNumber } from '../../shared/options.js';
@@ -17,6 +17,8 @@ import { copyService, type MemoryClusterEvents, type MemoryClusterOptions, type 
 import { MemoryBackendView } from './view.js';
 
 const DEFAULT_SESSION_GRACE = 2;
+/** etcd's default `--max-request-bytes`. */
+const DEFAULT_MAX_ENTRY_BYTES = 1.5 * 1024 * 1024;
 
 function serverName(server: string | Server): string {
   return typeof server === 'string' ? server : server.name;
@@ -50,7 +52,10 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private readonly watchers = new Set<(event: MembershipEvent) => void>();
   private readonly defaultView: MemoryBackendView;
   private closed = false;
-  private readonly counts: Record<MemoryOp | 'failed', number> = { list: 0, put: 0, delete: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
+  private readonly maxEntryBytes: number;
+  /** A batch of any size is one operation. */
+  readonly maxBatchOps = Infinity;
+  private readonly counts: Record<MemoryOp | 'failed' | 'batched', number> = { list: 0, put: 0, delete: 0, batch: 0, batched: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.log.warn({ event, err }, 'listener failed'));
@@ -64,6 +69,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     }
     const grace = options.sessionGrace === undefined ? DEFAULT_SESSION_GRACE : positiveNumber('sessionGrace', options.sessionGrace);
     if (grace < 1) throw new RangeError(`sessionGrace must be a number ≥ 1 (a multiple of the TTL), received ${describeValue(options.sessionGrace)}`);
+    this.maxEntryBytes = durationMs('maxEntryBytes', options.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES);
     this.network = new MemoryNetwork(this.clock);
     for (const name of serverList(options.servers)) this.network.add(name);
     this.sessions = new SessionTable(this.clock, grace, (session) => this.expired(session));
@@ -189,8 +195,13 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   sessionCount(): number {
     return this.sessions.size;
   }
-  /** Operation counts since construction (completed ones per op, plus failed). */
-  stats(): Readonly<Record<MemoryOp | 'failed', number>> {
+  /**
+   * Operation counts since construction: completed calls per op, plus failed calls.
+   * `put`/`delete` count entries written, inside batches too; `batch` counts batch
+   * calls and `batched` the entries they wrote, so the write calls made were
+   * `put + delete − batched + batch`.
+   */
+  stats(): Readonly<Record<MemoryOp | 'failed' | 'batched', number>> {
     return { ...this.counts };
   }
 
@@ -219,7 +230,27 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
 
   putNow(node: string, service: Service, sessionId: string): void {
     if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
+    this.checkSize(service);
     this.store.put(node, service, sessionId);
+  }
+  /** Applies every op or none: the session and every size are checked before anything is written. */
+  batchNow(server: string, agent: string | undefined, node: string, ops: readonly WriteOp[], sessionId: string): void {
+    if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
+    for (const op of ops) if (op.op === 'put') this.checkSize(op.service);
+    const at = clockNow(this.clock);
+    for (const op of ops) {
+      if (op.op === 'put') this.store.put(node, op.service, sessionId);
+      else this.store.delete(node, op.id);
+      this.counts[op.op]++;
+      this.counts.batched++;
+      this.emit('op', { op: op.op, server, agent, node, id: op.op === 'put' ? op.service.id : op.id, batch: ops.length, at, ok: true });
+    }
+  }
+  private checkSize(service: Service): void {
+    const bytes = Buffer.byteLength(JSON.stringify(service), 'utf8');
+    if (bytes > this.maxEntryBytes) {
+      throw new RefusedWriteError('tooLarge', `entry ${service.id} is ${bytes} bytes, over the servers' limit of ${this.maxEntryBytes}`, { id: service.id });
+    }
   }
   countNow(): number {
     return this.sessions.nodeCount;

@@ -9,6 +9,8 @@ import { durationMs } from '../../shared/options.js';
 export class MemoryBackendView implements CatalogBackend {
   private readonly clients = new Map<string, CatalogClient>();
   readonly pinger: Pinger;
+  /** A batch of any size is one operation. */
+  readonly maxBatchOps = Infinity;
 
   constructor(
     private readonly cluster: MemoryCluster,
@@ -30,6 +32,7 @@ export class MemoryBackendView implements CatalogBackend {
       listServices: (node, signal) => cluster.exec(name, agent, 'list', signal, () => cluster.readEntries(node), node),
       putService: (node, service, sessionId, signal) => cluster.exec(name, agent, 'put', signal, () => cluster.putNow(node, service, sessionId), node, service.id),
       deleteService: (node, id, signal) => cluster.exec(name, agent, 'delete', signal, () => void cluster.deleteEntry(node, id), node, id),
+      writeBatch: (node, ops, sessionId, signal) => cluster.exec(name, agent, 'batch', signal, () => cluster.batchNow(name, agent, node, ops, sessionId), node),
       countNodes: (signal) => cluster.exec(name, agent, 'count', signal, () => cluster.countNow()),
     };
     this.clients.set(name, client);
