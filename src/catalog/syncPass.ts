@@ -89,10 +89,18 @@ export async function applyWrites(d: SyncPassDeps, ids: readonly string[], sessi
       continue;
     }
     if (ids.length > 1) {
+      if (consecutive >= d.maxConsecutiveFailures) {
+        for (const id of ids) {
+          failures.push({ id, op: opOf(d, id), error });
+          const entry = d.table.get(id);
+          if (entry) d.table.markDirty(entry);
+        }
+        d.log.warn({ ops: ids.length, first: ids[0], err: error }, 'catalog batch failed; its entries stay dirty');
+        continue;
+      }
       // Split so the rest lands: halves go back to the front, in order.
       const half = Math.ceil(ids.length / 2);
       queue.unshift(ids.slice(0, half), ids.slice(half));
-      if (consecutive >= d.maxConsecutiveFailures) for (const id of ids) failures.push({ id, op: opOf(d, id), error });
       d.log.debug({ ops: ids.length, err: error }, 'catalog batch failed; splitting it');
       continue;
     }
