@@ -4,12 +4,14 @@
 // `web%2D1`, written by someone else) is listed as a corrupt entry and remembered by
 // its raw bytes, so the sync that deletes or rewrites it removes that very key.
 import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
-import type { CatalogClient, Service } from '../catalog/backend.js';
+import type { CatalogClient, Service, WriteOp } from '../catalog/backend.js';
+import { RefusedWriteError } from '../catalog/errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { boundedCall } from './client.js';
 import { CORRUPT_META_KEY, decodeService, encodeService, type KeyLayout } from './keys.js';
 import { rangeAll } from './paging.js';
+import { asRefusal } from './refusal.js';
 
 function byId(a: Service, b: Service): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -43,6 +45,8 @@ export interface CatalogClientDeps {
   callTimeoutMs: number;
   clock: Clock;
   pageSize: number;
+  /** Most operations per transaction (`--max-txn-ops`). */
+  maxTxnOps: number;
   foreign: ForeignKeys;
   log: Logger;
   /** A put was refused because the lease is gone. */
@@ -109,19 +113,49 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
         }
       } catch (err) {
         if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
-        throw err;
+        throw asRefusal(err, service.id);
       }
     },
     deleteService: async (node, id, signal) => {
       const key = keys.serviceKey(node, id);
       const extra = deletes(node, id);
-      if (extra.length === 0) {
-        await call(signal, (o) => etcd().delete().key(key).options(o).exec());
-        return;
+      try {
+        if (extra.length === 0) {
+          await call(signal, (o) => etcd().delete().key(key).options(o).exec());
+          return;
+        }
+        // The canonical key and every raw key the listing found for this id, in one transaction.
+        await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o));
+      } catch (err) {
+        throw asRefusal(err, id);
       }
-      // The canonical key and every raw key the listing found for this id, in one transaction.
-      await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o));
       foreign.forget(node, id);
+    },
+    // One transaction: all the ops land or none. etcd does not say which op it refused,
+    // so a refusal names no id and the registry splits the batch.
+    writeBatch: async (node: string, ops: readonly WriteOp[], sessionId: string, signal: AbortSignal) => {
+      const requests: IRequestOp[] = [];
+      const cleaned: string[] = [];
+      for (const op of ops) {
+        const id = op.op === 'put' ? op.service.id : op.id;
+        const key = Buffer.from(keys.serviceKey(node, id));
+        if (op.op === 'put') requests.push({ request_put: { key, value: Buffer.from(encodeService(op.service)), lease: sessionId } });
+        else requests.push({ request_delete_range: { key } });
+        const extra = deletes(node, id);
+        if (extra.length > 0) {
+          requests.push(...extra);
+          cleaned.push(id);
+        }
+      }
+      // Foreign keys to remove can push a full batch over the limit: refuse it unsent, so it is split.
+      if (requests.length > deps.maxTxnOps) throw new RefusedWriteError('tooLarge', `${requests.length} operations exceed maxTxnOps (${deps.maxTxnOps})`);
+      try {
+        await call(signal, (o) => etcd().kv.txn({ success: requests }, o));
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err);
+      }
+      for (const id of cleaned) foreign.forget(node, id);
     },
     // Count-only: etcd answers with a number, never the keys, so no paging is needed.
     countNodes: (signal) => call(signal, (o) => etcd().getAll().prefix(keys.sessionsPrefix()).options(o).count()),
