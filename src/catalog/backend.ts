@@ -17,8 +17,26 @@ export interface Service {
   meta?: Record<string, string>;
 }
 
-/** One write of a batch: a put of a service, or a delete by id. */
-export type WriteOp = { op: 'put'; service: Service } | { op: 'delete'; id: string };
+/** A health check's state, as Consul's agents report it. */
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+/** A health check the agent owns; bound to one of its services when `serviceId` is set. Validated by the registry. */
+export interface Check {
+  id: string;
+  name: string;
+  serviceId?: string;
+  status: CheckStatus;
+  /** What the check last printed (≤ 4 KiB, Consul's default `check_output_max_size`). */
+  output?: string;
+  notes?: string;
+}
+
+/** One write of a batch: a put of a service or check, or a delete of one by id. */
+export type WriteOp =
+  | { op: 'put'; service: Service }
+  | { op: 'delete'; id: string }
+  | { op: 'putCheck'; check: Check }
+  | { op: 'deleteCheck'; id: string };
 
 /** One server's (one etcd member's) view of the remote catalog. */
 export interface CatalogClient {
@@ -33,6 +51,15 @@ export interface CatalogClient {
   putService(node: string, service: Service, sessionId: string, signal: AbortSignal): Promise<void>;
   /** Deletes one service of `node`; deleting a missing one succeeds. */
   deleteService(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Health checks (optional: a backend without them refuses every check write, and the
+   * registry quarantines those). Every check stored for `node`, sorted by id.
+   */
+  listChecks?(node: string, signal: AbortSignal): Promise<Check[]>;
+  /** Writes one check for `node`, attached to `sessionId`; refusals as for `putService`. */
+  putCheck?(node: string, check: Check, sessionId: string, signal: AbortSignal): Promise<void>;
+  /** Deletes one check of `node`; deleting a missing one succeeds. */
+  deleteCheck?(node: string, id: string, signal: AbortSignal): Promise<void>;
   /**
    * Optional: applies every op of `ops` for `node` in one call, all or none (etcd: one
    * transaction; MemoryCluster: one operation). Puts are attached to `sessionId`. The

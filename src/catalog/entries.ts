@@ -1,7 +1,10 @@
 // The registry's local entries and the two indexes a sync pass needs without
 // walking them all: the dirty set (what a partial sync writes) and the blocked
 // set (entries the servers refused, retried only by full syncs).
-import type { Service } from './backend.js';
+import type { Check, Service } from './backend.js';
+
+/** What an entry holds: a service, or a health check (its own table, its own ids). */
+export type EntryKind = 'service' | 'check';
 import { byId } from './diff.js';
 
 /** Why and since when an entry is quarantined. */
@@ -13,9 +16,10 @@ export interface Blocked {
 
 /** One local catalog entry. */
 export interface Entry {
+  kind: EntryKind;
   id: string;
   /** undefined: deregistered, a delete is still owed to the servers (a tombstone). */
-  service: Service | undefined;
+  value: Service | Check | undefined;
   /** A write is owed to the servers (blocked entries included). */
   dirty: boolean;
   /** Bumped on every local change, so a write that raced a change leaves the entry dirty. */
@@ -29,6 +33,7 @@ export interface Entry {
 }
 
 export class EntryTable {
+  constructor(readonly kind: EntryKind) {}
   readonly byId = new Map<string, Entry>();
   /** Dirty and not blocked: what a partial sync writes. Kept as a set so a partial sync is O(dirty). */
   private readonly dirty = new Set<Entry>();
@@ -40,7 +45,7 @@ export class EntryTable {
 
   /** A fresh entry (clean, version 0) for `id`. */
   create(id: string): Entry {
-    const entry: Entry = { id, service: undefined, dirty: false, version: 0, writtenSession: undefined, failedPasses: 0, blocked: undefined };
+    const entry: Entry = { kind: this.kind, id, value: undefined, dirty: false, version: 0, writtenSession: undefined, failedPasses: 0, blocked: undefined };
     this.byId.set(id, entry);
     return entry;
   }
@@ -79,9 +84,12 @@ export class EntryTable {
 
   /** Dirty, unblocked ids, sorted: O(dirty log dirty), never a walk of every entry. */
   dirtyIds(): string[] {
-    const ids: string[] = [];
-    for (const entry of this.dirty) ids.push(entry.id);
-    return ids.sort(byId);
+    return this.dirtyEntries().map((e) => e.id);
+  }
+
+  /** Dirty, unblocked entries, sorted by id. */
+  dirtyEntries(): Entry[] {
+    return [...this.dirty].sort((a, b) => byId(a.id, b.id));
   }
 
   get dirtyCount(): number {

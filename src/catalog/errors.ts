@@ -83,13 +83,16 @@ export type RefusalReason = 'permission' | 'tooLarge' | 'invalid';
  */
 export class RefusedWriteError extends AeSyncError {
   readonly id: string | undefined;
+  /** Whether `id` names a service or a health check. */
+  readonly kind: 'service' | 'check';
   constructor(
     readonly reason: RefusalReason,
     message: string,
-    options?: { cause?: unknown; id?: string },
+    options?: { cause?: unknown; id?: string; kind?: 'service' | 'check' },
   ) {
     super('ERR_WRITE_REFUSED', `write refused (${reason}): ${message}`, options);
     this.id = options?.id;
+    this.kind = options?.kind ?? 'service';
   }
 }
 export const isRefusedWriteError = brandGuard<RefusedWriteError>('ERR_WRITE_REFUSED');

@@ -4,7 +4,7 @@
 import { type Clock, clockNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { isRefusedWriteError } from './errors.js';
-import type { Entry, EntryTable } from './entries.js';
+import type { Entry, EntryKind, EntryTable } from './entries.js';
 
 /** How many blocked entries one warning names (the count covers the rest). */
 const NAMED_PER_WARNING = 10;
@@ -26,7 +26,7 @@ export class Quarantine {
   private suppressed = 0;
 
   constructor(
-    private readonly table: EntryTable,
+    private readonly tables: Record<EntryKind, EntryTable>,
     private readonly policy: QuarantinePolicy,
   ) {}
 
@@ -43,7 +43,7 @@ export class Quarantine {
     else if (entry.blocked || entry.failedPasses >= this.policy.blockAfterFailures) reason = `failed ${entry.failedPasses} passes in a row: ${message(err)}`;
     if (reason === undefined) return false;
     const since = entry.blocked?.since ?? clockNow(this.policy.clock);
-    this.table.block(entry, { reason, since });
+    this.tables[entry.kind].block(entry, { reason, since });
     this.warn(entry);
     return true;
   }
@@ -53,14 +53,23 @@ export class Quarantine {
     entry.failedPasses = 0;
     if (entry.blocked) {
       this.policy.log.info({ id: entry.id, blockedSince: entry.blocked.since }, 'quarantined catalog entry accepted by the servers again');
-      this.table.unblock(entry);
+      this.tables[entry.kind].unblock(entry);
     }
   }
 
   /** New local content: whatever the servers refused is no longer what is owed. */
   reset(entry: Entry): void {
     entry.failedPasses = 0;
-    this.table.unblock(entry);
+    this.tables[entry.kind].unblock(entry);
+  }
+
+  /** Every quarantined entry: services, then checks, each sorted by id. */
+  blocked(): Entry[] {
+    return [...this.tables.service.blocked(), ...this.tables.check.blocked()];
+  }
+
+  count(): number {
+    return this.tables.service.blockedCount + this.tables.check.blockedCount;
   }
 
   /** At most one warning per `warnIntervalMs`, naming this entry, its reason and the first blocked ones. */
@@ -71,9 +80,9 @@ export class Quarantine {
       return;
     }
     this.lastWarnAt = now;
-    const named = this.table.blocked().slice(0, NAMED_PER_WARNING).map((e) => ({ id: e.id, reason: e.blocked?.reason }));
+    const named = this.blocked().slice(0, NAMED_PER_WARNING).map((e) => ({ id: e.id, kind: e.kind, reason: e.blocked?.reason }));
     this.policy.log.warn(
-      { id: entry.id, reason: entry.blocked?.reason, blocked: this.table.blockedCount, entries: named, suppressedWarnings: this.suppressed },
+      { id: entry.id, kind: entry.kind, reason: entry.blocked?.reason, blocked: this.count(), entries: named, suppressedWarnings: this.suppressed },
       'catalog entry refused by the servers: quarantined, retried once per full sync until its content changes or a write lands',
     );
     this.suppressed = 0;

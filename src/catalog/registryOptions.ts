@@ -4,7 +4,7 @@ import type { CatalogBackend } from './backend.js';
 import type { Server } from '../servers/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { describeValue, durationMs, optionalPositiveNumber } from '../shared/options.js';
+import { describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
 import { validateNodeName } from './validate.js';
 
 /** The part of a ServerManager the registry uses: the RPC path with failover. */
@@ -63,6 +63,17 @@ export interface ServiceRegistryOptions {
    * its own. A backend without batches always writes one at a time. An integer ≥ 1.
    */
   maxBatchOps?: number;
+  /**
+   * How long an output-only change of a health check may wait for its write, ms: the
+   * write happens d/2 + U(0, d) after the first deferred change (Consul's
+   * `check_update_interval`, #157 → PR #204), so a check whose output changes every
+   * second costs at most 2 writes per interval instead of 300. A status change and the
+   * first output are written at once. 0 writes every change at once. A check can set its
+   * own (`registerCheck({ …, checkUpdateInterval })`). ≥ 0, ≤ 2^31 − 1. Defaults to 5 min.
+   */
+  checkUpdateInterval?: number;
+  /** Random source in [0, 1) for the check deferral's jitter. Defaults to Math.random. */
+  random?: () => number;
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;
   clock?: Clock;
@@ -75,6 +86,7 @@ const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 const DEFAULT_WRITE_ATTEMPTS = 2;
 const DEFAULT_BLOCK_AFTER_FAILURES = 3;
+const DEFAULT_CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_BLOCKED_WARN_INTERVAL_MS = 60_000;
 
 export interface ResolvedRegistryOptions {
@@ -89,6 +101,8 @@ export interface ResolvedRegistryOptions {
   blockAfterFailures: number;
   blockedWarnIntervalMs: number;
   maxBatchOps: number;
+  checkUpdateIntervalMs: number;
+  random: () => number;
   clock: Clock;
 }
 
@@ -133,6 +147,8 @@ export function resolveRegistryOptions(options: ServiceRegistryOptions): Resolve
     blockAfterFailures: count('blockAfterFailures', options.blockAfterFailures, DEFAULT_BLOCK_AFTER_FAILURES),
     blockedWarnIntervalMs: durationMs('blockedWarnInterval', options.blockedWarnInterval, DEFAULT_BLOCKED_WARN_INTERVAL_MS),
     maxBatchOps: batchLimit(options.maxBatchOps, backend.maxBatchOps),
+    checkUpdateIntervalMs: durationMs('checkUpdateInterval', options.checkUpdateInterval, DEFAULT_CHECK_UPDATE_INTERVAL_MS, { allowZero: true }),
+    random: fn('random', options.random, Math.random),
     clock: options.clock ?? systemClock,
   };
 }

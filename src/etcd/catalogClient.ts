@@ -4,7 +4,8 @@
 // `web%2D1`, written by someone else) is listed as a corrupt entry and remembered by
 // its raw bytes, so the sync that deletes or rewrites it removes that very key.
 import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
-import type { CatalogClient, Service, WriteOp } from '../catalog/backend.js';
+import type { CatalogClient, Check, Service, WriteOp } from '../catalog/backend.js';
+import { decodeCheck, encodeCheck } from './checkCodec.js';
 import { RefusedWriteError } from '../catalog/errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -137,6 +138,13 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       const requests: IRequestOp[] = [];
       const cleaned: string[] = [];
       for (const op of ops) {
+        if (op.op === 'putCheck' || op.op === 'deleteCheck') {
+          const id = op.op === 'putCheck' ? op.check.id : op.id;
+          const key = Buffer.from(keys.checkKey(node, id));
+          if (op.op === 'putCheck') requests.push({ request_put: { key, value: Buffer.from(encodeCheck(op.check)), lease: sessionId } });
+          else requests.push({ request_delete_range: { key } });
+          continue;
+        }
         const id = op.op === 'put' ? op.service.id : op.id;
         const key = Buffer.from(keys.serviceKey(node, id));
         if (op.op === 'put') requests.push({ request_put: { key, value: Buffer.from(encodeService(op.service)), lease: sessionId } });
@@ -156,6 +164,39 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
         throw asRefusal(err);
       }
       for (const id of cleaned) foreign.forget(node, id);
+    },
+    listChecks: async (node, signal) => {
+      const prefix = keys.checksPrefix(node);
+      const kvs = await rangeAll((request) => call(signal, (o) => etcd().kv.range(request, o)), prefix, deps.pageSize);
+      const checks: Check[] = [];
+      for (const kv of kvs) {
+        const rest = kv.key.subarray(Buffer.byteLength(prefix)).toString();
+        let id: string;
+        try {
+          id = decodeURIComponent(rest);
+        } catch {
+          id = rest;
+        }
+        const decoded = decodeCheck(id, kv.value.toString());
+        if (decoded.corrupt) deps.log.warn({ node, key: kv.key.toString() }, 'corrupt check entry; the next full sync replaces it');
+        checks.push(decoded.check);
+      }
+      return checks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    putCheck: async (node, check, sessionId, signal) => {
+      try {
+        await call(signal, (o) => etcd().put(keys.checkKey(node, check.id)).value(encodeCheck(check)).lease(sessionId).options(o).exec());
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err, check.id, 'check');
+      }
+    },
+    deleteCheck: async (node, id, signal) => {
+      try {
+        await call(signal, (o) => etcd().delete().key(keys.checkKey(node, id)).options(o).exec());
+      } catch (err) {
+        throw asRefusal(err, id, 'check');
+      }
     },
     // Count-only: etcd answers with a number, never the keys, so no paging is needed.
     countNodes: (signal) => call(signal, (o) => etcd().getAll().prefix(keys.sessionsPrefix()).options(o).count()),

@@ -38,7 +38,7 @@ function wrapped(cluster: MemoryCluster, hooks: { put?: (s: Service) => Error | 
     };
     if (batches) {
       out.writeBatch = (node, ops, session, signal) => {
-        calls.push(ops.map((o) => (o.op === 'put' ? o.service.id : o.id)));
+        calls.push(ops.map((o) => (o.op === 'put' ? o.service.id : o.op === 'putCheck' ? o.check.id : o.id)));
         const err = hooks.batch?.(ops);
         return err ? Promise.reject(err) : (client.writeBatch as NonNullable<CatalogClient['writeBatch']>)(node, ops, session, signal);
       };
@@ -105,7 +105,7 @@ describe('quarantine with a classifying backend (MemoryCluster over its entry li
     expect(ids(cluster.readEntries('n1'))).toEqual(['s0', 's1', 's2', 's3', 's4']);
     const stats = a.registry.stats();
     expect(stats.blocked).toBe(1);
-    expect(stats.blockedEntries).toEqual([{ id: 'huge', reason: expect.stringMatching(/^tooLarge: .*huge.*2048/), since: 15 }]);
+    expect(stats.blockedEntries).toEqual([{ id: 'huge', kind: 'service', reason: expect.stringMatching(/^tooLarge: .*huge.*2048/), since: 15 }]);
     expect(a.registry.dirtyIds()).toEqual([]); // a partial sync leaves it alone
     // Only the refused entry fails: the batch naming it, then nothing else.
     expect(cluster.stats().failed).toBe(1);
@@ -163,7 +163,7 @@ describe('quarantine with a backend that cannot classify its errors', () => {
     await clock.tickAsync(15_000); // third: blocked, the pass succeeds
     expect(a.agent.syncer.state).toBe('partialSync');
     expect(a.agent.syncer.stats()).toMatchObject({ fullSyncs: 1, fullSyncFailures: 2 });
-    expect(a.registry.stats().blockedEntries).toEqual([{ id: 'bad', reason: 'failed 3 passes in a row: boom', since: expect.any(Number) }]);
+    expect(a.registry.stats().blockedEntries).toEqual([{ id: 'bad', kind: 'service', reason: 'failed 3 passes in a row: boom', since: expect.any(Number) }]);
     expect(w.callsOf('bad')).toBe(6);
 
     a.registry.register(svc('late'));

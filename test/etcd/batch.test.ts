@@ -104,7 +104,7 @@ describe.skipIf(!run)('a value over the members\' request limit on etcd (real cl
     for (let i = 0; i < 5; i++) agent.registry.register(service(`s${i}`));
     agent.registry.register(huge('huge'));
     await until(() => agent.registry.stats().blocked === 1 && agent.syncer.state === 'partialSync', 20_000, 'the oversized entry quarantined, the agent in partialSync');
-    expect(agent.registry.stats().blockedEntries).toEqual([{ id: 'huge', reason: expect.stringMatching(/^tooLarge: .*request is too large/), since: expect.any(Number) }]);
+    expect(agent.registry.stats().blockedEntries).toEqual([{ id: 'huge', kind: 'service', reason: expect.stringMatching(/^tooLarge: .*request is too large/), since: expect.any(Number) }]);
     expect((await remoteServices(admin, prefix, 'n2')).map((s) => s.id)).toEqual(['s0', 's1', 's2', 's3', 's4']);
     expect(agent.syncer.stats().fullSyncFailures).toBe(0);
 

@@ -1,7 +1,8 @@
 // The embedded catalog cluster: a few named in-process servers sharing one store,
 // implementing CatalogBackend, with latency, faults and leader failovers on an
 // injected clock. It backs the demo and the fast scenario tests, and the simulator.
-import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service, WriteOp } from '../backend.js';
+import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeSession, Service, WriteOp } from '../backend.js';
+import { CheckStore } from './checkStore.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
 import { abortReason } from '../../shared/abort.js';
@@ -46,6 +47,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private readonly latency: (op: MemoryOp, server: string) => number;
   private readonly network: MemoryNetwork;
   private readonly store = new EntryStore();
+  private readonly checks = new CheckStore();
   private readonly sessions: SessionTable;
   /** Client halves of live sessions, so close() can stop their renewal timers. */
   private readonly clients = new Map<string, MemorySession>();
@@ -55,7 +57,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private readonly maxEntryBytes: number;
   /** A batch of any size is one operation. */
   readonly maxBatchOps = Infinity;
-  private readonly counts: Record<MemoryOp | 'failed' | 'batched', number> = { list: 0, put: 0, delete: 0, batch: 0, batched: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
+  private readonly counts: Record<MemoryOp | 'failed' | 'batched', number> = { list: 0, put: 0, delete: 0, listChecks: 0, putCheck: 0, deleteCheck: 0, batch: 0, batched: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.log.warn({ event, err }, 'listener failed'));
@@ -187,6 +189,14 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   readEntries(node: string): Service[] {
     return this.store.read(node);
   }
+  /** The stored health checks of `node`, sorted by id (copies; no latency, no faults). */
+  readChecks(node: string): Check[] {
+    return this.checks.read(node);
+  }
+  /** Removes one stored check; true when it existed. */
+  deleteCheckEntry(node: string, id: string): boolean {
+    return this.checks.delete(node, id);
+  }
   /** Nodes that have at least one stored entry, sorted. */
   nodes(): string[] {
     return this.store.nodes();
@@ -236,20 +246,29 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   /** Applies every op or none: the session and every size are checked before anything is written. */
   batchNow(server: string, agent: string | undefined, node: string, ops: readonly WriteOp[], sessionId: string): void {
     if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
-    for (const op of ops) if (op.op === 'put') this.checkSize(op.service);
+    for (const op of ops) if (op.op === 'put' || op.op === 'putCheck') this.checkSize(op.op === 'put' ? op.service : op.check);
     const at = clockNow(this.clock);
     for (const op of ops) {
+      const id = op.op === 'put' ? op.service.id : op.op === 'putCheck' ? op.check.id : op.id;
       if (op.op === 'put') this.store.put(node, op.service, sessionId);
-      else this.store.delete(node, op.id);
+      else if (op.op === 'putCheck') this.checks.put(node, op.check, sessionId);
+      else if (op.op === 'delete') this.store.delete(node, id);
+      else this.checks.delete(node, id);
       this.counts[op.op]++;
       this.counts.batched++;
-      this.emit('op', { op: op.op, server, agent, node, id: op.op === 'put' ? op.service.id : op.id, batch: ops.length, at, ok: true });
+      this.emit('op', { op: op.op, server, agent, node, id, batch: ops.length, at, ok: true });
     }
   }
-  private checkSize(service: Service): void {
-    const bytes = Buffer.byteLength(JSON.stringify(service), 'utf8');
+  putCheckNow(node: string, check: Check, sessionId: string): void {
+    if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
+    this.checkSize(check);
+    this.checks.put(node, check, sessionId);
+  }
+  private checkSize(entry: Service | Check): void {
+    const bytes = Buffer.byteLength(JSON.stringify(entry), 'utf8');
     if (bytes > this.maxEntryBytes) {
-      throw new RefusedWriteError('tooLarge', `entry ${service.id} is ${bytes} bytes, over the servers' limit of ${this.maxEntryBytes}`, { id: service.id });
+      const kind = 'status' in entry ? 'check' : 'service';
+      throw new RefusedWriteError('tooLarge', `${kind} ${entry.id} is ${bytes} bytes, over the servers' limit of ${this.maxEntryBytes}`, { id: entry.id, kind });
     }
   }
   countNow(): number {
@@ -283,6 +302,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private ended(session: ServerSession): void {
     this.clients.delete(session.id);
     this.store.dropSession(session.node, session.id);
+    this.checks.dropSession(session.node, session.id);
   }
 
   private expired(session: ServerSession): void {

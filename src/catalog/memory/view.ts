@@ -32,6 +32,9 @@ export class MemoryBackendView implements CatalogBackend {
       listServices: (node, signal) => cluster.exec(name, agent, 'list', signal, () => cluster.readEntries(node), node),
       putService: (node, service, sessionId, signal) => cluster.exec(name, agent, 'put', signal, () => cluster.putNow(node, service, sessionId), node, service.id),
       deleteService: (node, id, signal) => cluster.exec(name, agent, 'delete', signal, () => void cluster.deleteEntry(node, id), node, id),
+      listChecks: (node, signal) => cluster.exec(name, agent, 'listChecks', signal, () => cluster.readChecks(node), node),
+      putCheck: (node, check, sessionId, signal) => cluster.exec(name, agent, 'putCheck', signal, () => cluster.putCheckNow(node, check, sessionId), node, check.id),
+      deleteCheck: (node, id, signal) => cluster.exec(name, agent, 'deleteCheck', signal, () => void cluster.deleteCheckEntry(node, id), node, id),
       writeBatch: (node, ops, sessionId, signal) => cluster.exec(name, agent, 'batch', signal, () => cluster.batchNow(name, agent, node, ops, sessionId), node),
       countNodes: (signal) => cluster.exec(name, agent, 'count', signal, () => cluster.countNow()),
     };

@@ -1,0 +1,38 @@
+// A health check as an etcd value: plain JSON with a fixed field order (id, name,
+// serviceId, status, output, notes), so `etcdctl get` shows it readably and equal
+// checks serialize to identical bytes; a value that does not decode is reported as a
+// visibly corrupt check that never equals a valid one, so the next full sync rewrites it.
+import type { Check } from '../catalog/backend.js';
+
+const STATUSES = new Set(['passing', 'warning', 'critical']);
+
+export function encodeCheck(check: Check): string {
+  const out: Record<string, unknown> = { id: check.id, name: check.name };
+  if (check.serviceId !== undefined) out.serviceId = check.serviceId;
+  out.status = check.status;
+  if (check.output !== undefined) out.output = check.output;
+  if (check.notes !== undefined) out.notes = check.notes;
+  return JSON.stringify(out);
+}
+
+/** The id always comes from the key; a malformed value decodes to a critical placeholder with an empty name. */
+export function decodeCheck(id: string, value: string): { check: Check; corrupt: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const v = parsed as Partial<Record<keyof Check, unknown>> | undefined;
+  const optional = (x: unknown): boolean => x === undefined || typeof x === 'string';
+  const ok =
+    typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    v.id === id && typeof v.name === 'string' && STATUSES.has(v.status as string) &&
+    optional(v.serviceId) && optional(v.output) && optional(v.notes);
+  if (!ok) return { check: { id, name: '', status: 'critical', output: 'ae-sync: corrupt check entry' }, corrupt: true };
+  const check: Check = { id, name: v.name as string, status: v.status as Check['status'] };
+  if (v.serviceId !== undefined) check.serviceId = v.serviceId as string;
+  if (v.output !== undefined) check.output = v.output as string;
+  if (v.notes !== undefined) check.notes = v.notes as string;
+  return { check, corrupt: false };
+}
