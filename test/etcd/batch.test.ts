@@ -1,6 +1,7 @@
 // Batched writes and refused entries on real 3-member etcd clusters (data on
 // /dev/shm): with etcd's default limits (client ports 25601-25603), transactions of
-// maxTxnOps and a batch over the members' --max-txn-ops split until it lands; with
+// maxTxnOps, a batch over the members' --max-txn-ops split until it lands, and health
+// checks stored under the node; with
 // members that take requests of at most 4 KiB (ports 25631-25633), a value over that
 // limit quarantined while the agent keeps syncing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,41 @@ describe.skipIf(!run)('batched writes and refused entries on etcd (real cluster)
     expect(await remoteServices(admin, prefix, 'n1')).toEqual(registry.services());
   }, 60_000);
 
+
+  it('stores health checks under the node as plain JSON, in the same transactions as services', async () => {
+    const prefix = '/t-checks';
+    const { registry } = registryOn(prefix);
+    registry.register(service('web'));
+    registry.registerCheck({ id: 'web-http', name: 'HTTP on 8080', serviceId: 'web', status: 'passing', output: 'HTTP 200' });
+    registry.registerCheck({ id: 'disk', name: 'disk', status: 'warning', notes: 'root fs' });
+    await registry.syncFull(signal());
+    expect(registry.stats()).toMatchObject({ puts: 3, batches: 1, dirty: 0, dirtyChecks: 0 });
+    // What `etcdctl get --prefix /t-checks/nodes/n1/checks/` prints: plain JSON, fixed field order.
+    expect(await admin.getAll().prefix(`${prefix}/nodes/n1/checks/`).strings()).toEqual({
+      [`${prefix}/nodes/n1/checks/disk`]: '{"id":"disk","name":"disk","status":"warning","notes":"root fs"}',
+      [`${prefix}/nodes/n1/checks/web-http`]: '{"id":"web-http","name":"HTTP on 8080","serviceId":"web","status":"passing","output":"HTTP 200"}',
+    });
+    // Attached to the node's lease like its services.
+    const lease = registry.stats().session as string;
+    const leased = await admin.get(`${prefix}/nodes/n1/checks/disk`).exec();
+    expect(String(leased.kvs[0]?.lease)).toBe(lease);
+
+    registry.updateCheck('web-http', 'critical', 'HTTP 503');
+    await registry.syncChanges(signal());
+    expect(JSON.parse((await admin.get(`${prefix}/nodes/n1/checks/web-http`).string()) as string)).toMatchObject({ status: 'critical', output: 'HTTP 503' });
+
+    // A corrupt value and a foreign check are repaired by the next full sync.
+    await admin.put(`${prefix}/nodes/n1/checks/disk`).value('not json');
+    await admin.put(`${prefix}/nodes/n1/checks/stray`).value('{"id":"stray","name":"x","status":"passing"}');
+    await registry.syncFull(signal());
+    expect(Object.keys(await admin.getAll().prefix(`${prefix}/nodes/n1/checks/`).strings()).sort()).toEqual([`${prefix}/nodes/n1/checks/disk`, `${prefix}/nodes/n1/checks/web-http`]);
+    expect(await admin.get(`${prefix}/nodes/n1/checks/disk`).string()).toBe('{"id":"disk","name":"disk","status":"warning","notes":"root fs"}');
+
+    // The service takes its check with it.
+    registry.deregister('web');
+    await registry.syncChanges(signal());
+    expect(Object.keys(await admin.getAll().prefix(`${prefix}/nodes/n1/`).strings())).toEqual([`${prefix}/nodes/n1/checks/disk`]);
+  }, 60_000);
 });
 
 describe.skipIf(!run)('a value over the members\' request limit on etcd (real cluster)', () => {
