@@ -31,8 +31,15 @@ export interface Check {
   notes?: string;
 }
 
-/** One write of a batch: a put of a service or check, or a delete of one by id. */
+/** What the catalog records about the node itself (Consul's node address and meta). Validated by the registry. */
+export interface NodeInfo {
+  address: string;
+  meta?: Record<string, string>;
+}
+
+/** One write of a batch: a put of a service or check, or a delete of one by id, or the node's info. */
 export type WriteOp =
+  | { op: 'putNode'; info: NodeInfo }
   | { op: 'put'; service: Service }
   | { op: 'delete'; id: string }
   | { op: 'putCheck'; check: Check }
@@ -60,6 +67,10 @@ export interface CatalogClient {
   putCheck?(node: string, check: Check, sessionId: string, signal: AbortSignal): Promise<void>;
   /** Deletes one check of `node`; deleting a missing one succeeds. */
   deleteCheck?(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /** Node info (optional, like checks): what is stored for `node`, undefined when nothing is. */
+  getNodeInfo?(node: string, signal: AbortSignal): Promise<NodeInfo | undefined>;
+  /** Writes the node's info, attached to `sessionId`. */
+  putNodeInfo?(node: string, info: NodeInfo, sessionId: string, signal: AbortSignal): Promise<void>;
   /**
    * Optional: applies every op of `ops` for `node` in one call, all or none (etcd: one
    * transaction; MemoryCluster: one operation). Puts are attached to `sessionId`. The

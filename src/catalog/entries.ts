@@ -1,10 +1,10 @@
 // The registry's local entries and the two indexes a sync pass needs without
 // walking them all: the dirty set (what a partial sync writes) and the blocked
 // set (entries the servers refused, retried only by full syncs).
-import type { Check, Service } from './backend.js';
+import type { Check, NodeInfo, Service } from './backend.js';
 
-/** What an entry holds: a service, or a health check (its own table, its own ids). */
-export type EntryKind = 'service' | 'check';
+/** What an entry holds: a service, a health check, or the node's info (each its own table, its own ids). */
+export type EntryKind = 'service' | 'check' | 'node';
 import { byId } from './diff.js';
 
 /** Why and since when an entry is quarantined. */
@@ -19,7 +19,7 @@ export interface Entry {
   kind: EntryKind;
   id: string;
   /** undefined: deregistered, a delete is still owed to the servers (a tombstone). */
-  value: Service | Check | undefined;
+  value: Service | Check | NodeInfo | undefined;
   /** A write is owed to the servers (blocked entries included). */
   dirty: boolean;
   /** Bumped on every local change, so a write that raced a change leaves the entry dirty. */

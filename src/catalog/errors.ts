@@ -83,12 +83,12 @@ export type RefusalReason = 'permission' | 'tooLarge' | 'invalid';
  */
 export class RefusedWriteError extends AeSyncError {
   readonly id: string | undefined;
-  /** Whether `id` names a service or a health check. */
-  readonly kind: 'service' | 'check';
+  /** Whether `id` names a service, a health check or the node's info. */
+  readonly kind: 'service' | 'check' | 'node';
   constructor(
     readonly reason: RefusalReason,
     message: string,
-    options?: { cause?: unknown; id?: string; kind?: 'service' | 'check' },
+    options?: { cause?: unknown; id?: string; kind?: 'service' | 'check' | 'node' },
   ) {
     super('ERR_WRITE_REFUSED', `write refused (${reason}): ${message}`, options);
     this.id = options?.id;

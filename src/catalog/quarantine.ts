@@ -63,13 +63,13 @@ export class Quarantine {
     this.tables[entry.kind].unblock(entry);
   }
 
-  /** Every quarantined entry: services, then checks, each sorted by id. */
+  /** Every quarantined entry: node info, services, then checks, each sorted by id. */
   blocked(): Entry[] {
-    return [...this.tables.service.blocked(), ...this.tables.check.blocked()];
+    return [...this.tables.node.blocked(), ...this.tables.service.blocked(), ...this.tables.check.blocked()];
   }
 
   count(): number {
-    return this.tables.service.blockedCount + this.tables.check.blockedCount;
+    return this.tables.node.blockedCount + this.tables.service.blockedCount + this.tables.check.blockedCount;
   }
 
   /** At most one warning per `warnIntervalMs`, naming this entry, its reason and the first blocked ones. */

@@ -1,7 +1,7 @@
 // The local service catalog an agent owns, and its anti-entropy SyncState: a full
 // sync diffs the node's remote entries against the local ones and writes only the
 // differences (syncPass.ts); a partial sync pushes only what changed locally.
-import type { Check, CheckStatus, NodeSession, Service } from './backend.js';
+import type { Check, CheckStatus, NodeInfo, NodeSession, Service } from './backend.js';
 import { MAX_SERVICES, servicesEqual, validateService, validateServiceId } from './validate.js';
 import { type Clock, clockNow } from '../shared/clock.js';
 import { usableClusterSize } from '../shared/clusterSize.js';
@@ -12,7 +12,7 @@ import { byId, diffCatalog } from './diff.js';
 import { EntryTable, type Entry } from './entries.js';
 import { Quarantine } from './quarantine.js';
 import { CheckBook, type CheckRegistration } from './checkBook.js';
-import { checksEqual } from './validateCheck.js';
+import { checksEqual, nodeInfoEqual, validateNodeInfo } from './validateCheck.js';
 import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js';
 import { resolveRegistryOptions, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers } from './registryOptions.js';
 import { SessionKeeper } from './sessionKeeper.js';
@@ -24,7 +24,7 @@ export { CatalogSyncError, RefusedWriteError, isRefusedWriteError, diffCatalog, 
 /** A quarantined entry, as `stats().blockedEntries` lists it. */
 export interface BlockedEntry {
   id: string;
-  kind: 'service' | 'check';
+  kind: 'service' | 'check' | 'node';
   /** Why: the refusal (`permission: …`, `tooLarge: …`, `invalid: …`) or `failed N passes in a row: …`. */
   reason: string;
   /** Clock time (ms) of the first refusal of the current content. */
@@ -79,6 +79,7 @@ export class ServiceRegistry {
   private readonly sessions: SessionKeeper;
   private readonly table = new EntryTable('service');
   private readonly checkTable = new EntryTable('check');
+  private readonly nodeTable = new EntryTable('node');
   private readonly quarantine: Quarantine;
   private readonly checkBook: CheckBook;
   private liveCount = 0;
@@ -101,8 +102,8 @@ export class ServiceRegistry {
     this.triggers = options.syncer;
     this.caller = { servers: o.servers, backend: o.backend, clock: o.clock, callTimeoutMs: o.callTimeoutMs };
     const remote = <T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> => callRemote(this.caller, signal, call);
-    const { node, table, checkTable, counters, log } = this;
-    const tables = { service: table, check: checkTable };
+    const { node, table, checkTable, nodeTable, counters, log } = this;
+    const tables = { service: table, check: checkTable, node: nodeTable };
     this.quarantine = new Quarantine(tables, { blockAfterFailures: o.blockAfterFailures, warnIntervalMs: o.blockedWarnIntervalMs, clock: o.clock, log });
     const { quarantine } = this;
     this.checkBook = new CheckBook({
@@ -115,6 +116,26 @@ export class ServiceRegistry {
     });
     this.pass = { node, tables, quarantine, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
     this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote, onLost: () => this.sessionLost() });
+  }
+
+  /**
+   * Sets what the catalog records about this node (address, meta), written first in
+   * every full sync and in the next partial sync when it changed. True when it changed;
+   * TypeError/RangeError before changing anything.
+   */
+  setNodeInfo(info: NodeInfo): boolean {
+    if (this.closed) throw new StoppedError('registry is closed');
+    const valid = validateNodeInfo(info);
+    const entry = this.nodeTable.get(this.node) ?? this.nodeTable.create(this.node);
+    if (entry.value && nodeInfoEqual(entry.value as NodeInfo, valid)) return false;
+    entry.value = valid;
+    this.markChanged(entry);
+    return true;
+  }
+
+  /** The node info set with `setNodeInfo`, if any. */
+  nodeInfo(): NodeInfo | undefined {
+    return this.nodeTable.get(this.node)?.value as NodeInfo | undefined;
   }
 
   /** Connects the syncer whose triggers local changes and session loss pull. */
@@ -281,16 +302,16 @@ export class ServiceRegistry {
       this.checkTable.byId.size === 0
         ? []
         : await callRemote(this.caller, signal, (client, _server, sig) => (client.listChecks ? client.listChecks(this.node, sig) : Promise.resolve([])));
-    // Services before checks: a check bound to a service lands after it.
-    const owed = [...this.owedAfterDiff(this.table, remote, session), ...this.owedAfterDiff(this.checkTable, remoteChecks, session)];
+    // Node info first (as Consul's full sync), then services, then checks: a check bound to a service lands after it.
+    const owed = [...(await this.nodeOwed(session, signal)), ...this.owedAfterDiff(this.table, remote, session), ...this.owedAfterDiff(this.checkTable, remoteChecks, session)];
     await applyWrites(this.pass, owed, session, signal);
   }
 
   /** Pushes only the dirty entries (puts for registered ones, deletes for deregistered ones). */
   async syncChanges(signal: AbortSignal): Promise<void> {
     this.counters.partialSyncPasses++;
-    if (this.table.dirtyCount + this.checkTable.dirtyCount === 0) return;
-    const dirty = [...this.table.dirtyEntries(), ...this.checkTable.dirtyEntries()];
+    if (this.nodeTable.dirtyCount + this.table.dirtyCount + this.checkTable.dirtyCount === 0) return;
+    const dirty = [...this.nodeTable.dirtyEntries(), ...this.table.dirtyEntries(), ...this.checkTable.dirtyEntries()];
     const session = await this.sessions.ensure(signal);
     await applyWrites(this.pass, dirty, session, signal);
   }
@@ -310,7 +331,7 @@ export class ServiceRegistry {
     entry.version++;
     // New content: what the servers refused is no longer what is owed.
     this.quarantine.reset(entry);
-    (entry.kind === 'check' ? this.checkTable : this.table).markDirty(entry);
+    (entry.kind === 'check' ? this.checkTable : entry.kind === 'node' ? this.nodeTable : this.table).markDirty(entry);
     this.triggers?.syncChanges.trigger();
   }
 
@@ -351,6 +372,20 @@ export class ServiceRegistry {
     return owed.sort((x, y) => byId(x.id, y.id)); // only the differences are sorted, in id order like Consul's diff
   }
 
+  /** The node info entry when the stored info differs or hangs off another session (read only when info was set). */
+  private async nodeOwed(session: NodeSession, signal: AbortSignal): Promise<Entry[]> {
+    const entry = this.nodeTable.get(this.node);
+    if (!entry?.value) return [];
+    const stored = await callRemote(this.caller, signal, (client, _server, sig) => (client.getNodeInfo ? client.getNodeInfo(this.node, sig) : Promise.resolve(undefined)));
+    if (stored && entry.writtenSession === session.id && nodeInfoEqual(stored, entry.value as NodeInfo)) {
+      this.nodeTable.markClean(entry);
+      this.quarantine.succeeded(entry);
+      return [];
+    }
+    this.nodeTable.markDirty(entry);
+    return [entry];
+  }
+
   private sameRemote(entry: Entry, found: Service | Check): boolean {
     if (entry.kind === 'service') return servicesEqual(found as Service, entry.value as Service);
     return checksEqual(found as Check, entry.value as Check, this.checkBook.isDeferred(entry.id));
@@ -361,6 +396,7 @@ export class ServiceRegistry {
     if (this.closed) return;
     for (const entry of this.table.byId.values()) if (entry.value) this.table.markDirty(entry);
     for (const entry of this.checkTable.byId.values()) if (entry.value) this.checkTable.markDirty(entry);
+    for (const entry of this.nodeTable.byId.values()) if (entry.value) this.nodeTable.markDirty(entry);
     this.triggers?.syncFull.trigger();
   }
 }

@@ -3,7 +3,7 @@
 // of the write, else a delete. A failed batch is tried on the next server, then
 // split in halves, down to single entries; a single entry that still fails is
 // collected per entry (Consul PR #4771) or quarantined (quarantine.ts).
-import type { CatalogClient, Check, NodeSession, Service, WriteOp } from './backend.js';
+import type { CatalogClient, Check, NodeInfo, NodeSession, Service, WriteOp } from './backend.js';
 import { abortReason } from '../shared/abort.js';
 import type { Logger } from '../shared/logger.js';
 import { CatalogSyncError, type EntryFailure, RefusedWriteError, isRefusedWriteError } from './errors.js';
@@ -38,7 +38,7 @@ export interface SyncPassDeps {
 interface Planned {
   entry: Entry;
   version: number;
-  value: Service | Check | undefined;
+  value: Service | Check | NodeInfo | undefined;
 }
 
 const failure = (e: Entry, error: unknown): EntryFailure => ({ id: e.id, op: e.value ? 'put' : 'delete', error });
@@ -135,6 +135,8 @@ async function attempts(d: SyncPassDeps, entries: readonly Entry[], session: Nod
 }
 
 function opOf(p: Planned): WriteOp {
+  // Node info is replaced, never deleted: it leaves with the session.
+  if (p.entry.kind === 'node') return { op: 'putNode', info: p.value as NodeInfo };
   if (p.entry.kind === 'check') return p.value ? { op: 'putCheck', check: p.value as Check } : { op: 'deleteCheck', id: p.entry.id };
   return p.value ? { op: 'put', service: p.value as Service } : { op: 'delete', id: p.entry.id };
 }
@@ -142,6 +144,9 @@ function opOf(p: Planned): WriteOp {
 /** One op as its own call. A backend without checks refuses check writes for good (quarantined). */
 function single(client: CatalogClient, node: string, op: WriteOp, sessionId: string, signal: AbortSignal): Promise<void> {
   switch (op.op) {
+    case 'putNode':
+      if (!client.putNodeInfo) throw new RefusedWriteError('invalid', 'this backend stores no node info', { id: node, kind: 'node' });
+      return client.putNodeInfo(node, op.info, sessionId, signal);
     case 'put':
       return client.putService(node, op.service, sessionId, signal);
     case 'delete':

@@ -1,9 +1,9 @@
 // Validation of the health checks an agent registers: everything the registry
 // accepts passes through here first, so a bad call throws before any state changes,
 // and what is stored is a frozen copy.
-import type { Check, CheckStatus } from './backend.js';
+import type { Check, CheckStatus, NodeInfo } from './backend.js';
 import { describeValue } from '../shared/options.js';
-import { MAX_NAME_LENGTH, validateServiceId } from './validate.js';
+import { MAX_NAME_LENGTH, validateAddress, validateMeta, validateServiceId } from './validate.js';
 
 /** Longest check output, in bytes of UTF-8 (Consul's default `check_output_max_size`, 4 KiB). */
 export const MAX_CHECK_OUTPUT_BYTES = 4096;
@@ -61,4 +61,23 @@ export function checksEqual(a: Check, b: Check, ignoreOutput = false): boolean {
     (a.notes ?? '') === (b.notes ?? '') &&
     (ignoreOutput || (a.output ?? '') === (b.output ?? ''))
   );
+}
+
+/** Node info: an address (as a service's) and optional meta (as a service's); a frozen copy. */
+export function validateNodeInfo(input: unknown): NodeInfo {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TypeError(`node info must be an object, received ${describeValue(input)}`);
+  const raw = input as Record<string, unknown>;
+  for (const key of Object.keys(raw)) if (key !== 'address' && key !== 'meta') throw new TypeError(`node info has an unknown field ${describeValue(key)}`);
+  const info: NodeInfo = { address: validateAddress('node address', raw.address) };
+  if (raw.meta !== undefined) info.meta = validateMeta('node meta', raw.meta);
+  return Object.freeze(info);
+}
+
+/** True when two node infos are equal (meta as a set of pairs; missing meta equals empty). */
+export function nodeInfoEqual(a: NodeInfo, b: NodeInfo): boolean {
+  if (a.address !== b.address) return false;
+  const ma = a.meta ?? {};
+  const mb = b.meta ?? {};
+  const ka = Object.keys(ma);
+  return ka.length === Object.keys(mb).length && ka.every((k) => Object.prototype.hasOwnProperty.call(mb, k) && ma[k] === mb[k]);
 }

@@ -5,7 +5,7 @@
 // its raw bytes, so the sync that deletes or rewrites it removes that very key.
 import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
 import type { CatalogClient, Check, Service, WriteOp } from '../catalog/backend.js';
-import { decodeCheck, encodeCheck } from './checkCodec.js';
+import { decodeCheck, decodeNodeInfo, encodeCheck, encodeNodeInfo } from './checkCodec.js';
 import { RefusedWriteError } from '../catalog/errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -138,6 +138,10 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       const requests: IRequestOp[] = [];
       const cleaned: string[] = [];
       for (const op of ops) {
+        if (op.op === 'putNode') {
+          requests.push({ request_put: { key: Buffer.from(keys.nodeInfoKey(node)), value: Buffer.from(encodeNodeInfo(op.info)), lease: sessionId } });
+          continue;
+        }
         if (op.op === 'putCheck' || op.op === 'deleteCheck') {
           const id = op.op === 'putCheck' ? op.check.id : op.id;
           const key = Buffer.from(keys.checkKey(node, id));
@@ -164,6 +168,18 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
         throw asRefusal(err);
       }
       for (const id of cleaned) foreign.forget(node, id);
+    },
+    getNodeInfo: async (node, signal) => {
+      const value = await call(signal, (o) => etcd().get(keys.nodeInfoKey(node)).options(o).string());
+      return value === null ? undefined : decodeNodeInfo(value);
+    },
+    putNodeInfo: async (node, info, sessionId, signal) => {
+      try {
+        await call(signal, (o) => etcd().put(keys.nodeInfoKey(node)).value(encodeNodeInfo(info)).lease(sessionId).options(o).exec());
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err, node, 'node');
+      }
     },
     listChecks: async (node, signal) => {
       const prefix = keys.checksPrefix(node);

@@ -15,6 +15,10 @@ export class KeyLayout {
   serviceKey(node: string, id: string): string {
     return this.servicesPrefix(node) + encodeURIComponent(id);
   }
+  /** `<prefix>/nodes/<node>/info` — the node's address and meta, attached to its lease. */
+  nodeInfoKey(node: string): string {
+    return `${this.prefix}/nodes/${encodeURIComponent(node)}/info`;
+  }
   /** `<prefix>/nodes/<node>/checks/` — every health check of one node. */
   checksPrefix(node: string): string {
     return `${this.prefix}/nodes/${encodeURIComponent(node)}/checks/`;

@@ -20,7 +20,7 @@ export function refusalOf(err: unknown): RefusalReason | undefined {
 }
 
 /** `err` as a RefusedWriteError (cause kept) when etcd refused the write for good, else `err` unchanged. */
-export function asRefusal(err: unknown, id?: string, kind: 'service' | 'check' = 'service'): unknown {
+export function asRefusal(err: unknown, id?: string, kind: 'service' | 'check' | 'node' = 'service'): unknown {
   const reason = refusalOf(err);
   if (reason === undefined) return err;
   const message = err instanceof Error ? err.message : String(err);

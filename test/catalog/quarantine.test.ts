@@ -38,7 +38,7 @@ function wrapped(cluster: MemoryCluster, hooks: { put?: (s: Service) => Error | 
     };
     if (batches) {
       out.writeBatch = (node, ops, session, signal) => {
-        calls.push(ops.map((o) => (o.op === 'put' ? o.service.id : o.op === 'putCheck' ? o.check.id : o.id)));
+        calls.push(ops.map((o) => (o.op === 'put' ? o.service.id : o.op === 'putCheck' ? o.check.id : o.op === 'putNode' ? node : o.id)));
         const err = hooks.batch?.(ops);
         return err ? Promise.reject(err) : (client.writeBatch as NonNullable<CatalogClient['writeBatch']>)(node, ops, session, signal);
       };

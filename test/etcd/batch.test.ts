@@ -77,14 +77,16 @@ describe.skipIf(!run)('batched writes and refused entries on etcd (real cluster)
   }, 60_000);
 
 
-  it('stores health checks under the node as plain JSON, in the same transactions as services', async () => {
+  it('stores health checks and the node info under the node as plain JSON, in the same transaction as services', async () => {
     const prefix = '/t-checks';
     const { registry } = registryOn(prefix);
     registry.register(service('web'));
     registry.registerCheck({ id: 'web-http', name: 'HTTP on 8080', serviceId: 'web', status: 'passing', output: 'HTTP 200' });
     registry.registerCheck({ id: 'disk', name: 'disk', status: 'warning', notes: 'root fs' });
+    registry.setNodeInfo({ address: '10.1.0.1', meta: { rack: 'r7', az: 'a' } });
     await registry.syncFull(signal());
-    expect(registry.stats()).toMatchObject({ puts: 3, batches: 1, dirty: 0, dirtyChecks: 0 });
+    expect(registry.stats()).toMatchObject({ puts: 4, batches: 1, dirty: 0, dirtyChecks: 0 });
+    expect(await admin.get(`${prefix}/nodes/n1/info`).string()).toBe('{"address":"10.1.0.1","meta":{"az":"a","rack":"r7"}}');
     // What `etcdctl get --prefix /t-checks/nodes/n1/checks/` prints: plain JSON, fixed field order.
     expect(await admin.getAll().prefix(`${prefix}/nodes/n1/checks/`).strings()).toEqual({
       [`${prefix}/nodes/n1/checks/disk`]: '{"id":"disk","name":"disk","status":"warning","notes":"root fs"}',
@@ -109,7 +111,7 @@ describe.skipIf(!run)('batched writes and refused entries on etcd (real cluster)
     // The service takes its check with it.
     registry.deregister('web');
     await registry.syncChanges(signal());
-    expect(Object.keys(await admin.getAll().prefix(`${prefix}/nodes/n1/`).strings())).toEqual([`${prefix}/nodes/n1/checks/disk`]);
+    expect(Object.keys(await admin.getAll().prefix(`${prefix}/nodes/n1/`).strings()).sort()).toEqual([`${prefix}/nodes/n1/checks/disk`, `${prefix}/nodes/n1/info`]);
   }, 60_000);
 });
 

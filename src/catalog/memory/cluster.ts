@@ -1,7 +1,7 @@
 // The embedded catalog cluster: a few named in-process servers sharing one store,
 // implementing CatalogBackend, with latency, faults and leader failovers on an
 // injected clock. It backs the demo and the fast scenario tests, and the simulator.
-import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeSession, Service, WriteOp } from '../backend.js';
+import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeInfo, NodeSession, Service, WriteOp } from '../backend.js';
 import { CheckStore } from './checkStore.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
@@ -20,6 +20,10 @@ import { MemoryBackendView } from './view.js';
 const DEFAULT_SESSION_GRACE = 2;
 /** etcd's default `--max-request-bytes`. */
 const DEFAULT_MAX_ENTRY_BYTES = 1.5 * 1024 * 1024;
+
+function copyNodeInfo(info: NodeInfo): NodeInfo {
+  return info.meta === undefined ? { address: info.address } : { address: info.address, meta: { ...info.meta } };
+}
 
 function serverName(server: string | Server): string {
   return typeof server === 'string' ? server : server.name;
@@ -48,6 +52,8 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private readonly network: MemoryNetwork;
   private readonly store = new EntryStore();
   private readonly checks = new CheckStore();
+  /** Each node's info and the session that wrote it. */
+  private readonly nodeInfos = new Map<string, { info: NodeInfo; sessionId: string }>();
   private readonly sessions: SessionTable;
   /** Client halves of live sessions, so close() can stop their renewal timers. */
   private readonly clients = new Map<string, MemorySession>();
@@ -57,7 +63,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   private readonly maxEntryBytes: number;
   /** A batch of any size is one operation. */
   readonly maxBatchOps = Infinity;
-  private readonly counts: Record<MemoryOp | 'failed' | 'batched', number> = { list: 0, put: 0, delete: 0, listChecks: 0, putCheck: 0, deleteCheck: 0, batch: 0, batched: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
+  private readonly counts: Record<MemoryOp | 'failed' | 'batched', number> = { list: 0, put: 0, delete: 0, listChecks: 0, putCheck: 0, deleteCheck: 0, getNode: 0, putNode: 0, batch: 0, batched: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.log.warn({ event, err }, 'listener failed'));
@@ -193,6 +199,11 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   readChecks(node: string): Check[] {
     return this.checks.read(node);
   }
+  /** The stored info of `node` (a copy), undefined when none. */
+  readNodeInfo(node: string): NodeInfo | undefined {
+    const stored = this.nodeInfos.get(node);
+    return stored ? copyNodeInfo(stored.info) : undefined;
+  }
   /** Removes one stored check; true when it existed. */
   deleteCheckEntry(node: string, id: string): boolean {
     return this.checks.delete(node, id);
@@ -249,8 +260,9 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     for (const op of ops) if (op.op === 'put' || op.op === 'putCheck') this.checkSize(op.op === 'put' ? op.service : op.check);
     const at = clockNow(this.clock);
     for (const op of ops) {
-      const id = op.op === 'put' ? op.service.id : op.op === 'putCheck' ? op.check.id : op.id;
-      if (op.op === 'put') this.store.put(node, op.service, sessionId);
+      const id = op.op === 'put' ? op.service.id : op.op === 'putCheck' ? op.check.id : op.op === 'putNode' ? node : op.id;
+      if (op.op === 'putNode') this.nodeInfos.set(node, { info: copyNodeInfo(op.info), sessionId });
+      else if (op.op === 'put') this.store.put(node, op.service, sessionId);
       else if (op.op === 'putCheck') this.checks.put(node, op.check, sessionId);
       else if (op.op === 'delete') this.store.delete(node, id);
       else this.checks.delete(node, id);
@@ -258,6 +270,10 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
       this.counts.batched++;
       this.emit('op', { op: op.op, server, agent, node, id, batch: ops.length, at, ok: true });
     }
+  }
+  putNodeInfoNow(node: string, info: NodeInfo, sessionId: string): void {
+    if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
+    this.nodeInfos.set(node, { info: copyNodeInfo(info), sessionId });
   }
   putCheckNow(node: string, check: Check, sessionId: string): void {
     if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
@@ -303,6 +319,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     this.clients.delete(session.id);
     this.store.dropSession(session.node, session.id);
     this.checks.dropSession(session.node, session.id);
+    if (this.nodeInfos.get(session.node)?.sessionId === session.id) this.nodeInfos.delete(session.node);
   }
 
   private expired(session: ServerSession): void {

@@ -5,7 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 
 /** The remote operations a MemoryCluster serves. */
-export type MemoryOp = 'list' | 'put' | 'delete' | 'listChecks' | 'putCheck' | 'deleteCheck' | 'batch' | 'count' | 'ping' | 'openSession';
+export type MemoryOp = 'list' | 'put' | 'delete' | 'listChecks' | 'putCheck' | 'deleteCheck' | 'getNode' | 'putNode' | 'batch' | 'count' | 'ping' | 'openSession';
 
 /** What the cluster reports for each completed or failed operation (`'op'` event). */
 export interface MemoryOpRecord {

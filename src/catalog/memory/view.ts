@@ -35,6 +35,8 @@ export class MemoryBackendView implements CatalogBackend {
       listChecks: (node, signal) => cluster.exec(name, agent, 'listChecks', signal, () => cluster.readChecks(node), node),
       putCheck: (node, check, sessionId, signal) => cluster.exec(name, agent, 'putCheck', signal, () => cluster.putCheckNow(node, check, sessionId), node, check.id),
       deleteCheck: (node, id, signal) => cluster.exec(name, agent, 'deleteCheck', signal, () => void cluster.deleteCheckEntry(node, id), node, id),
+      getNodeInfo: (node, signal) => cluster.exec(name, agent, 'getNode', signal, () => cluster.readNodeInfo(node), node),
+      putNodeInfo: (node, info, sessionId, signal) => cluster.exec(name, agent, 'putNode', signal, () => cluster.putNodeInfoNow(node, info, sessionId), node),
       writeBatch: (node, ops, sessionId, signal) => cluster.exec(name, agent, 'batch', signal, () => cluster.batchNow(name, agent, node, ops, sessionId), node),
       countNodes: (signal) => cluster.exec(name, agent, 'count', signal, () => cluster.countNow()),
     };
