@@ -59,5 +59,5 @@ export function decodeNodeInfo(value: string): NodeInfo {
   const metaOk = (m: unknown): m is Record<string, string> =>
     typeof m === 'object' && m !== null && !Array.isArray(m) && Object.values(m).every((x) => typeof x === 'string');
   if (typeof v !== 'object' || v === null || typeof v.address !== 'string' || (v.meta !== undefined && !metaOk(v.meta))) return { address: '' };
-  return v.meta === undefined ? { address: v.address } : { address: v.address, meta: v.meta as Record<string, string> };
+  return v.meta === undefined ? { address: v.address } : { address: v.address, meta: v.meta };
 }
