@@ -168,15 +168,21 @@ function single(client: CatalogClient, node: string, op: WriteOp, sessionId: str
 async function send(d: SyncPassDeps, entries: readonly Entry[], session: NodeSession, signal: AbortSignal): Promise<void> {
   const plan: Planned[] = entries.map((entry) => ({ entry, version: entry.version, value: entry.value }));
   const ops = plan.map(opOf);
-  if (ops.length === 1) {
-    await d.remote(signal, (client, _server, sig) => single(client, d.node, ops[0] as WriteOp, session.id, sig));
-  } else {
-    await d.remote(signal, (client, _server, sig) => {
-      if (typeof client.writeBatch !== 'function') throw new TypeError('the backend declares maxBatchOps but its client has no writeBatch()');
-      return client.writeBatch(d.node, ops, session.id, sig);
-    });
-    d.counters.batches++;
-  }
+  // A refusal is returned, not thrown, inside the manager's call: the server answered,
+  // so it is not held against the server (which would rotate a healthy one away).
+  const refused = await d.remote(signal, async (client, _server, sig) => {
+    try {
+      if (ops.length === 1) await single(client, d.node, ops[0] as WriteOp, session.id, sig);
+      else if (typeof client.writeBatch !== 'function') throw new TypeError('the backend declares maxBatchOps but its client has no writeBatch()');
+      else await client.writeBatch(d.node, ops, session.id, sig);
+      return undefined;
+    } catch (err) {
+      if (isRefusedWriteError(err)) return err;
+      throw err;
+    }
+  });
+  if (refused) throw refused;
+  if (ops.length > 1) d.counters.batches++;
   for (const p of plan) landed(d, p, session);
 }
 

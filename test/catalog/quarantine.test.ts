@@ -223,6 +223,25 @@ describe('batches around a refused entry', () => {
     expect(registry.stats().blockedEntries[0]).toMatchObject({ id: 'e', reason: 'permission: write refused (permission): permission denied' });
   });
 
+  it('holds a refusal against no server: the front server stays in front with no failure counted', async () => {
+    const clock = createTestClock();
+    const cluster = new MemoryCluster({ clock, maxEntryBytes: 2048 });
+    cleanups.push(() => cluster.close());
+    const servers = new ServerManager({ pinger: cluster.pinger, clock, random: constantRandom(0) });
+    for (const s of cluster.initialServers()) servers.addServer(s);
+    const registry = new ServiceRegistry({ backend: cluster, servers, node: 'n1', clock, callTimeout: 1000, sessionTtl: 900 });
+    cleanups.push(async () => {
+      await registry.close();
+      await servers.stop();
+    });
+    const front = servers.findServer()?.name;
+    registry.register(big('huge'));
+    await registry.syncChanges(signal());
+    expect(registry.stats().blocked).toBe(1);
+    expect(servers.findServer()?.name).toBe(front);
+    expect(servers.health().map((h) => h.consecutiveFailures)).toEqual([0, 0, 0]);
+  });
+
   it('resends the rest at once, without splitting, when the refusal names the entry', async () => {
     const clock = createTestClock();
     const cluster = new MemoryCluster({ clock, maxEntryBytes: 2048 });

@@ -77,7 +77,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     }
     const grace = options.sessionGrace === undefined ? DEFAULT_SESSION_GRACE : positiveNumber('sessionGrace', options.sessionGrace);
     if (grace < 1) throw new RangeError(`sessionGrace must be a number ≥ 1 (a multiple of the TTL), received ${describeValue(options.sessionGrace)}`);
-    this.maxEntryBytes = durationMs('maxEntryBytes', options.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES);
+    this.maxEntryBytes = options.maxEntryBytes === undefined ? DEFAULT_MAX_ENTRY_BYTES : positiveNumber('maxEntryBytes', options.maxEntryBytes);
     this.network = new MemoryNetwork(this.clock);
     for (const name of serverList(options.servers)) this.network.add(name);
     this.sessions = new SessionTable(this.clock, grace, (session) => this.expired(session));
