@@ -28,6 +28,9 @@ export {
   isSessionLostError,
   NodeConflictError,
   isNodeConflictError,
+  RefusedWriteError,
+  isRefusedWriteError,
+  type RefusalReason,
   type EntryFailure,
 } from './catalog/errors.js';
 export { MissingPeerError, isMissingPeerError } from './shared/peer.js';
@@ -78,7 +81,8 @@ export { MEMBERSHIP_BACKLOG_WARN } from './servers/membershipQueue.js';
 export { createSyncAgent, type SyncAgent, type SyncAgentOptions } from './agent.js';
 
 // --- service catalog, its contract and the embedded cluster ------------------------------
-export type { Service, CatalogClient, CatalogBackend, NodeSession } from './catalog/backend.js';
+export type { Service, Check, CheckStatus, NodeInfo, WriteOp, CatalogClient, CatalogBackend, NodeSession } from './catalog/backend.js';
+export { validateCheck, validateNodeInfo, checksEqual, MAX_CHECK_OUTPUT_BYTES, MAX_CHECK_NOTES_LENGTH, MAX_CHECKS } from './catalog/validateCheck.js';
 export {
   validateService,
   validateServiceId,
@@ -102,6 +106,8 @@ export {
   type ServerCaller,
   type SyncTriggers,
   type RegistryStats,
+  type BlockedEntry,
+  type CheckRegistration,
 } from './catalog/registry.js';
 export { MemoryCluster } from './catalog/memory/cluster.js';
 export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord } from './catalog/memory/types.js';

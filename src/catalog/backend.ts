@@ -17,14 +17,68 @@ export interface Service {
   meta?: Record<string, string>;
 }
 
+/** A health check's state, as Consul's agents report it. */
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+/** A health check the agent owns; bound to one of its services when `serviceId` is set. Validated by the registry. */
+export interface Check {
+  id: string;
+  name: string;
+  serviceId?: string;
+  status: CheckStatus;
+  /** What the check last printed (≤ 4 KiB, Consul's default `check_output_max_size`). */
+  output?: string;
+  notes?: string;
+}
+
+/** What the catalog records about the node itself (Consul's node address and meta). Validated by the registry. */
+export interface NodeInfo {
+  address: string;
+  meta?: Record<string, string>;
+}
+
+/** One write of a batch: a put of a service or check, or a delete of one by id, or the node's info. */
+export type WriteOp =
+  | { op: 'putNode'; info: NodeInfo }
+  | { op: 'put'; service: Service }
+  | { op: 'delete'; id: string }
+  | { op: 'putCheck'; check: Check }
+  | { op: 'deleteCheck'; id: string };
+
 /** One server's (one etcd member's) view of the remote catalog. */
 export interface CatalogClient {
   /** Every service stored for `node`, sorted by id. */
   listServices(node: string, signal: AbortSignal): Promise<Service[]>;
-  /** Writes one service for `node`, attached to `sessionId` (entries vanish when the session expires). */
+  /**
+   * Writes one service for `node`, attached to `sessionId` (entries vanish when the
+   * session expires). A write the server will never take as it is (no permission,
+   * over its size limit, invalid) rejects with `RefusedWriteError`; the registry
+   * quarantines that entry. Any other rejection counts as transient.
+   */
   putService(node: string, service: Service, sessionId: string, signal: AbortSignal): Promise<void>;
   /** Deletes one service of `node`; deleting a missing one succeeds. */
   deleteService(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Health checks (optional: a backend without them refuses every check write, and the
+   * registry quarantines those). Every check stored for `node`, sorted by id.
+   */
+  listChecks?(node: string, signal: AbortSignal): Promise<Check[]>;
+  /** Writes one check for `node`, attached to `sessionId`; refusals as for `putService`. */
+  putCheck?(node: string, check: Check, sessionId: string, signal: AbortSignal): Promise<void>;
+  /** Deletes one check of `node`; deleting a missing one succeeds. */
+  deleteCheck?(node: string, id: string, signal: AbortSignal): Promise<void>;
+  /** Node info (optional, like checks): what is stored for `node`, undefined when nothing is. */
+  getNodeInfo?(node: string, signal: AbortSignal): Promise<NodeInfo | undefined>;
+  /** Writes the node's info, attached to `sessionId`. */
+  putNodeInfo?(node: string, info: NodeInfo, sessionId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: applies every op of `ops` for `node` in one call, all or none (etcd: one
+   * transaction; MemoryCluster: one operation). Puts are attached to `sessionId`. The
+   * registry never sends more than the backend's `maxBatchOps`. A batch refused for
+   * good rejects with `RefusedWriteError` (naming the entry in `id` when the server
+   * did); the registry then splits it so the other entries still land.
+   */
+  writeBatch?(node: string, ops: readonly WriteOp[], sessionId: string, signal: AbortSignal): Promise<void>;
   /** Number of nodes with a live registration (count-only; the syncer's cluster size). */
   countNodes(signal: AbortSignal): Promise<number>;
 }
@@ -69,6 +123,12 @@ export interface CatalogBackend {
    * seconds). The registry refuses a shorter `sessionTtl` at construction. Optional.
    */
   readonly minSessionTtlMs?: number;
+  /**
+   * Most ops one `writeBatch` call may carry (etcd: the member's `--max-txn-ops`,
+   * 128 by default). Optional: unbounded when absent. The registry's `maxBatchOps`
+   * option may lower it.
+   */
+  readonly maxBatchOps?: number;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;
 }

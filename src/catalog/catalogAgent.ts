@@ -35,7 +35,7 @@ export interface CatalogAgentOptions
   extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
     Pick<
       ServiceRegistryOptions,
-      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts'
+      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval'
     > {}
 
 export interface CatalogAgent {
@@ -57,7 +57,7 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createCatalogAgent options must be an object, received ${describeValue(options)}`);
   }
-  const { backend, sessionTtl, callTimeout, clusterSizeRefresh, maxConsecutiveFailures, writeAttempts, ...rest } = options;
+  const { backend, sessionTtl, callTimeout, clusterSizeRefresh, maxConsecutiveFailures, writeAttempts, blockAfterFailures, blockedWarnInterval, maxBatchOps, checkUpdateInterval, ...rest } = options;
   if (typeof backend !== 'object' || backend === null || typeof backend.initialServers !== 'function' || typeof backend.watchMembers !== 'function') {
     throw new TypeError(`backend must be a CatalogBackend, received ${describeValue(backend)}`);
   }
@@ -92,6 +92,11 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     clusterSizeRefresh,
     maxConsecutiveFailures,
     writeAttempts,
+    blockAfterFailures,
+    blockedWarnInterval,
+    maxBatchOps,
+    checkUpdateInterval,
+    ...(options.random === undefined ? {} : { random: options.random }),
     clock: options.clock,
     // The registry tags its own lines with the node: given the agent's child logger, every line would carry `node` twice.
     logger: options.logger,

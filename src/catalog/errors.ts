@@ -69,3 +69,30 @@ export class NodeConflictError extends AeSyncError {
   }
 }
 export const isNodeConflictError = brandGuard<NodeConflictError>('ERR_NODE_CONFLICT');
+
+/** Why a server refused a write for good: retrying the same content cannot succeed. */
+export type RefusalReason = 'permission' | 'tooLarge' | 'invalid';
+
+/**
+ * A server refused a write that will never succeed as it is: no permission on the
+ * key, a value (or a batch) over the server's request limit, or content the server
+ * calls invalid. Backends map their own codes to it (etcd: permission denied,
+ * request too large, invalid argument); the registry quarantines the entry instead
+ * of failing the sync. A batch refused this way is split, so `id` (the entry the
+ * server named, when it did) is optional.
+ */
+export class RefusedWriteError extends AeSyncError {
+  readonly id: string | undefined;
+  /** Whether `id` names a service, a health check or the node's info. */
+  readonly kind: 'service' | 'check' | 'node';
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    options?: { cause?: unknown; id?: string; kind?: 'service' | 'check' | 'node' },
+  ) {
+    super('ERR_WRITE_REFUSED', `write refused (${reason}): ${message}`, options);
+    this.id = options?.id;
+    this.kind = options?.kind ?? 'service';
+  }
+}
+export const isRefusedWriteError = brandGuard<RefusedWriteError>('ERR_WRITE_REFUSED');

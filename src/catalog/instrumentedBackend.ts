@@ -24,14 +24,25 @@ export function instrumentBackend(backend: CatalogBackend, telemetry: RegistryTe
     close: () => backend.close(),
   };
   if (backend.minSessionTtlMs !== undefined) Object.defineProperty(instrumented, 'minSessionTtlMs', { get: () => backend.minSessionTtlMs, enumerable: true });
+  if (backend.maxBatchOps !== undefined) Object.defineProperty(instrumented, 'maxBatchOps', { get: () => backend.maxBatchOps, enumerable: true });
   return instrumented;
 }
 
+// The optional methods are forwarded only when the backend has them: the registry asks
+// whether a backend supports checks, node info and batches by their presence.
 function instrumentClient(client: CatalogClient, server: Server, t: RegistryTelemetry): CatalogClient {
-  return {
+  const traced: CatalogClient = {
     listServices: (node, signal) => t.operation('list', server, () => client.listServices(node, signal)),
     putService: (node, service, sessionId, signal) => t.operation('put', server, () => client.putService(node, service, sessionId, signal)),
     deleteService: (node, id, signal) => t.operation('delete', server, () => client.deleteService(node, id, signal)),
     countNodes: (signal) => t.operation('count', server, () => client.countNodes(signal)),
   };
+  if (client.listChecks) traced.listChecks = (node, signal) => t.operation('list_checks', server, () => client.listChecks!(node, signal));
+  if (client.putCheck) traced.putCheck = (node, check, sessionId, signal) => t.operation('put_check', server, () => client.putCheck!(node, check, sessionId, signal));
+  if (client.deleteCheck) traced.deleteCheck = (node, id, signal) => t.operation('delete_check', server, () => client.deleteCheck!(node, id, signal));
+  if (client.getNodeInfo) traced.getNodeInfo = (node, signal) => t.operation('get_node', server, () => client.getNodeInfo!(node, signal));
+  if (client.putNodeInfo) traced.putNodeInfo = (node, info, sessionId, signal) => t.operation('put_node', server, () => client.putNodeInfo!(node, info, sessionId, signal));
+  if (client.writeBatch)
+    traced.writeBatch = (node, ops, sessionId, signal) => t.operation('batch', server, () => client.writeBatch!(node, ops, sessionId, signal), ops.length);
+  return traced;
 }

@@ -1,27 +1,57 @@
 // The local service catalog an agent owns, and its anti-entropy SyncState: a full
 // sync diffs the node's remote entries against the local ones and writes only the
 // differences (syncPass.ts); a partial sync pushes only what changed locally.
-import type { NodeSession, Service } from './backend.js';
+import type { Check, CheckStatus, NodeInfo, NodeSession, Service } from './backend.js';
 import { MAX_SERVICES, servicesEqual, validateService, validateServiceId } from './validate.js';
 import { type Clock, monotonicNow } from '../shared/clock.js';
 import { usableClusterSize } from '../shared/clusterSize.js';
 import { StoppedError } from '../shared/errors.js';
-import { CatalogSyncError, type EntryFailure } from './errors.js';
+import { CatalogSyncError, type EntryFailure, RefusedWriteError, isRefusedWriteError, type RefusalReason } from './errors.js';
 import { type Logger, componentLogger } from '../shared/logger.js';
 import { byId, diffCatalog } from './diff.js';
+import { EntryTable, type Entry } from './entries.js';
+import { Quarantine } from './quarantine.js';
+import { CheckBook, type CheckRegistration } from './checkBook.js';
+import { checksEqual, nodeInfoEqual, validateNodeInfo } from './validateCheck.js';
 import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js';
 import { resolveRegistryOptions, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers } from './registryOptions.js';
 import { SessionKeeper } from './sessionKeeper.js';
-import { applyWrites, type Entry, type SyncPassDeps } from './syncPass.js';
+import { applyWrites, type SyncPassDeps } from './syncPass.js';
 
-export { CatalogSyncError, diffCatalog, type EntryFailure, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers };
+export type { CheckRegistration };
+export { CatalogSyncError, RefusedWriteError, isRefusedWriteError, diffCatalog, type EntryFailure, type RefusalReason, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers };
+
+/** A quarantined entry, as `stats().blockedEntries` lists it. */
+export interface BlockedEntry {
+  id: string;
+  kind: 'service' | 'check' | 'node';
+  /** Why: the refusal (`permission: …`, `tooLarge: …`, `invalid: …`) or `failed N passes in a row: …`. */
+  reason: string;
+  /** Clock time (ms) of the first refusal of the current content. */
+  since: number;
+}
 
 /** Counters for status views and tests. */
 export interface RegistryStats {
   services: number;
+  /** Entries a partial sync would write (quarantined ones not included). */
   dirty: number;
+  /** Quarantined entries: refused by the servers, retried once per full sync. */
+  blocked: number;
+  /** The quarantined entries, sorted by id. */
+  blockedEntries: BlockedEntry[];
+  /** Registered health checks. */
+  checks: number;
+  /** Checks a partial sync would write. */
+  dirtyChecks: number;
+  /** Checks whose output-only change waits for its deferred write (`checkUpdateInterval`). */
+  deferredChecks: number;
+  /** Entries written, services and checks (each op of a batch counts). */
   puts: number;
   deletes: number;
+  /** Remote write calls that carried more than one op. */
+  batches: number;
+  /** Failed write calls (a failed batch counts once). */
   failedWrites: number;
   /**
    * syncFull passes started, each counted once whether it succeeds or fails. Not the
@@ -47,7 +77,11 @@ export class ServiceRegistry {
   private readonly caller: RemoteCaller;
   private readonly pass: SyncPassDeps;
   private readonly sessions: SessionKeeper;
-  private readonly entries = new Map<string, Entry>();
+  private readonly table = new EntryTable('service');
+  private readonly checkTable = new EntryTable('check');
+  private readonly nodeTable = new EntryTable('node');
+  private readonly quarantine: Quarantine;
+  private readonly checkBook: CheckBook;
   private liveCount = 0;
   private triggers: SyncTriggers | undefined;
   private closed = false;
@@ -55,7 +89,7 @@ export class ServiceRegistry {
   private cachedClusterSize = 1;
   private lastRefreshMs = -Infinity;
   private refreshing = false;
-  private readonly counters = { puts: 0, deletes: 0, failedWrites: 0, fullSyncPasses: 0, partialSyncPasses: 0, sessionsOpened: 0, sessionsLost: 0, nodeConflicts: 0 };
+  private readonly counters = { puts: 0, deletes: 0, batches: 0, failedWrites: 0, fullSyncPasses: 0, partialSyncPasses: 0, sessionsOpened: 0, sessionsLost: 0, nodeConflicts: 0 };
 
   constructor(options: ServiceRegistryOptions) {
     const o = resolveRegistryOptions(options);
@@ -68,9 +102,40 @@ export class ServiceRegistry {
     this.triggers = options.syncer;
     this.caller = { servers: o.servers, backend: o.backend, clock: o.clock, callTimeoutMs: o.callTimeoutMs };
     const remote = <T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> => callRemote(this.caller, signal, call);
-    const { node, entries, counters, log } = this;
-    this.pass = { node, entries, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts };
+    const { node, table, checkTable, nodeTable, counters, log } = this;
+    const tables = { service: table, check: checkTable, node: nodeTable };
+    this.quarantine = new Quarantine(tables, { blockAfterFailures: o.blockAfterFailures, warnIntervalMs: o.blockedWarnIntervalMs, clock: o.clock, log });
+    const { quarantine } = this;
+    this.checkBook = new CheckBook({
+      table: checkTable,
+      clock: o.clock,
+      random: o.random,
+      intervalMs: o.checkUpdateIntervalMs,
+      changed: (entry) => this.markChanged(entry),
+      hasService: (id) => this.table.get(id)?.value !== undefined,
+    });
+    this.pass = { node, tables, quarantine, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
     this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote, onLost: () => this.sessionLost() });
+  }
+
+  /**
+   * Sets what the catalog records about this node (address, meta), written first in
+   * every full sync and in the next partial sync when it changed. True when it changed;
+   * TypeError/RangeError before changing anything.
+   */
+  setNodeInfo(info: NodeInfo): boolean {
+    if (this.closed) throw new StoppedError('registry is closed');
+    const valid = validateNodeInfo(info);
+    const entry = this.nodeTable.get(this.node) ?? this.nodeTable.create(this.node);
+    if (entry.value && nodeInfoEqual(entry.value as NodeInfo, valid)) return false;
+    entry.value = valid;
+    this.markChanged(entry);
+    return true;
+  }
+
+  /** The node info set with `setNodeInfo`, if any. */
+  nodeInfo(): NodeInfo | undefined {
+    return this.nodeTable.get(this.node)?.value as NodeInfo | undefined;
   }
 
   /** Connects the syncer whose triggers local changes and session loss pull. */
@@ -88,61 +153,110 @@ export class ServiceRegistry {
   register(service: Service): boolean {
     if (this.closed) throw new StoppedError('registry is closed');
     const valid = validateService(service);
-    let entry = this.entries.get(valid.id);
-    if (entry?.service && servicesEqual(entry.service, valid)) return false;
-    if (!entry?.service && this.liveCount >= MAX_SERVICES) {
+    let entry = this.table.get(valid.id);
+    const previous = entry?.value as Service | undefined;
+    if (previous && servicesEqual(previous, valid)) return false;
+    if (!previous && this.liveCount >= MAX_SERVICES) {
       throw new RangeError(`registry holds at most ${MAX_SERVICES} services; refusing ${JSON.stringify(valid.id)}`);
     }
-    if (!entry) {
-      entry = { id: valid.id, service: undefined, dirty: false, version: 0, writtenSession: undefined };
-      this.entries.set(valid.id, entry);
-    }
-    if (!entry.service) this.liveCount++;
-    entry.service = valid;
+    entry ??= this.table.create(valid.id);
+    if (!previous) this.liveCount++;
+    entry.value = valid;
     this.markChanged(entry);
     return true;
   }
 
-  /** Removes a service; true when it was registered (then a delete is owed and a partial sync triggered). */
+  /**
+   * Removes a service and the checks bound to it; true when it was registered (then
+   * the deletes are owed and a partial sync triggered).
+   */
   deregister(id: string): boolean {
     if (this.closed) throw new StoppedError('registry is closed');
     validateServiceId(id);
-    const entry = this.entries.get(id);
-    if (!entry?.service) return false;
-    entry.service = undefined;
+    const entry = this.table.get(id);
+    if (!entry?.value) return false;
+    this.checkBook.deregisterBound(id);
+    entry.value = undefined;
     this.liveCount--;
     this.markChanged(entry);
     return true;
   }
 
+  /**
+   * Adds or replaces a health check (bound to a registered service when `serviceId` is
+   * set); true when something changed (then it is written by a partial sync). Throws
+   * TypeError/RangeError before changing anything.
+   */
+  registerCheck(check: CheckRegistration): boolean {
+    if (this.closed) throw new StoppedError('registry is closed');
+    return this.checkBook.register(check);
+  }
+
+  /**
+   * New status (and output) of a check. A status change is written by a partial sync at
+   * once; an output-only change waits up to `checkUpdateInterval` (the first output does
+   * not wait). True when something changed; RangeError for an unknown id.
+   */
+  updateCheck(id: string, status: CheckStatus, output?: string): boolean {
+    if (this.closed) throw new StoppedError('registry is closed');
+    return this.checkBook.update(id, status, output);
+  }
+
+  /** Removes a check; true when it was registered (then a delete is owed and a partial sync triggered). */
+  deregisterCheck(id: string): boolean {
+    if (this.closed) throw new StoppedError('registry is closed');
+    return this.checkBook.deregister(id);
+  }
+
+  /** The registered checks, sorted by id (frozen objects), with their local (possibly not yet written) output. */
+  checks(): Check[] {
+    const list: Check[] = [];
+    for (const entry of this.checkTable.byId.values()) if (entry.value) list.push(entry.value as Check);
+    return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  getCheck(id: string): Check | undefined {
+    return this.checkTable.get(id)?.value as Check | undefined;
+  }
+
+  /** Check ids a partial sync would write, sorted. */
+  dirtyCheckIds(): string[] {
+    return this.checkTable.dirtyIds();
+  }
+
   /** The registered services, sorted by id (frozen objects). */
   services(): Service[] {
     const list: Service[] = [];
-    for (const id of [...this.entries.keys()].sort(byId)) {
-      const service = (this.entries.get(id) as Entry).service;
-      if (service) list.push(service);
-    }
-    return list;
+    for (const entry of this.table.byId.values()) if (entry.value) list.push(entry.value as Service);
+    return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get(id: string): Service | undefined {
-    return this.entries.get(id)?.service;
+    return this.table.get(id)?.value as Service | undefined;
   }
 
   get size(): number {
     return this.liveCount;
   }
 
-  /** Ids with a write still owed to the servers (puts and deletes), sorted. */
+  /**
+   * Ids a partial sync would write (puts and deletes still owed), sorted. Quarantined
+   * entries are listed in `stats().blockedEntries` instead. O(dirty), whatever the size.
+   */
   dirtyIds(): string[] {
-    return [...this.entries.values()].filter((e) => e.dirty).map((e) => e.id).sort(byId);
+    return this.table.dirtyIds();
   }
 
   stats(): RegistryStats {
     return {
       ...this.counters,
       services: this.liveCount,
-      dirty: this.dirtyIds().length,
+      dirty: this.table.dirtyCount,
+      checks: this.checkBook.size,
+      dirtyChecks: this.checkTable.dirtyCount,
+      deferredChecks: this.checkBook.deferredCount,
+      blocked: this.quarantine.count(),
+      blockedEntries: this.quarantine.blocked().map((e) => ({ id: e.id, kind: e.kind, reason: e.blocked?.reason ?? '', since: e.blocked?.since ?? 0 })),
       session: this.sessions.id,
       clusterSize: this.cachedClusterSize,
     };
@@ -181,14 +295,23 @@ export class ServiceRegistry {
     this.counters.fullSyncPasses++;
     const session = await this.sessions.ensure(signal);
     const remote = await callRemote(this.caller, signal, (client, _server, sig) => client.listServices(this.node, sig));
-    await applyWrites(this.pass, this.owedAfterDiff(remote, session), session, signal);
+    // Checks are listed only by a registry that has had some: one call less per full sync
+    // for the many agents without checks. Checks left by an earlier run hang off its
+    // session and vanish with it. A backend without checks has none to list.
+    const remoteChecks =
+      this.checkTable.byId.size === 0
+        ? []
+        : await callRemote(this.caller, signal, (client, _server, sig) => (client.listChecks ? client.listChecks(this.node, sig) : Promise.resolve([])));
+    // Node info first (as Consul's full sync), then services, then checks: a check bound to a service lands after it.
+    const owed = [...(await this.nodeOwed(session, signal)), ...this.owedAfterDiff(this.table, remote, session), ...this.owedAfterDiff(this.checkTable, remoteChecks, session)];
+    await applyWrites(this.pass, owed, session, signal);
   }
 
   /** Pushes only the dirty entries (puts for registered ones, deletes for deregistered ones). */
   async syncChanges(signal: AbortSignal): Promise<void> {
     this.counters.partialSyncPasses++;
-    const dirty = this.dirtyIds();
-    if (dirty.length === 0) return;
+    if (this.nodeTable.dirtyCount + this.table.dirtyCount + this.checkTable.dirtyCount === 0) return;
+    const dirty = [...this.nodeTable.dirtyEntries(), ...this.table.dirtyEntries(), ...this.checkTable.dirtyEntries()];
     const session = await this.sessions.ensure(signal);
     await applyWrites(this.pass, dirty, session, signal);
   }
@@ -198,6 +321,7 @@ export class ServiceRegistry {
     if (this.closed) return;
     this.closed = true;
     this.background.abort(new StoppedError('registry closed'));
+    this.checkBook.cancelAll();
     await this.sessions.close();
   }
 
@@ -205,37 +329,74 @@ export class ServiceRegistry {
 
   private markChanged(entry: Entry): void {
     entry.version++;
-    entry.dirty = true;
+    // New content: what the servers refused is no longer what is owed.
+    this.quarantine.reset(entry);
+    (entry.kind === 'check' ? this.checkTable : entry.kind === 'node' ? this.nodeTable : this.table).markDirty(entry);
     this.triggers?.syncChanges.trigger();
   }
 
-  /** The ids whose remote entry is missing, different, extra, or written under another session, in id order. */
-  private owedAfterDiff(remote: unknown, session: NodeSession): string[] {
-    const remoteById = new Map<string, Service>();
-    for (const service of Array.isArray(remote) ? (remote as Service[]) : []) {
-      if (service && typeof service.id === 'string') remoteById.set(service.id, service);
-      else this.log.warn({ entry: service }, 'ignoring malformed remote entry');
+  /**
+   * The entries of `table` whose remote copy is missing, different, extra, or written
+   * under another session, in id order. A remote extra becomes a local tombstone, so its
+   * delete is tracked (and can be quarantined) like any other write. A check whose only
+   * difference is its output while its deferred write is pending is left to that write
+   * (Consul agent/local/state.go does the same).
+   */
+  private owedAfterDiff(table: EntryTable, remote: unknown, session: NodeSession): Entry[] {
+    const remoteById = new Map<string, Service | Check>();
+    for (const item of Array.isArray(remote) ? (remote as Array<Service | Check>) : []) {
+      if (item && typeof item.id === 'string') remoteById.set(item.id, item);
+      else this.log.warn({ entry: item, kind: table.kind }, 'ignoring malformed remote entry');
     }
-    const owed: string[] = [];
-    for (const id of [...new Set([...this.entries.keys(), ...remoteById.keys()])].sort(byId)) {
-      const entry = this.entries.get(id);
-      const found = remoteById.get(id);
-      if (entry?.service) {
-        if (found && entry.writtenSession === session.id && servicesEqual(found, entry.service)) entry.dirty = false;
-        else owed.push(id);
+    // Local entries, then remote extras: one walk, no sort of every id.
+    const owed: Entry[] = [];
+    for (const entry of [...table.byId.values()]) {
+      const found = remoteById.get(entry.id);
+      if (entry.value) {
+        if (found && entry.writtenSession === session.id && this.sameRemote(entry, found)) {
+          table.markClean(entry);
+          this.quarantine.succeeded(entry); // the servers hold it after all
+        } else owed.push(entry);
       } else if (found) {
-        owed.push(id);
-      } else if (entry) {
-        this.entries.delete(id); // deregistered and already absent remotely: nothing owed
+        owed.push(entry);
+      } else {
+        table.remove(entry); // deregistered and already absent remotely: nothing owed
       }
     }
-    return owed;
+    for (const id of remoteById.keys()) {
+      if (table.get(id)) continue;
+      const tombstone = table.create(id);
+      table.markDirty(tombstone);
+      owed.push(tombstone);
+    }
+    return owed.sort((x, y) => byId(x.id, y.id)); // only the differences are sorted, in id order like Consul's diff
+  }
+
+  /** The node info entry when the stored info differs or hangs off another session (read only when info was set). */
+  private async nodeOwed(session: NodeSession, signal: AbortSignal): Promise<Entry[]> {
+    const entry = this.nodeTable.get(this.node);
+    if (!entry?.value) return [];
+    const stored = await callRemote(this.caller, signal, (client, _server, sig) => (client.getNodeInfo ? client.getNodeInfo(this.node, sig) : Promise.resolve(undefined)));
+    if (stored && entry.writtenSession === session.id && nodeInfoEqual(stored, entry.value as NodeInfo)) {
+      this.nodeTable.markClean(entry);
+      this.quarantine.succeeded(entry);
+      return [];
+    }
+    this.nodeTable.markDirty(entry);
+    return [entry];
+  }
+
+  private sameRemote(entry: Entry, found: Service | Check): boolean {
+    if (entry.kind === 'service') return servicesEqual(found as Service, entry.value as Service);
+    return checksEqual(found as Check, entry.value as Check, this.checkBook.isDeferred(entry.id));
   }
 
   /** The servers dropped our session (and its entries): rewrite everything under a new one. */
   private sessionLost(): void {
     if (this.closed) return;
-    for (const entry of this.entries.values()) if (entry.service) entry.dirty = true;
+    for (const entry of this.table.byId.values()) if (entry.value) this.table.markDirty(entry);
+    for (const entry of this.checkTable.byId.values()) if (entry.value) this.checkTable.markDirty(entry);
+    for (const entry of this.nodeTable.byId.values()) if (entry.value) this.nodeTable.markDirty(entry);
     this.triggers?.syncFull.trigger();
   }
 }

@@ -4,7 +4,7 @@ import type { CatalogBackend } from './backend.js';
 import type { Server } from '../servers/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { describeValue, durationMs, optionalPositiveNumber } from '../shared/options.js';
+import { describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
 import { validateNodeName } from './validate.js';
 
 /** The part of a ServerManager the registry uses: the RPC path with failover. */
@@ -46,6 +46,34 @@ export interface ServiceRegistryOptions {
    * set 1 for that). A write every server refuses costs this many calls. An integer ≥ 1. Defaults to 2.
    */
   writeAttempts?: number;
+  /**
+   * An entry whose write fails on this many passes in a row, with any error, is
+   * quarantined like one the servers refused outright (`RefusedWriteError`): left out
+   * of partial syncs, retried once per full sync, and no longer failing the sync. So a
+   * backend that cannot classify its errors cannot stall an agent either. Small on
+   * purpose: 3 passes are a full sync and two retries (about 30 s with the syncer's
+   * defaults) — past a server restart, short of stalling. An integer ≥ 1. Defaults to 3.
+   */
+  blockAfterFailures?: number;
+  /** At most one warning about quarantined entries per this many ms. > 0, ≤ 2^31 − 1. Defaults to 60 s. */
+  blockedWarnInterval?: number;
+  /**
+   * Most writes per remote call. Defaults to the backend's own limit (`maxBatchOps`:
+   * 128 on etcd, unbounded on MemoryCluster); may only lower it. 1 sends every write on
+   * its own. A backend without batches always writes one at a time. An integer ≥ 1.
+   */
+  maxBatchOps?: number;
+  /**
+   * How long an output-only change of a health check may wait for its write, ms: the
+   * write happens d/2 + U(0, d) after the first deferred change (Consul's
+   * `check_update_interval`, #157 → PR #204), so a check whose output changes every
+   * second costs at most 2 writes per interval instead of 300. A status change and the
+   * first output are written at once. 0 writes every change at once. A check can set its
+   * own (`registerCheck({ …, checkUpdateInterval })`). ≥ 0, ≤ 2^31 − 1. Defaults to 5 min.
+   */
+  checkUpdateInterval?: number;
+  /** Random source in [0, 1) for the check deferral's jitter. Defaults to Math.random. */
+  random?: () => number;
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;
   clock?: Clock;
@@ -57,6 +85,9 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 const DEFAULT_WRITE_ATTEMPTS = 2;
+const DEFAULT_BLOCK_AFTER_FAILURES = 3;
+const DEFAULT_CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
+const DEFAULT_BLOCKED_WARN_INTERVAL_MS = 60_000;
 
 export interface ResolvedRegistryOptions {
   backend: CatalogBackend;
@@ -67,6 +98,11 @@ export interface ResolvedRegistryOptions {
   clusterSizeRefreshMs: number;
   maxConsecutiveFailures: number;
   writeAttempts: number;
+  blockAfterFailures: number;
+  blockedWarnIntervalMs: number;
+  maxBatchOps: number;
+  checkUpdateIntervalMs: number;
+  random: () => number;
   clock: Clock;
 }
 
@@ -74,6 +110,14 @@ function count(name: string, value: unknown, fallback: number): number {
   const n = optionalPositiveNumber(name, value, fallback);
   if (!Number.isInteger(n)) throw new RangeError(`${name} must be an integer ≥ 1, received ${describeValue(value)}`);
   return n;
+}
+
+/** The registry's batch size: the option (when given) capped by the backend's limit; 1 without batches. */
+function batchLimit(option: unknown, backendLimit: unknown): number {
+  const wanted = option === undefined ? Infinity : count('maxBatchOps', option, 1);
+  if (backendLimit === undefined) return 1;
+  if (typeof backendLimit !== 'number' || !(backendLimit >= 1)) throw new RangeError(`backend.maxBatchOps must be a number ≥ 1, received ${describeValue(backendLimit)}`);
+  return Math.max(1, Math.floor(Math.min(wanted, backendLimit)));
 }
 
 /** Validates (TypeError / RangeError naming the option and the value) and fills in defaults. */
@@ -100,6 +144,11 @@ export function resolveRegistryOptions(options: ServiceRegistryOptions): Resolve
     clusterSizeRefreshMs: durationMs('clusterSizeRefresh', options.clusterSizeRefresh, DEFAULT_CLUSTER_SIZE_REFRESH_MS),
     maxConsecutiveFailures: count('maxConsecutiveFailures', options.maxConsecutiveFailures, DEFAULT_MAX_CONSECUTIVE_FAILURES),
     writeAttempts: count('writeAttempts', options.writeAttempts, DEFAULT_WRITE_ATTEMPTS),
+    blockAfterFailures: count('blockAfterFailures', options.blockAfterFailures, DEFAULT_BLOCK_AFTER_FAILURES),
+    blockedWarnIntervalMs: durationMs('blockedWarnInterval', options.blockedWarnInterval, DEFAULT_BLOCKED_WARN_INTERVAL_MS),
+    maxBatchOps: batchLimit(options.maxBatchOps, backend.maxBatchOps),
+    checkUpdateIntervalMs: durationMs('checkUpdateInterval', options.checkUpdateInterval, DEFAULT_CHECK_UPDATE_INTERVAL_MS, { allowZero: true }),
+    random: fn('random', options.random, Math.random),
     clock: options.clock ?? systemClock,
   };
 }

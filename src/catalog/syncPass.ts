@@ -1,94 +1,201 @@
-// The writes of one sync pass: for each owed id, in order, a put when the id is
-// registered at the moment of the write, else a delete, retried on the next server
-// and collected per entry (Consul PR #4771) until too many fail in a row.
-import type { NodeSession, Service } from './backend.js';
+// The writes of one sync pass: the owed entries grouped into batches (one call each
+// when the backend takes batches), a put when the entry holds a value at the moment
+// of the write, else a delete. A failed batch is tried on the next server, then
+// split in halves, down to single entries; a single entry that still fails is
+// collected per entry (Consul PR #4771) or quarantined (quarantine.ts).
+import type { CatalogClient, Check, NodeInfo, NodeSession, Service, WriteOp } from './backend.js';
 import { abortReason } from '../shared/abort.js';
 import type { Logger } from '../shared/logger.js';
-import { CatalogSyncError, type EntryFailure } from './errors.js';
+import { CatalogSyncError, type EntryFailure, RefusedWriteError, isRefusedWriteError } from './errors.js';
+import type { Entry, EntryKind, EntryTable } from './entries.js';
+import type { Quarantine } from './quarantine.js';
 import type { RemoteCall } from './remoteCall.js';
 
-/** One local catalog entry. */
-export interface Entry {
-  id: string;
-  /** undefined: deregistered, a delete is still owed to the servers (a tombstone). */
-  service: Service | undefined;
-  dirty: boolean;
-  /** Bumped on every local change, so a write that raced a change leaves the entry dirty. */
-  version: number;
-  /** Session the last successful put attached the entry to. */
-  writtenSession: string | undefined;
-}
+export type { Entry } from './entries.js';
 
 export interface WriteCounters {
   puts: number;
   deletes: number;
   failedWrites: number;
+  /** Remote write calls that carried more than one op. */
+  batches: number;
 }
 
 export interface SyncPassDeps {
   node: string;
-  entries: Map<string, Entry>;
+  tables: Record<EntryKind, EntryTable>;
+  quarantine: Quarantine;
   counters: WriteCounters;
   log: Logger;
   maxConsecutiveFailures: number;
   writeAttempts: number;
+  /** Most ops per write call; 1 sends every write on its own (no `writeBatch`). */
+  maxBatchOps: number;
   remote: <T>(signal: AbortSignal, call: RemoteCall<T>) => Promise<T>;
 }
 
+/** One op of a batch as sent: the entry and version it was built from. */
+interface Planned {
+  entry: Entry;
+  version: number;
+  value: Service | Check | NodeInfo | undefined;
+}
+
+const failure = (e: Entry, error: unknown): EntryFailure => ({ id: e.id, op: e.value ? 'put' : 'delete', error });
+
 /**
- * Writes what is owed for each id (changes made while the pass runs are honoured).
- * Failures are collected, not fatal, until `maxConsecutiveFailures` happen in a row;
- * entries never tried stay dirty. Rejects with CatalogSyncError when any write failed.
+ * Writes what is owed for each entry (changes made while the pass runs are honoured).
+ * Blocked entries get one attempt each, on their own, after the others. Failures
+ * are collected, not fatal, until `maxConsecutiveFailures` failed calls in a row;
+ * entries never tried stay dirty. Rejects with CatalogSyncError when any write of
+ * an unblocked entry failed; a quarantined entry never fails the pass.
  */
-export async function applyWrites(d: SyncPassDeps, ids: readonly string[], session: NodeSession, signal: AbortSignal): Promise<void> {
-  const failures: EntryFailure[] = [];
-  let consecutive = 0;
-  let index = 0;
-  for (; index < ids.length && consecutive < d.maxConsecutiveFailures; index++) {
-    const id = ids[index] as string;
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw abortReason(signal);
-      // Re-read at each attempt: the entry may have changed while the last one ran.
-      const entry = d.entries.get(id);
-      const op: 'put' | 'delete' = entry?.service ? 'put' : 'delete';
-      try {
-        if (entry?.service) await put(d, entry, entry.service, session, signal);
-        else await remove(d, id, entry, signal);
-        consecutive = 0;
-        break;
-      } catch (error) {
-        if (signal.aborted) throw abortReason(signal);
-        d.counters.failedWrites++;
-        if (entry) entry.dirty = true;
-        if (attempt < d.writeAttempts) {
-          d.log.debug({ id, op, err: error }, 'catalog write failed; retrying on the next server');
-          continue;
-        }
-        consecutive++;
-        failures.push({ id, op, error });
-        d.log.warn({ id, op, err: error }, 'catalog write failed; entry stays dirty');
-        break;
-      }
+export async function applyWrites(d: SyncPassDeps, owed: readonly Entry[], session: NodeSession, signal: AbortSignal): Promise<void> {
+  const queue: Entry[][] = [];
+  const retries: Entry[][] = [];
+  let batch: Entry[] = [];
+  for (const entry of owed) {
+    if (entry.blocked) {
+      retries.push([entry]);
+      continue;
+    }
+    batch.push(entry);
+    if (batch.length >= d.maxBatchOps) {
+      queue.push(batch);
+      batch = [];
     }
   }
-  for (let i = index; i < ids.length; i++) {
-    const entry = d.entries.get(ids[i] as string);
-    if (entry) entry.dirty = true;
+  if (batch.length > 0) queue.push(batch);
+  queue.push(...retries);
+
+  const failures: EntryFailure[] = [];
+  let consecutive = 0;
+  while (queue.length > 0 && consecutive < d.maxConsecutiveFailures) {
+    const entries = queue.shift() as Entry[];
+    const blocked = entries.length === 1 && (entries[0] as Entry).blocked !== undefined;
+    const error = await attempts(d, entries, session, signal, blocked ? 1 : d.writeAttempts);
+    if (error === undefined) {
+      consecutive = 0;
+      continue;
+    }
+    const refused = isRefusedWriteError(error);
+    if (!refused) consecutive++;
+    const named = refused && error.id !== undefined && entries.length > 1 ? entries.findIndex((e) => e.id === error.id && e.kind === error.kind) : -1;
+    if (named >= 0) {
+      // The server said which entry it refused: quarantine that one, resend the rest at once.
+      queue.unshift(entries.filter((_, i) => i !== named));
+      const entry = entries[named] as Entry;
+      d.tables[entry.kind].markDirty(entry);
+      d.quarantine.failed(entry, error);
+      continue;
+    }
+    if (entries.length > 1) {
+      if (consecutive >= d.maxConsecutiveFailures) {
+        for (const entry of entries) {
+          failures.push(failure(entry, error));
+          d.tables[entry.kind].markDirty(entry);
+        }
+        d.log.warn({ ops: entries.length, first: entries[0]?.id, err: error }, 'catalog batch failed; its entries stay dirty');
+        continue;
+      }
+      // Split so the rest lands: halves go back to the front, in order.
+      const half = Math.ceil(entries.length / 2);
+      queue.unshift(entries.slice(0, half), entries.slice(half));
+      d.log.debug({ ops: entries.length, err: error }, 'catalog batch failed; splitting it');
+      continue;
+    }
+    const entry = entries[0] as Entry;
+    d.tables[entry.kind].markDirty(entry);
+    if (d.quarantine.failed(entry, error)) continue;
+    failures.push(failure(entry, error));
+    d.log.warn({ id: entry.id, kind: entry.kind, op: entry.value ? 'put' : 'delete', err: error }, 'catalog write failed; entry stays dirty');
   }
-  if (failures.length > 0) throw new CatalogSyncError(failures, ids.length - index);
+  let skipped = 0;
+  for (const rest of queue) {
+    skipped += rest.length;
+    for (const entry of rest) d.tables[entry.kind].markDirty(entry);
+  }
+  if (failures.length > 0) throw new CatalogSyncError(failures, skipped);
 }
 
-async function put(d: SyncPassDeps, entry: Entry, service: Service, session: NodeSession, signal: AbortSignal): Promise<void> {
-  const version = entry.version;
-  await d.remote(signal, (client, _server, sig) => client.putService(d.node, service, session.id, sig));
-  d.counters.puts++;
-  entry.writtenSession = session.id;
-  if (entry.version === version) entry.dirty = false;
+/** Up to `tries` calls for one batch (a refused one is not retried); the last error, or undefined when it landed. */
+async function attempts(d: SyncPassDeps, entries: readonly Entry[], session: NodeSession, signal: AbortSignal, tries: number): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw abortReason(signal);
+    try {
+      await send(d, entries, session, signal);
+      return undefined;
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      d.counters.failedWrites++;
+      if (attempt >= tries || isRefusedWriteError(error)) return error;
+      d.log.debug({ ops: entries.length, first: entries[0]?.id, err: error }, 'catalog write failed; retrying on the next server');
+    }
+  }
 }
 
-async function remove(d: SyncPassDeps, id: string, entry: Entry | undefined, signal: AbortSignal): Promise<void> {
-  const version = entry?.version;
-  await d.remote(signal, (client, _server, sig) => client.deleteService(d.node, id, sig));
+function opOf(p: Planned): WriteOp {
+  // Node info is replaced, never deleted: it leaves with the session.
+  if (p.entry.kind === 'node') return { op: 'putNode', info: p.value as NodeInfo };
+  if (p.entry.kind === 'check') return p.value ? { op: 'putCheck', check: p.value as Check } : { op: 'deleteCheck', id: p.entry.id };
+  return p.value ? { op: 'put', service: p.value as Service } : { op: 'delete', id: p.entry.id };
+}
+
+/** One op as its own call. A backend without checks refuses check writes for good (quarantined). */
+function single(client: CatalogClient, node: string, op: WriteOp, sessionId: string, signal: AbortSignal): Promise<void> {
+  switch (op.op) {
+    case 'putNode':
+      if (!client.putNodeInfo) throw new RefusedWriteError('invalid', 'this backend stores no node info', { id: node, kind: 'node' });
+      return client.putNodeInfo(node, op.info, sessionId, signal);
+    case 'put':
+      return client.putService(node, op.service, sessionId, signal);
+    case 'delete':
+      return client.deleteService(node, op.id, signal);
+    case 'putCheck':
+      if (!client.putCheck) throw new RefusedWriteError('invalid', 'this backend stores no health checks', { id: op.check.id, kind: 'check' });
+      return client.putCheck(node, op.check, sessionId, signal);
+    case 'deleteCheck':
+      if (!client.deleteCheck) throw new RefusedWriteError('invalid', 'this backend stores no health checks', { id: op.id, kind: 'check' });
+      return client.deleteCheck(node, op.id, signal);
+  }
+}
+
+/**
+ * One remote write call. Every write of a pass goes through here, so a write pacer
+ * (a cap on writes per second) belongs just before the call. The ops are built from
+ * the entries as they are now: an entry may have changed while the last try ran.
+ */
+async function send(d: SyncPassDeps, entries: readonly Entry[], session: NodeSession, signal: AbortSignal): Promise<void> {
+  const plan: Planned[] = entries.map((entry) => ({ entry, version: entry.version, value: entry.value }));
+  const ops = plan.map(opOf);
+  // A refusal is returned, not thrown, inside the manager's call: the server answered,
+  // so it is not held against the server (which would rotate a healthy one away).
+  const refused = await d.remote(signal, async (client, _server, sig) => {
+    try {
+      if (ops.length === 1) await single(client, d.node, ops[0] as WriteOp, session.id, sig);
+      else if (typeof client.writeBatch !== 'function') throw new TypeError('the backend declares maxBatchOps but its client has no writeBatch()');
+      else await client.writeBatch(d.node, ops, session.id, sig);
+      return undefined;
+    } catch (err) {
+      if (isRefusedWriteError(err)) return err;
+      throw err;
+    }
+  });
+  if (refused) throw refused;
+  if (ops.length > 1) d.counters.batches++;
+  for (const p of plan) landed(d, p, session);
+}
+
+function landed(d: SyncPassDeps, p: Planned, session: NodeSession): void {
+  const { entry } = p;
+  const table = d.tables[entry.kind];
+  d.quarantine.succeeded(entry);
+  if (p.value) {
+    d.counters.puts++;
+    entry.writtenSession = session.id;
+    if (entry.version === p.version) table.markClean(entry);
+    return;
+  }
   d.counters.deletes++;
-  if (entry && entry.version === version && d.entries.get(id) === entry) d.entries.delete(id);
+  if (entry.version === p.version) table.remove(entry);
 }

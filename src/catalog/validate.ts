@@ -97,7 +97,7 @@ function validateTags(what: string, tags: unknown): readonly string[] {
   return Object.freeze(copy);
 }
 
-function validateMeta(what: string, meta: unknown): Readonly<Record<string, string>> {
+export function validateMeta(what: string, meta: unknown): Readonly<Record<string, string>> {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     throw new TypeError(`${what} must be an object of strings, received ${describeValue(meta)}`);
   }
@@ -119,6 +119,16 @@ function validateMeta(what: string, meta: unknown): Readonly<Record<string, stri
   return Object.freeze(copy);
 }
 
+/** An address: 1–255 characters, no whitespace, control, zero-width or bidi characters. */
+export function validateAddress(what: string, value: unknown): string {
+  const address = boundedString(what, value, MAX_ADDRESS_LENGTH);
+  if (ADDRESS_FORBIDDEN.test(address)) throw new RangeError(`${what} must not contain whitespace or control characters, received ${describeValue(address)}`);
+  if (INVISIBLE.test(address)) {
+    throw new RangeError(`${what} must not contain invisible or bidi characters (${firstMatch(address, INVISIBLE)}), received ${describeValue(address)}`);
+  }
+  return address;
+}
+
 /**
  * Checks `input` and returns a frozen copy (tags copied, meta keys sorted). Throws
  * `TypeError` for a wrong type or an unknown field and `RangeError` for a value out
@@ -136,13 +146,9 @@ export function validateService(input: unknown): Service {
   const service: Service = {
     id,
     name: boundedString('service name', raw.name, MAX_NAME_LENGTH, NAME_PATTERN, 'must start with a letter or digit and use only letters, digits and . _ -'),
-    address: boundedString('service address', raw.address, MAX_ADDRESS_LENGTH),
+    address: validateAddress('service address', raw.address),
     port: validatePort('service port', raw.port),
   };
-  if (ADDRESS_FORBIDDEN.test(service.address)) throw new RangeError(`service address must not contain whitespace or control characters, received ${describeValue(service.address)}`);
-  if (INVISIBLE.test(service.address)) {
-    throw new RangeError(`service address must not contain invisible or bidi characters (${firstMatch(service.address, INVISIBLE)}), received ${describeValue(service.address)}`);
-  }
   if (raw.tags !== undefined) service.tags = validateTags('service tags', raw.tags) as string[];
   if (raw.meta !== undefined) service.meta = validateMeta('service meta', raw.meta);
   const bytes = Buffer.byteLength(JSON.stringify(service), 'utf8');

@@ -47,6 +47,8 @@ export interface EtcdBackend extends CatalogBackend {
   openMembers(): string[];
   /** The shortest session TTL this backend accepts, ms (the registry refuses a shorter `sessionTtl` at construction). */
   readonly minSessionTtlMs: number;
+  /** Most writes per transaction (`maxTxnOps`). */
+  readonly maxBatchOps: number;
 }
 
 /** How many granted lease ids a backend remembers as its own (for taking its node over after a local loss). */
@@ -60,6 +62,7 @@ class EtcdCatalogBackend implements EtcdBackend {
   readonly keys: KeyLayout;
   readonly pinger: Pinger;
   readonly minSessionTtlMs = MIN_SESSION_TTL_MS;
+  readonly maxBatchOps: number;
   private readonly log: Logger;
   private readonly pool: MemberPool;
   private readonly catalogs = new Map<string, CatalogClient>();
@@ -74,6 +77,7 @@ class EtcdCatalogBackend implements EtcdBackend {
 
   constructor(private readonly options: ResolvedOptions) {
     this.keys = new KeyLayout(options.prefix);
+    this.maxBatchOps = options.maxTxnOps;
     this.log = componentLogger(options.logger, 'etcd').child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
     for (const server of this.initialServers()) this.known.set(server.name, server);
     this.pinger = { ping: (server, signal) => this.ping(server, signal) };
@@ -121,6 +125,7 @@ class EtcdCatalogBackend implements EtcdBackend {
         callTimeoutMs: this.options.callTimeoutMs,
         clock: this.options.clock,
         pageSize: DEFAULT_PAGE_SIZE,
+        maxTxnOps: this.options.maxTxnOps,
         foreign: this.foreign,
         log: this.log,
         isLeaseNotFound,

@@ -4,12 +4,15 @@
 // `web%2D1`, written by someone else) is listed as a corrupt entry and remembered by
 // its raw bytes, so the sync that deletes or rewrites it removes that very key.
 import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
-import type { CatalogClient, Service } from '../catalog/backend.js';
+import type { CatalogClient, Check, Service, WriteOp } from '../catalog/backend.js';
+import { decodeCheck, decodeNodeInfo, encodeCheck, encodeNodeInfo } from './checkCodec.js';
+import { RefusedWriteError } from '../catalog/errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { boundedCall } from './client.js';
 import { CORRUPT_META_KEY, decodeService, encodeService, type KeyLayout } from './keys.js';
 import { rangeAll } from './paging.js';
+import { asRefusal } from './refusal.js';
 
 function byId(a: Service, b: Service): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -43,6 +46,8 @@ export interface CatalogClientDeps {
   callTimeoutMs: number;
   clock: Clock;
   pageSize: number;
+  /** Most operations per transaction (`--max-txn-ops`). */
+  maxTxnOps: number;
   foreign: ForeignKeys;
   log: Logger;
   /** A put was refused because the lease is gone. */
@@ -109,19 +114,105 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
         }
       } catch (err) {
         if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
-        throw err;
+        throw asRefusal(err, service.id);
       }
     },
     deleteService: async (node, id, signal) => {
       const key = keys.serviceKey(node, id);
       const extra = deletes(node, id);
-      if (extra.length === 0) {
-        await call(signal, (o) => etcd().delete().key(key).options(o).exec());
-        return;
+      try {
+        if (extra.length === 0) {
+          await call(signal, (o) => etcd().delete().key(key).options(o).exec());
+          return;
+        }
+        // The canonical key and every raw key the listing found for this id, in one transaction.
+        await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o));
+      } catch (err) {
+        throw asRefusal(err, id);
       }
-      // The canonical key and every raw key the listing found for this id, in one transaction.
-      await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o));
       foreign.forget(node, id);
+    },
+    // One transaction: all the ops land or none. etcd does not say which op it refused,
+    // so a refusal names no id and the registry splits the batch.
+    writeBatch: async (node: string, ops: readonly WriteOp[], sessionId: string, signal: AbortSignal) => {
+      const requests: IRequestOp[] = [];
+      const cleaned: string[] = [];
+      for (const op of ops) {
+        if (op.op === 'putNode') {
+          requests.push({ request_put: { key: Buffer.from(keys.nodeInfoKey(node)), value: Buffer.from(encodeNodeInfo(op.info)), lease: sessionId } });
+          continue;
+        }
+        if (op.op === 'putCheck' || op.op === 'deleteCheck') {
+          const id = op.op === 'putCheck' ? op.check.id : op.id;
+          const key = Buffer.from(keys.checkKey(node, id));
+          if (op.op === 'putCheck') requests.push({ request_put: { key, value: Buffer.from(encodeCheck(op.check)), lease: sessionId } });
+          else requests.push({ request_delete_range: { key } });
+          continue;
+        }
+        const id = op.op === 'put' ? op.service.id : op.id;
+        const key = Buffer.from(keys.serviceKey(node, id));
+        if (op.op === 'put') requests.push({ request_put: { key, value: Buffer.from(encodeService(op.service)), lease: sessionId } });
+        else requests.push({ request_delete_range: { key } });
+        const extra = deletes(node, id);
+        if (extra.length > 0) {
+          requests.push(...extra);
+          cleaned.push(id);
+        }
+      }
+      // Foreign keys to remove can push a full batch over the limit: refuse it unsent, so it is split.
+      if (requests.length > deps.maxTxnOps) throw new RefusedWriteError('tooLarge', `${requests.length} operations exceed maxTxnOps (${deps.maxTxnOps})`);
+      try {
+        await call(signal, (o) => etcd().kv.txn({ success: requests }, o));
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err);
+      }
+      for (const id of cleaned) foreign.forget(node, id);
+    },
+    getNodeInfo: async (node, signal) => {
+      const value = await call(signal, (o) => etcd().get(keys.nodeInfoKey(node)).options(o).string());
+      return value === null ? undefined : decodeNodeInfo(value);
+    },
+    putNodeInfo: async (node, info, sessionId, signal) => {
+      try {
+        await call(signal, (o) => etcd().put(keys.nodeInfoKey(node)).value(encodeNodeInfo(info)).lease(sessionId).options(o).exec());
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err, node, 'node');
+      }
+    },
+    listChecks: async (node, signal) => {
+      const prefix = keys.checksPrefix(node);
+      const kvs = await rangeAll((request) => call(signal, (o) => etcd().kv.range(request, o)), prefix, deps.pageSize);
+      const checks: Check[] = [];
+      for (const kv of kvs) {
+        const rest = kv.key.subarray(Buffer.byteLength(prefix)).toString();
+        let id: string;
+        try {
+          id = decodeURIComponent(rest);
+        } catch {
+          id = rest;
+        }
+        const decoded = decodeCheck(id, kv.value.toString());
+        if (decoded.corrupt) deps.log.warn({ node, key: kv.key.toString() }, 'corrupt check entry; the next full sync replaces it');
+        checks.push(decoded.check);
+      }
+      return checks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    putCheck: async (node, check, sessionId, signal) => {
+      try {
+        await call(signal, (o) => etcd().put(keys.checkKey(node, check.id)).value(encodeCheck(check)).lease(sessionId).options(o).exec());
+      } catch (err) {
+        if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
+        throw asRefusal(err, check.id, 'check');
+      }
+    },
+    deleteCheck: async (node, id, signal) => {
+      try {
+        await call(signal, (o) => etcd().delete().key(keys.checkKey(node, id)).options(o).exec());
+      } catch (err) {
+        throw asRefusal(err, id, 'check');
+      }
     },
     // Count-only: etcd answers with a number, never the keys, so no paging is needed.
     countNodes: (signal) => call(signal, (o) => etcd().getAll().prefix(keys.sessionsPrefix()).options(o).count()),

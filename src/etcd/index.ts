@@ -6,6 +6,7 @@ export {
   DEFAULT_IDLE_CLOSE_MS,
   DEFAULT_POLL_MEMBERS_MS,
   DEFAULT_SESSION_GRACE,
+  DEFAULT_MAX_TXN_OPS,
   MIN_SESSION_TTL_MS,
   DEFAULT_PREFIX,
   type EtcdAuthOptions,
@@ -13,4 +14,5 @@ export {
   type EtcdTlsOptions,
 } from './options.js';
 export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
+export { encodeCheck, decodeCheck, encodeNodeInfo, decodeNodeInfo } from './checkCodec.js';
 export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';

@@ -15,6 +15,18 @@ export class KeyLayout {
   serviceKey(node: string, id: string): string {
     return this.servicesPrefix(node) + encodeURIComponent(id);
   }
+  /** `<prefix>/nodes/<node>/info` — the node's address and meta, attached to its lease. */
+  nodeInfoKey(node: string): string {
+    return `${this.prefix}/nodes/${encodeURIComponent(node)}/info`;
+  }
+  /** `<prefix>/nodes/<node>/checks/` — every health check of one node. */
+  checksPrefix(node: string): string {
+    return `${this.prefix}/nodes/${encodeURIComponent(node)}/checks/`;
+  }
+  /** `<prefix>/nodes/<node>/checks/<id>`, attached to the node's lease like its services. */
+  checkKey(node: string, id: string): string {
+    return this.checksPrefix(node) + encodeURIComponent(id);
+  }
   /** The id encoded in a key returned by a range over `servicesPrefix(node)`. */
   serviceIdOf(node: string, key: string): string {
     const rest = key.slice(this.servicesPrefix(node).length);

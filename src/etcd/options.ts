@@ -61,6 +61,14 @@ export interface EtcdBackendOptions {
    * (refused with a RangeError).
    */
   insecureAuth?: boolean;
+  /**
+   * Most operations per transaction the backend sends: a batch of writes is one
+   * transaction. Set it to the members' `--max-txn-ops` when that was changed; a
+   * transaction over the members' limit is refused and split by the registry, so a
+   * value too high costs extra calls, never an entry. An integer ≥ 1. Defaults to 128
+   * (etcd's default `--max-txn-ops`).
+   */
+  maxTxnOps?: number;
   /** pino logger; the backend logs through `child({ component: 'etcd' })` with credentials redacted. */
   logger?: Logger;
   /** Username/password authentication, passed through to etcd3. Needs TLS unless `insecureAuth`. */
@@ -86,6 +94,7 @@ export interface ResolvedOptions {
   sessionGrace: number;
   idleCloseMs: number;
   insecureAuth: boolean;
+  maxTxnOps: number;
   logger: Logger | undefined;
   auth: EtcdAuthOptions | undefined;
   tls: EtcdTlsOptions | undefined;
@@ -96,6 +105,8 @@ export const DEFAULT_PREFIX = '/ae-sync';
 export const DEFAULT_CALL_TIMEOUT_MS = 2_000;
 export const DEFAULT_POLL_MEMBERS_MS = 5_000;
 export const DEFAULT_SESSION_GRACE = 2;
+/** etcd's default `--max-txn-ops`. */
+export const DEFAULT_MAX_TXN_OPS = 128;
 /** 127 s: the first prime above 120 s, so a client used once a minute (with up to 59 s of drift) keeps its connection. */
 export const DEFAULT_IDLE_CLOSE_MS = 127_000;
 /**
@@ -179,6 +190,13 @@ function validateTls(value: unknown): EtcdTlsOptions | undefined {
   return { ...tls, rootCertificate: tls.rootCertificate };
 }
 
+function validateTxnOps(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_TXN_OPS;
+  if (typeof value !== 'number') throw new TypeError(`maxTxnOps must be a number, received ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`maxTxnOps must be an integer ≥ 1, received ${describeValue(value)}`);
+  return value;
+}
+
 /** Checks every option; throws before anything is connected. */
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${describeValue(options)}`);
@@ -216,6 +234,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     sessionGrace: validateGrace(o.sessionGrace),
     idleCloseMs,
     insecureAuth,
+    maxTxnOps: validateTxnOps(o.maxTxnOps),
     logger: o.logger,
     auth,
     tls,

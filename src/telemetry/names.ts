@@ -59,7 +59,18 @@ export type Outcome = 'success' | 'failure';
 export type CallOutcome = Outcome | 'cancelled' | 'no_servers';
 export type RebalanceOutcome = 'success' | 'frozen' | 'offline' | 'failure';
 export type SyncerStateValue = 'full_sync' | 'partial_sync' | 'retry_full_sync' | 'paused';
-export type RegistryOperation = 'list' | 'put' | 'delete' | 'count' | 'open_session';
+export type RegistryOperation =
+  | 'list'
+  | 'put'
+  | 'delete'
+  | 'list_checks'
+  | 'put_check'
+  | 'delete_check'
+  | 'get_node'
+  | 'put_node'
+  | 'batch'
+  | 'count'
+  | 'open_session';
 
 /** Histogram bucket advice for durations in seconds (OpenTelemetry's HTTP duration buckets). */
 export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 300];

@@ -18,18 +18,19 @@ export interface ObservedRegistry {
   dirtyIds(): string[];
   /** The registered service with this id, if any. */
   get(id: string): unknown;
-  stats(): { sessionsOpened: number; sessionsLost: number; nodeConflicts: number };
+  stats(): { sessionsOpened: number; sessionsLost: number; nodeConflicts: number; blocked: number };
 }
 
 type SessionCounts = { sessionsOpened: number; sessionsLost: number; nodeConflicts: number };
 
-const OPERATIONS: readonly RegistryOperation[] = ['list', 'put', 'delete', 'count', 'open_session'];
+const OPERATIONS: readonly RegistryOperation[] = ['list', 'put', 'delete', 'list_checks', 'put_check', 'delete_check', 'get_node', 'put_node', 'batch', 'count', 'open_session'];
 const SUCCESS_ATTRS = Object.fromEntries(
   OPERATIONS.map((op) => [op, { [ATTR.operation]: op, [ATTR.outcome]: 'success' }]),
 ) as unknown as Record<RegistryOperation, Attributes>;
 const SPAN_ATTRS = Object.fromEntries(OPERATIONS.map((op) => [op, { [ATTR.operation]: op }])) as unknown as Record<RegistryOperation, Attributes>;
 const IN_SYNC: Attributes = { [ATTR.entryState]: 'in_sync' };
 const DIRTY: Attributes = { [ATTR.entryState]: 'dirty' };
+const BLOCKED: Attributes = { [ATTR.entryState]: 'blocked' };
 
 class RegistryInstruments {
   readonly operations: Counter;
@@ -45,7 +46,7 @@ class RegistryInstruments {
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     });
     meter
-      .createObservableUpDownCounter(METRIC.entryCount, { unit: '{entry}', description: 'Local catalog entries by state: in_sync (registered, nothing owed) or dirty (a put or delete owed).' })
+      .createObservableUpDownCounter(METRIC.entryCount, { unit: '{entry}', description: 'Local catalog entries by state: in_sync (registered, nothing owed), dirty (a put or delete owed) or blocked (refused by the servers, retried once per full sync).' })
       .addCallback((result) => this.#observeEntries(result));
     const sessions = (key: keyof SessionCounts) => (result: ObservableResult) => {
       let total = this.retired[key];
@@ -62,15 +63,20 @@ class RegistryInstruments {
   #observeEntries(result: ObservableResult): void {
     let inSync = 0;
     let dirty = 0;
+    let blocked = 0;
     for (const registry of this.running) {
       const ids = registry.dirtyIds();
       let dirtyLive = 0;
       for (const id of ids) if (registry.get(id) !== undefined) dirtyLive++;
-      inSync += registry.size - dirtyLive;
+      // Blocked entries are left out of dirtyIds(): neither in sync nor owed a write.
+      const quarantined = registry.stats().blocked;
+      inSync += Math.max(0, registry.size - dirtyLive - quarantined);
       dirty += ids.length;
+      blocked += quarantined;
     }
     result.observe(inSync, IN_SYNC);
     result.observe(dirty, DIRTY);
+    result.observe(blocked, BLOCKED);
   }
 }
 
@@ -90,8 +96,11 @@ export class RegistryTelemetry {
     this.#now = now;
   }
 
-  /** Runs one remote operation against `server` in a span, and counts and times it. */
-  operation<T>(op: RegistryOperation, server: { name: string }, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one remote operation against `server` in a span, and counts and times it.
+   * `writes`: the entries it writes when it succeeds (a batch's ops; 1 for a put or delete of a service).
+   */
+  operation<T>(op: RegistryOperation, server: { name: string }, run: () => Promise<T>, writes = op === 'put' || op === 'delete' ? 1 : 0): Promise<T> {
     const tracer = this.#tracer.get();
     let span: Span | undefined;
     if (tracer !== undefined) {
@@ -109,7 +118,7 @@ export class RegistryTelemetry {
     }
     return promise.then(
       (value) => {
-        if (op === 'put' || op === 'delete') this.#written++;
+        this.#written += writes;
         this.#i.operations.add(1, SUCCESS_ATTRS[op]);
         this.#i.duration.record(this.#seconds(started), SUCCESS_ATTRS[op]);
         if (span !== undefined) endOk(span);

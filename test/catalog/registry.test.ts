@@ -219,7 +219,8 @@ describe('ServiceRegistry syncChanges', () => {
   });
 
   it('stops the pass after maxConsecutiveFailures failures in a row and leaves the rest dirty', async () => {
-    const { registry, cluster, sync } = setup({ maxConsecutiveFailures: 3 });
+    // One write per call (no batches): the count is of failed writes.
+    const { registry, cluster, sync } = setup({ maxConsecutiveFailures: 3, maxBatchOps: 1 });
     registry.register(svc('x'));
     await sync('syncChanges'); // session open, one entry written
     cluster.failAll();
@@ -265,7 +266,7 @@ describe('ServiceRegistry syncChanges', () => {
   });
 
   it('rejects with the abort reason and leaves unwritten entries dirty when the signal aborts', async () => {
-    const { registry, cluster, clock, sync } = setup({ latencyMs: 10 });
+    const { registry, cluster, clock, sync } = setup({ latencyMs: 10, maxBatchOps: 1 });
     for (const id of ['a', 'b', 'c']) registry.register(svc(id));
     const controller = new AbortController();
     const run = track(sync('syncChanges', controller.signal));
@@ -317,12 +318,13 @@ describe('ServiceRegistry syncFull', () => {
     cluster.injectEntry('n1', svc('x'));
     ops.length = 0;
     await sync('syncFull');
-    expect(ops.map((o) => [o.op, o.id])).toEqual([
-      ['list', undefined],
-      ['put', 'a'],
-      ['put', 'c'],
-      ['delete', 'x'],
+    expect(ops.filter((o) => o.op !== 'batch').map((o) => [o.op, o.id, o.batch])).toEqual([
+      ['list', undefined, undefined],
+      ['put', 'a', 3],
+      ['put', 'c', 3],
+      ['delete', 'x', 3],
     ]);
+    expect(ops.filter((o) => o.op === 'batch')).toHaveLength(1); // the three writes in one call
     expect(cluster.readEntries('n1')).toEqual(registry.services());
     expect(registry.dirtyIds()).toEqual([]);
   });
@@ -362,7 +364,7 @@ describe('ServiceRegistry syncFull', () => {
   });
 
   it('retries a write on the next server and completes the pass when the front server fails mid-pass', async () => {
-    const { registry, cluster, servers, sync, ops, clock } = setup({ latencyMs: 10 });
+    const { registry, cluster, servers, sync, ops, clock } = setup({ latencyMs: 10, maxBatchOps: 1 });
     for (const id of ['a', 'b', 'c', 'd']) registry.register(svc(id));
     const front = servers.findServer()!.name;
     const run = track(sync('syncFull'));
@@ -384,7 +386,7 @@ describe('ServiceRegistry syncFull', () => {
   });
 
   it('leaves the failed write dirty for the next sync when writeAttempts is 1 (Consul behaviour)', async () => {
-    const { registry, cluster, servers, sync, ops, clock } = setup({ latencyMs: 10, writeAttempts: 1 });
+    const { registry, cluster, servers, sync, ops, clock } = setup({ latencyMs: 10, writeAttempts: 1, maxBatchOps: 1 });
     for (const id of ['a', 'b', 'c', 'd']) registry.register(svc(id));
     const front = servers.findServer()!.name;
     const run = track(sync('syncFull'));

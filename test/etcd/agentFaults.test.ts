@@ -124,7 +124,7 @@ describe.skipIf(!run)('catalog agent on etcd under faults (real cluster)', () =>
     const calls: Array<{ server: string; method: string; ms: number; ok: boolean }> = [];
     for (const server of agent.backend.initialServers()) {
       const client = agent.backend.client(server) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      for (const method of ['listServices', 'putService', 'deleteService', 'countNodes']) {
+      for (const method of ['listServices', 'putService', 'deleteService', 'writeBatch', 'countNodes']) {
         const original = client[method]!;
         client[method] = async (...args: unknown[]) => {
           const t = Date.now();
@@ -153,7 +153,7 @@ describe.skipIf(!run)('catalog agent on etcd under faults (real cluster)', () =>
       // Order: the failed call moved the agent off the frozen member, and later writes succeeded elsewhere.
       expect(agent.servers.findServer()?.name).not.toBe(front.name);
       const lastFrozen = calls.lastIndexOf(toFrozen[toFrozen.length - 1]!);
-      expect(calls.slice(lastFrozen + 1).some((c) => c.ok && c.method === 'putService')).toBe(true);
+      expect(calls.slice(lastFrozen + 1).some((c) => c.ok && (c.method === 'putService' || c.method === 'writeBatch'))).toBe(true);
     } finally {
       cluster.thaw(frozen.name);
     }

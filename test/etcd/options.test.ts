@@ -48,6 +48,9 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], sessionGrace: Infinity }, RangeError, /sessionGrace.*received Infinity/],
     [{ endpoints: ['a:1'], sessionGrace: '2' }, TypeError, /sessionGrace must be a number, received "2"/],
     [{ endpoints: ['a:1'], insecureAuth: 'yes' }, TypeError, /insecureAuth must be a boolean, received "yes"/],
+    [{ endpoints: ['a:1'], maxTxnOps: 0 }, RangeError, /maxTxnOps must be an integer ≥ 1, received 0/],
+    [{ endpoints: ['a:1'], maxTxnOps: 12.5 }, RangeError, /maxTxnOps must be an integer ≥ 1, received 12.5/],
+    [{ endpoints: ['a:1'], maxTxnOps: '128' }, TypeError, /maxTxnOps must be a number, received "128"/],
     // Prefixes that would be ambiguous or invisible in keys.
     [{ endpoints: ['a:1'], prefix: '/a\u0000b' }, RangeError, /prefix must not contain NUL, control characters or spaces/],
     [{ endpoints: ['a:1'], prefix: '/a\nb' }, RangeError, /prefix must not contain NUL, control characters or spaces/],

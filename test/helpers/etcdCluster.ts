@@ -73,6 +73,8 @@ export interface ClusterOptions {
    * member behind NAT or a port-forward does; clients still reach them at `endpoint`.
    */
   unreachableAdvertise?: string[];
+  /** More etcd flags for every member, e.g. `['--max-request-bytes', '4096']`. */
+  extraArgs?: string[];
 }
 
 /** PEM files of a throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
@@ -187,6 +189,7 @@ export class EtcdCluster {
   private readonly startTimeoutMs: number;
   private readonly initialCluster: string;
   private readonly scheme: 'http' | 'https';
+  private readonly extraArgs: string[];
   readonly proxies: PartitionProxy[] = [];
   /** Set when the cluster serves clients over TLS. */
   readonly tls: TlsMaterial | undefined;
@@ -214,6 +217,7 @@ export class EtcdCluster {
     }));
     this.tls = options.tls ? makeTlsMaterial(this.dataDir) : undefined;
     this.scheme = scheme;
+    this.extraArgs = options.extraArgs ?? [];
     this.initialCluster = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     if (proxy) for (const m of this.members) this.proxies.push(new PartitionProxy(m.clientPort + 20, m.clientPort));
   }
@@ -250,6 +254,7 @@ export class EtcdCluster {
       '--initial-cluster-state', state,
       '--initial-cluster-token', `ae-sync-test-${this.members[0]?.clientPort}`,
       '--log-level', 'error',
+      ...this.extraArgs,
     ];
     const child = spawn(ETCD_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.resume(); // drain so a chatty member never blocks

@@ -103,6 +103,21 @@ describe('registry metrics', () => {
     expect(await otel.value(METRIC.syncsFinished, { [ATTR.syncKind]: 'full', [ATTR.outcome]: 'failure', [ATTR.errorType]: 'ERR_CATALOG_SYNC' })).toBe(1);
   });
 
+  it('counts an entry the servers refuse as blocked, neither in sync nor dirty, and a batch\'s writes', async () => {
+    const small = new MemoryCluster({ clock, maxEntryBytes: 200 });
+    const a = agent(small);
+    a.registry.register(svc('web-1'));
+    a.registry.register({ ...svc('huge'), meta: { blob: 'x'.repeat(500) } });
+    a.start();
+    await clock.tickAsync(100);
+    expect(await otel.value(METRIC.entryCount, { [ATTR.entryState]: 'blocked' })).toBe(1);
+    expect(await otel.value(METRIC.entryCount, { [ATTR.entryState]: 'in_sync' })).toBe(1);
+    expect(await otel.value(METRIC.entryCount, { [ATTR.entryState]: 'dirty' })).toBe(0);
+    expect(await otel.value(METRIC.syncsFinished, { [ATTR.syncKind]: 'full', [ATTR.outcome]: 'success' })).toBe(1);
+    await a.stop();
+    await small.close();
+  });
+
   it('keeps the session counts of a stopped agent (a counter never goes back)', async () => {
     const a = agent();
     a.start();
@@ -137,7 +152,7 @@ describe('catalog spans', () => {
     const ops = spans
       .filter((s) => s.name === SPAN.operation && calls.some((c) => c.spanContext().spanId === s.parentSpanContext?.spanId))
       .map((s) => s.attributes[ATTR.operation]);
-    expect(ops).toEqual(['open_session', 'list', 'put', 'put']);
+    expect(ops).toEqual(['open_session', 'list', 'batch']); // both writes in one batch, counted as 2 entries written
   });
 });
 
@@ -170,8 +185,8 @@ describe('bounded attributes', () => {
       [ATTR.syncerState]: ['full_sync', 'partial_sync', 'retry_full_sync', 'paused'],
       [ATTR.triggerCoalesced]: [true, false],
       [ATTR.serverState]: ['healthy', 'suspect', 'failed', 'draining'],
-      [ATTR.entryState]: ['in_sync', 'dirty'],
-      [ATTR.operation]: ['list', 'put', 'delete', 'count', 'open_session'],
+      [ATTR.entryState]: ['in_sync', 'dirty', 'blocked'],
+      [ATTR.operation]: ['list', 'put', 'delete', 'list_checks', 'put_check', 'delete_check', 'get_node', 'put_node', 'batch', 'count', 'open_session'],
     };
     const seen = new Set<string>();
     for (const [name, metric] of await otel.collect()) {

@@ -1,7 +1,7 @@
 // The embedded catalog cluster: a few named in-process servers sharing one store,
 // implementing CatalogBackend, with latency, faults and leader failovers on an
 // injected clock. It backs the demo and the fast scenario tests, and the simulator.
-import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../backend.js';
+import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeInfo, NodeSession, Service } from '../backend.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
 import { TypedEmitter } from '../../shared/emitter.js';
@@ -16,6 +16,8 @@ import { copyService, type MemoryClusterEvents, type MemoryClusterOptions, type 
 
 
 const DEFAULT_SESSION_GRACE = 2;
+/** etcd's default `--max-request-bytes`. */
+const DEFAULT_MAX_ENTRY_BYTES = 1.5 * 1024 * 1024;
 
 function serverName(server: string | Server): string {
   return typeof server === 'string' ? server : server.name;
@@ -49,6 +51,8 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   readonly #watchers = new Set<(event: MembershipEvent) => void>();
   readonly #connection: MemoryConnection;
   #closed = false;
+  /** A batch of any size is one operation. */
+  readonly maxBatchOps = Infinity;
 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.#log.warn({ event, err }, 'listener failed'));
@@ -72,6 +76,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
       store: new EntryStore(),
       sessions: new SessionTable(this.clock, grace, (session) => servers.expired(session)),
       latency,
+      maxEntryBytes: options.maxEntryBytes === undefined ? DEFAULT_MAX_ENTRY_BYTES : positiveNumber('maxEntryBytes', options.maxEntryBytes),
       emit: (event, payload) => this.emit(event, payload),
     });
     this.#servers = servers;
@@ -186,6 +191,18 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   readEntries(node: string): Service[] {
     return this.#servers.store.read(node);
   }
+  /** The stored health checks of `node`, sorted by id (copies; no latency, no faults). */
+  readChecks(node: string): Check[] {
+    return this.#servers.checks.read(node);
+  }
+  /** The stored info of `node` (a copy), undefined when none. */
+  readNodeInfo(node: string): NodeInfo | undefined {
+    return this.#servers.nodeInfo(node);
+  }
+  /** Removes one stored check; true when it existed. */
+  deleteCheckEntry(node: string, id: string): boolean {
+    return this.#servers.checks.delete(node, id);
+  }
   /** Nodes that have at least one stored entry, sorted. */
   nodes(): string[] {
     return this.#servers.store.nodes();
@@ -194,8 +211,13 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   sessionCount(): number {
     return this.#servers.sessions.size;
   }
-  /** Operation counts since construction (completed ones per op, plus failed). */
-  stats(): Readonly<Record<MemoryOp | 'failed', number>> {
+  /**
+   * Operation counts since construction: completed calls per op, plus failed calls.
+   * `put`/`delete` count entries written, inside batches too; `batch` counts batch
+   * calls and `batched` the entries they wrote, so the write calls made were
+   * `put + delete − batched + batch`.
+   */
+  stats(): Readonly<Record<MemoryOp | 'failed' | 'batched', number>> {
     return this.#servers.counts();
   }
 

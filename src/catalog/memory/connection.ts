@@ -9,6 +9,8 @@ import { durationMs } from '../../shared/options.js';
 export class MemoryConnection implements CatalogBackend {
   private readonly clients = new Map<string, CatalogClient>();
   readonly pinger: Pinger;
+  /** A batch of any size is one operation. */
+  readonly maxBatchOps = Infinity;
 
   constructor(
     private readonly servers: MemoryServers,
@@ -31,6 +33,12 @@ export class MemoryConnection implements CatalogBackend {
       listServices: (node, signal) => servers.exec(name, agent, 'list', signal, () => servers.store.read(node), node),
       putService: (node, service, sessionId, signal) => servers.exec(name, agent, 'put', signal, () => servers.put(node, service, sessionId), node, service.id),
       deleteService: (node, id, signal) => servers.exec(name, agent, 'delete', signal, () => void servers.store.delete(node, id), node, id),
+      listChecks: (node, signal) => servers.exec(name, agent, 'listChecks', signal, () => servers.checks.read(node), node),
+      putCheck: (node, check, sessionId, signal) => servers.exec(name, agent, 'putCheck', signal, () => servers.putCheck(node, check, sessionId), node, check.id),
+      deleteCheck: (node, id, signal) => servers.exec(name, agent, 'deleteCheck', signal, () => void servers.checks.delete(node, id), node, id),
+      getNodeInfo: (node, signal) => servers.exec(name, agent, 'getNode', signal, () => servers.nodeInfo(node), node),
+      putNodeInfo: (node, info, sessionId, signal) => servers.exec(name, agent, 'putNode', signal, () => servers.putNodeInfo(node, info, sessionId), node),
+      writeBatch: (node, ops, sessionId, signal) => servers.exec(name, agent, 'batch', signal, () => servers.batch(name, agent, node, ops, sessionId), node),
       countNodes: (signal) => servers.exec(name, agent, 'count', signal, () => servers.countNodes()),
     };
     this.clients.set(name, client);

@@ -5,7 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 
 /** The remote operations a MemoryCluster serves. */
-export type MemoryOp = 'list' | 'put' | 'delete' | 'count' | 'ping' | 'openSession';
+export type MemoryOp = 'list' | 'put' | 'delete' | 'listChecks' | 'putCheck' | 'deleteCheck' | 'getNode' | 'putNode' | 'batch' | 'count' | 'ping' | 'openSession';
 
 /** What the cluster reports for each completed or failed operation (`'op'` event). */
 export interface MemoryOpRecord {
@@ -15,6 +15,8 @@ export interface MemoryOpRecord {
   agent: string | undefined;
   node?: string;
   id?: string;
+  /** Set on the put/delete records of the entries a `batch` call wrote: how many ops it carried. */
+  batch?: number;
   /** Clock time (ms) at which the operation took effect or failed. */
   at: number;
   ok: boolean;
@@ -43,6 +45,13 @@ export interface MemoryClusterOptions {
    * Defaults to 2.
    */
   sessionGrace?: number;
+  /**
+   * Largest stored entry the servers accept, in bytes of JSON (etcd refuses a request
+   * over `--max-request-bytes`, 1.5 MiB by default). A bigger put, alone or in a batch,
+   * is refused with `RefusedWriteError` (`tooLarge`, naming the id). Defaults to
+   * 1,572,864 (1.5 MiB).
+   */
+  maxEntryBytes?: number;
   logger?: Logger;
 }
 

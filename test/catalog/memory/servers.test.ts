@@ -21,6 +21,7 @@ function servers() {
     store: new EntryStore(),
     sessions: new SessionTable(clock, 2, (session) => built.expired(session)),
     latency: () => 0,
+    maxEntryBytes: 1_024,
     emit: (event) => events.push(String(event)),
   });
   return { clock, servers: built, events };
