@@ -47,6 +47,12 @@ export type RebalancerEvent =
   /** Restart the current wait with `delayMs` (the runtime shortens a wait this way). Ignored while rebalancing. */
   | { type: 'REARM'; delayMs: number }
   | { type: 'STOP' }
+  /**
+   * The server list or a server's health changed (sent only while the manager is
+   * inspected): no transition, so an inspector's log and card follow the failover.
+   * `front` is the server RPCs go to; `servers` each listed server as `name state`.
+   */
+  | { type: 'SERVERS_CHANGED'; front: string | null; servers: string[] }
   | { type: 'REBALANCE_DONE'; id: number }
   | { type: 'REBALANCE_FAILED'; id: number; error: unknown };
 
@@ -124,6 +130,7 @@ export const rebalancerMachine = setup({
   initial: 'initialWait',
   on: {
     STOP: '.stopped',
+    SERVERS_CHANGED: {},
   },
   states: {
     // The first wait is the environment's (the manager jitters it, so a fleet

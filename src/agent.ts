@@ -50,6 +50,7 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     discover: options.discover,
     discoverInterval: options.discoverInterval,
     discoverTimeout: options.discoverTimeout,
+    inspect: options.inspect,
   });
   const syncer = new StateSyncer({
     state: options.state,
