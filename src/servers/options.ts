@@ -180,7 +180,7 @@ export interface ManagerSettings {
 
 function inspectOption(value: unknown): ManagerSettings['inspect'] {
   if (value === undefined || typeof value === 'function') return value as ManagerSettings['inspect'];
-  if (typeof value === 'object' && value !== null && typeof (value as { next?: unknown }).next === 'function') return value as Observer<InspectionEvent>;
+  if (typeof value === 'object' && value !== null && typeof (value as { next?: unknown }).next === 'function') return value;
   throw new TypeError(`inspect must be a function or an observer with next(), received ${describeValue(value)}`);
 }
 

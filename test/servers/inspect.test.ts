@@ -25,7 +25,7 @@ describe('ServerManager inspect', () => {
     expect(seen.some((e) => e.type === '@xstate.actor' && (e.actorRef as { logic?: { id?: string } }).logic?.id === 'rebalancer')).toBe(true);
     // The first snapshot's context shows the list through the environment's toJSON.
     const first = seen.find((e) => e.type === '@xstate.snapshot' && e.actorRef === manager.actor);
-    const context = JSON.parse(JSON.stringify((first as { snapshot: { context: unknown } }).snapshot.context)) as unknown;
+    const context = JSON.parse(JSON.stringify((first as unknown as { snapshot: { context: unknown } }).snapshot.context)) as unknown;
     expect(context, JSON.stringify(context)).toMatchObject({
       env: { front: 's1', servers: ['s1 healthy', 's2 healthy', 's3 healthy'] },
     });
