@@ -4,6 +4,7 @@
 // sends is read, kept or relayed, so one tab cannot reach another through the view.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hello, ViewMessage } from './store.js';
 import { PortInUseError } from './errors.js';
@@ -21,6 +22,10 @@ export interface Asset {
 export interface ViewServerOptions {
   port: number;
   maxClients: number;
+  /** Open TCP connections at once (any request, token or not); more are closed on accept. */
+  maxConnections: number;
+  /** ms a connection may take to send its request headers (enforced every second). */
+  headersTimeoutMs: number;
   maxClientBacklogBytes: number;
   /** Served at `/<token>/<name>`; '' is the page. */
   assets: ReadonlyMap<string, Asset>;
@@ -51,12 +56,40 @@ export class ViewServer {
   readonly #clients = new Set<http.ServerResponse>();
   #port = 0;
   #closing: Promise<void> | undefined;
+  #viewerWaiters: (() => void)[] = [];
 
   constructor(options: ViewServerOptions) {
     this.#options = options;
-    this.#server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) =>
-      this.#handle(req, res),
+    const headersTimeout = options.headersTimeoutMs;
+    this.#server = http.createServer(
+      {
+        maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, 10_000),
+        // Node checks the two timeouts above only this often (30 s by default): an
+        // idle connection would hold its descriptor that long.
+        connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => this.#handle(req, res),
     );
+    // Past this, Node closes new connections as they are accepted: a local process
+    // opening thousands cannot take the agent's file descriptors.
+    this.#server.maxConnections = options.maxConnections;
+    // Node 20 keeps a connection whose headers timed out open unless a handler closes
+    // it: answer in one line and free the descriptor once that is flushed.
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      this.#options.log.debug({ status, code: err.code }, 'live view closed a connection');
+      if (!socket.writable) return void socket.destroy();
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    });
+  }
+
+  /** Resolves when a browser's event stream is open (at once if one already is), or when the server closes. */
+  whenViewer(): Promise<void> {
+    if (this.#clients.size > 0 || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => this.#viewerWaiters.push(resolve));
   }
 
   get port(): number {
@@ -91,6 +124,7 @@ export class ViewServer {
 
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
+      for (const wake of this.#viewerWaiters.splice(0)) wake();
       for (const res of this.#clients) res.end();
       this.#clients.clear();
       if (!this.#server.listening) return resolve();
@@ -155,13 +189,21 @@ export class ViewServer {
 
   #openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.#closing) return this.#refuse(res, 503, 'closing');
+    const headers = { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8' };
+    // A HEAD gets the headers and nothing else: it never takes a viewer's slot.
+    if (req.method === 'HEAD') {
+      res.writeHead(200, headers);
+      res.end();
+      return;
+    }
     if (this.#clients.size >= this.#options.maxClients) return this.#refuse(res, 503, 'too many viewers');
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.writeHead(200, { ...headers, connection: 'keep-alive' });
     req.socket.setNoDelay(true);
     this.#clients.add(res);
     res.on('close', () => this.#clients.delete(res));
     // A late browser gets the whole current picture first (bounded by the store's
     // limits, so not held to the backlog limit), then live messages.
     res.write(`retry: 1000\n${sse('hello', this.#options.hello())}`);
+    for (const wake of this.#viewerWaiters.splice(0)) wake();
   }
 }

@@ -14,8 +14,17 @@ export const MAX_DEFINITION_CHARS = 1_048_576;
 export interface MachineView {
   /** The view's own id (`m1`, `m2`, …): xstate session ids repeat across actor systems. */
   id: string;
-  /** What the page shows: the inspector's label, or `<machine id> #n`. */
+  /**
+   * What the page shows: `<inspector label> › <machine id>` for a root machine watched
+   * through `inspector(label)` (so an agent's syncer and rebalancer read `agent-1 ›
+   * stateSyncer`, `agent-1 › rebalancer`), `<machine id>` (`#2`, `#3`… when repeated)
+   * through `inspect`, and `<root's label> › <child id>` for a child machine.
+   */
   label: string;
+  /** The inspector's label (the agent), or the root machine's label when none was given: what the page filters by. */
+  group: string;
+  /** The machine's id (`stateSyncer`, `rebalancer`). */
+  machine: string;
   /** Key of the machine's graph in the definitions. */
   definition: string;
   /** The active state ids, ancestors included (`partialSync`, `partialSync.idle`). */
@@ -30,6 +39,8 @@ export interface MachineView {
 }
 
 export interface LogEntry {
+  /** `event`: a machine's event; `marker`: a phase of the run (`LiveView.mark`), `event` holding its text. */
+  kind: 'event' | 'marker';
   seq: number;
   /** Clock time, ms. */
   at: number;
@@ -47,13 +58,17 @@ export interface LogEntry {
 
 export type ViewMessage =
   | { type: 'definition'; id: string; graph: StateGraph }
-  | { type: 'machine'; machine: MachineView }
+  | { type: 'machine'; machine: MachineView; now: number }
   | { type: 'forget'; id: string }
   | { type: 'log'; entry: LogEntry }
   | { type: 'stats'; untracked: number };
 
 export interface Hello {
   title: string;
+  /** The clock's time when this was sent, ms: the page shows deadlines relative to it. */
+  now: number;
+  /** The latest marker's text (the run's current phase), or '' before any. */
+  banner: string;
   definitions: Record<string, StateGraph>;
   machines: MachineView[];
   log: LogEntry[];
@@ -93,7 +108,10 @@ export class ViewStore {
   readonly #definitionByJson = new Map<string, string>();
   readonly #definitions = new Map<string, Definition>();
   readonly #rootLabels = new WeakMap<object, string>();
-  readonly #labelsInUse = new Map<string, number>();
+  /** Per label base: the next number to give and how many tracked machines carry it (the entry goes with the last). */
+  readonly #labelsInUse = new Map<string, { next: number; live: number }>();
+  readonly #baseOf = new Map<string, string>();
+  #banner = '';
   readonly #log: (LogEntry | undefined)[];
   #logNext = 0;
   #seq = 0;
@@ -116,7 +134,34 @@ export class ViewStore {
       const entry = this.#log[(this.#logNext + i) % this.#log.length];
       if (entry) log.push(entry);
     }
-    return { title: this.#options.title, definitions, machines: [...this.#machines.values()], log, untracked: this.#untracked };
+    return {
+      title: this.#options.title,
+      now: clockNow(this.#options.clock),
+      banner: this.#banner,
+      definitions,
+      machines: [...this.#machines.values()],
+      log,
+      untracked: this.#untracked,
+    };
+  }
+
+  /** Label bases in use: at most one per tracked machine. */
+  get labelsTracked(): number {
+    return this.#labelsInUse.size;
+  }
+
+  /** Adds a marker (a phase of the run) to the log and makes it the banner. Never throws. */
+  mark(text: string): void {
+    const cutText = text.length > 200 ? `${text.slice(0, 199)}…` : text;
+    this.#banner = cutText;
+    const entry: LogEntry = { kind: 'marker', seq: ++this.#seq, at: clockNow(this.#options.clock), machine: '', label: '', event: cutText, detail: '', state: '', changed: false };
+    this.#append(entry);
+  }
+
+  #append(entry: LogEntry): void {
+    this.#log[this.#logNext] = entry;
+    this.#logNext = (this.#logNext + 1) % this.#log.length;
+    this.#publish({ type: 'log', entry });
   }
 
   /** Takes one inspection event; `label` names a root machine (from `inspector(label)`). Never throws. */
@@ -137,9 +182,11 @@ export class ViewStore {
     record.context = preview(snapshot.context, this.#options.maxPreviewChars);
     record.steps++;
     const type = typeof event.event?.type === 'string' ? event.event.type : '?';
+    const at = clockNow(this.#options.clock);
     const entry: LogEntry = {
+      kind: 'event',
       seq: ++this.#seq,
-      at: clockNow(this.#options.clock),
+      at,
       machine: record.id,
       label: record.label,
       event: type.length > 200 ? `${type.slice(0, 199)}…` : type,
@@ -147,10 +194,8 @@ export class ViewStore {
       state: record.state,
       changed: before !== record.state,
     };
-    this.#log[this.#logNext] = entry;
-    this.#logNext = (this.#logNext + 1) % this.#log.length;
-    this.#publish({ type: 'machine', machine: record });
-    this.#publish({ type: 'log', entry });
+    this.#publish({ type: 'machine', machine: record, now: at });
+    this.#append(entry);
   }
 
   #register(actor: ActorLike, isRoot: boolean, label: string | undefined): void {
@@ -169,23 +214,42 @@ export class ViewStore {
     const definition = this.#definitionFor(logic);
     const system = actor.system;
     let name: string;
+    let group: string;
+    const id = `m${++this.#ids}`;
     if (isRoot) {
-      name = this.#unique(label ?? logic.id);
-      if (typeof system === 'object' && system !== null) this.#rootLabels.set(system, name);
+      name = this.#unique(id, label === undefined ? logic.id : `${label} › ${logic.id}`);
+      group = label ?? name;
+      if (typeof system === 'object' && system !== null) this.#rootLabels.set(system, group);
     } else {
       const root = typeof system === 'object' && system !== null ? this.#rootLabels.get(system) : undefined;
-      name = this.#unique(`${root ?? logic.id} › ${typeof actor.id === 'string' ? actor.id : logic.id}`);
+      group = root ?? logic.id;
+      name = this.#unique(id, `${group} › ${typeof actor.id === 'string' ? actor.id : logic.id}`);
     }
-    const record: MachineView = { id: `m${++this.#ids}`, label: name, definition, active: [], state: '', status: 'active', context: '', steps: 0 };
+    const record: MachineView = { id, label: name, group, machine: logic.id, definition, active: [], state: '', status: 'active', context: '', steps: 0 };
     this.#machines.set(actor, record);
-    this.#publish({ type: 'machine', machine: record });
+    this.#publish({ type: 'machine', machine: record, now: clockNow(this.#options.clock) });
   }
 
-  /** `base`, or `base #2`, `base #3`… when taken; a bare machine id is always numbered. */
-  #unique(base: string): string {
-    const n = (this.#labelsInUse.get(base) ?? 0) + 1;
-    this.#labelsInUse.set(base, n);
+  /**
+   * `base`, or `base #2`, `base #3`… while earlier ones are tracked. The count of a base
+   * goes when its last machine is forgotten, so short-lived actors cannot grow it.
+   */
+  #unique(id: string, base: string): string {
+    const known = this.#labelsInUse.get(base);
+    const entry = known ?? { next: 1, live: 0 };
+    if (!known) this.#labelsInUse.set(base, entry);
+    const n = entry.next++;
+    entry.live++;
+    this.#baseOf.set(id, base);
     return n === 1 ? base : `${base} #${n}`;
+  }
+
+  #release(id: string): void {
+    const base = this.#baseOf.get(id);
+    if (base === undefined) return;
+    this.#baseOf.delete(id);
+    const entry = this.#labelsInUse.get(base);
+    if (entry && --entry.live === 0) this.#labelsInUse.delete(base);
   }
 
   #definitionFor(logic: AnyStateMachine): string {
@@ -227,6 +291,7 @@ export class ViewStore {
         this.#definitions.delete(record.definition);
         this.#definitionByJson.delete(definition.json);
       }
+      this.#release(record.id);
       this.#publish({ type: 'forget', id: record.id });
       return true;
     }
