@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { runDemo, type DemoCheck, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
-import { StatusView, summaryLines } from './view.js';
+import { StatusView, summaryLines } from './terminal.js';
 import { isPortInUseError } from '../view/errors.js';
 import { createRandom } from '../shared/random.js';
 import { importPeer } from '../shared/peer.js';

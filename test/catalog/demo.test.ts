@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runDemo, peakWithin, fmt, type DemoResult } from '../../src/demo/scenario.js';
 import { memoryTarget, type DemoTarget } from '../../src/demo/target.js';
 import { FaultInjectingBackend } from '../../src/demo/faultyBackend.js';
-import { formatTable, summaryLines } from '../../src/demo/view.js';
+import { formatTable, summaryLines } from '../../src/demo/terminal.js';
 import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memory/memoryCluster.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
