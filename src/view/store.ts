@@ -3,7 +3,8 @@
 // the last `logSize` events in a ring buffer. A browser that connects late gets all
 // of it at once (`hello()`); the rest is sent as it happens through `publish`.
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
-import { activeStateIds, machineGraph, type StateGraph } from './graph.js';
+import { activeStateIds, machineGraph } from './graph.js';
+import type { Hello, LogEntry, MachineView, StateGraph, ViewMessage } from './protocol.js';
 import { preview } from './preview.js';
 import type { ResolvedViewOptions } from './options.js';
 import { clockNow } from '../shared/clock.js';
@@ -11,69 +12,7 @@ import { clockNow } from '../shared/clock.js';
 /** A graph larger than this (JSON characters) is not sent to browsers; its machine is shown without a diagram. */
 export const MAX_DEFINITION_CHARS = 1_048_576;
 
-export interface MachineView {
-  /** The view's own id (`m1`, `m2`, …): xstate session ids repeat across actor systems. */
-  id: string;
-  /**
-   * What the page shows: `<inspector label> › <machine id>` for a root machine watched
-   * through `inspector(label)` (so an agent's syncer and rebalancer read `agent-1 ›
-   * stateSyncer`, `agent-1 › rebalancer`), `<machine id>` (`#2`, `#3`… when repeated)
-   * through `inspect`, and `<root's label> › <child id>` for a child machine.
-   */
-  label: string;
-  /** The inspector's label (the agent), or the root machine's label when none was given: what the page filters by. */
-  group: string;
-  /** The machine's id (`stateSyncer`, `rebalancer`). */
-  machine: string;
-  /** Key of the machine's graph in the definitions. */
-  definition: string;
-  /** The active state ids, ancestors included (`partialSync`, `partialSync.idle`). */
-  active: string[];
-  /** The deepest active state ids joined with ', ' (what the page prints). */
-  state: string;
-  status: 'active' | 'done' | 'error' | 'stopped';
-  /** A bounded JSON preview of the context. */
-  context: string;
-  /** Snapshots seen. */
-  steps: number;
-}
-
-export interface LogEntry {
-  /** `event`: a machine's event; `marker`: a phase of the run (`LiveView.mark`), `event` holding its text. */
-  kind: 'event' | 'marker';
-  seq: number;
-  /** Clock time, ms. */
-  at: number;
-  machine: string;
-  label: string;
-  /** The event's type. */
-  event: string;
-  /** A bounded JSON preview of the event. */
-  detail: string;
-  /** The state after the event. */
-  state: string;
-  /** Whether the event changed the state. */
-  changed: boolean;
-}
-
-export type ViewMessage =
-  | { type: 'definition'; id: string; graph: StateGraph }
-  | { type: 'machine'; machine: MachineView; now: number }
-  | { type: 'forget'; id: string }
-  | { type: 'log'; entry: LogEntry }
-  | { type: 'stats'; untracked: number };
-
-export interface Hello {
-  title: string;
-  /** The clock's time when this was sent, ms: the page shows deadlines relative to it. */
-  now: number;
-  /** The latest marker's text (the run's current phase), or '' before any. */
-  banner: string;
-  definitions: Record<string, StateGraph>;
-  machines: MachineView[];
-  log: LogEntry[];
-  untracked: number;
-}
+export type { Hello, LogEntry, MachineView, ViewMessage } from './protocol.js';
 
 interface Definition {
   graph: StateGraph;
