@@ -2,7 +2,7 @@
 // demo scenario (src/demo/scenario.ts on a fake clock, so the test decides when agents
 // move), highlights the state each syncer is in as it moves, and a browser that opens
 // the page late sees every machine in its current state. AE_SYNC_SCREENSHOT=<file.png>
-// also saves a screenshot (docs/demo-live-view.png was made this way).
+// also saves a screenshot (the docs' pictures come from `npm run screenshots`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startLiveView, type LiveView } from '../../src/view/index.js';
