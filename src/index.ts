@@ -48,6 +48,7 @@ export {
   type SyncKind,
 } from './syncer/stateSyncer.js';
 export type { Trigger } from './syncer/trigger.js';
+export { whenSynced, type WaitOptions } from './syncer/whenSynced.js';
 export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
 // --- server manager and agent --------------------------------------------------------
@@ -111,3 +112,4 @@ export {
   type MemoryOpRecord,
 } from './catalog/memory/memoryCluster.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
+export { whenWritten } from './catalog/whenWritten.js';
