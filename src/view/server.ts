@@ -5,12 +5,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hello, ViewMessage } from './store.js';
 import { PortInUseError } from './errors.js';
 import type { Logger } from '../shared/logger.js';
 
-export const HOST = '127.0.0.1';
+import { LOOPBACK_HOST, LoopbackGuard } from './guard.js';
+
+export const HOST = LOOPBACK_HOST;
 /** Request headers larger than this are refused by Node before any handler runs. */
 export const MAX_REQUEST_HEADER_BYTES = 8_192;
 
@@ -50,7 +51,7 @@ function sse(type: string, data: unknown): string {
 }
 
 export class ViewServer {
-  readonly token = randomBytes(18).toString('base64url'); // a secret of the run: crypto, not the injected random
+  readonly #guard = new LoopbackGuard(() => this.#port);
   readonly #options: ViewServerOptions;
   readonly #server: http.Server;
   readonly #clients = new Set<http.ServerResponse>();
@@ -90,6 +91,11 @@ export class ViewServer {
   whenViewer(): Promise<void> {
     if (this.#clients.size > 0 || this.#closing) return Promise.resolve();
     return new Promise((resolve) => this.#viewerWaiters.push(resolve));
+  }
+
+  /** The run's secret, the first segment of every path. */
+  get token(): string {
+    return this.#guard.token;
   }
 
   get port(): number {
@@ -143,10 +149,6 @@ export class ViewServer {
     }
   }
 
-  #allowedHosts(): string[] {
-    return [`${HOST}:${this.#port}`, `localhost:${this.#port}`];
-  }
-
   #refuse(res: http.ServerResponse, status: number, why: string, extra: Record<string, string> = {}): void {
     this.#options.log.debug({ status, why }, 'live view refused a request');
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...extra });
@@ -155,9 +157,9 @@ export class ViewServer {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends its own Host.
-    if (!this.#allowedHosts().includes(req.headers.host ?? '')) return this.#refuse(res, 421, 'unexpected Host');
+    if (!this.#guard.hostAllowed(req.headers.host)) return this.#refuse(res, 421, 'unexpected Host');
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.#allowedHosts().some((h) => origin === `http://${h}`)) return this.#refuse(res, 403, 'cross-origin request');
+    if (origin !== undefined && !this.#guard.isOwnOrigin(origin)) return this.#refuse(res, 403, 'cross-origin request');
     if (req.headers['sec-fetch-site'] === 'cross-site') return this.#refuse(res, 403, 'cross-site request');
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.#refuse(res, 405, 'read-only', { allow: 'GET, HEAD' });
     // Nothing is read from a browser: a request that announces a body is refused unread.
@@ -166,7 +168,7 @@ export class ViewServer {
     }
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const match = /^\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(path);
-    if (!match || !this.#tokenMatches(match[1] as string)) return this.#refuse(res, 404, 'not found');
+    if (!match || !this.#guard.tokenMatches(match[1] as string)) return this.#refuse(res, 404, 'not found');
     const rest = match[2];
     if (rest === undefined) {
       res.writeHead(308, { ...SECURITY_HEADERS, location: `/${this.token}/` });
@@ -179,12 +181,6 @@ export class ViewServer {
     if (!asset) return this.#refuse(res, 404, 'not found');
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.type });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
-  }
-
-  #tokenMatches(candidate: string): boolean {
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   #openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
