@@ -53,6 +53,7 @@ export const rebalancerMachine = setup({
   initial: 'initialWait',
   on: {
     STOP: '.stopped',
+    SERVERS_CHANGED: {},
   },
   states: {
     // The first wait is the environment's (the manager jitters it, so a fleet

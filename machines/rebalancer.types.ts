@@ -39,6 +39,12 @@ export type RebalancerEvent =
   /** Restart the current wait with `delayMs` (the runtime shortens a wait this way). Ignored while rebalancing. */
   | { type: 'REARM'; delayMs: number }
   | { type: 'STOP' }
+  /**
+   * The server list or a server's health changed (sent only while the manager is
+   * inspected): no transition, so an inspector's log and card follow the failover.
+   * `front` is the server RPCs go to; `servers` each listed server as `name state`.
+   */
+  | { type: 'SERVERS_CHANGED'; front: string | null; servers: string[] }
   | RebalanceWorkerAnswer;
 
 /** What the machine sends its worker. */

@@ -51,6 +51,7 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     discoverTimeout: options.discoverTimeout,
     meterProvider: options.meterProvider,
     tracerProvider: options.tracerProvider,
+    inspect: options.inspect,
   });
   const syncer = new StateSyncer({
     state: options.state,

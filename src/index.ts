@@ -51,6 +51,7 @@ export {
   type SyncKind,
 } from './syncer/stateSyncer.js';
 export type { Trigger } from './syncer/trigger.js';
+export { whenSynced, type WaitOptions } from './syncer/whenSynced.js';
 export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
 // --- server manager and agent --------------------------------------------------------
@@ -112,3 +113,4 @@ export {
 export { MemoryCluster } from './catalog/memory/cluster.js';
 export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord } from './catalog/memory/types.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
+export { whenWritten } from './catalog/whenWritten.js';

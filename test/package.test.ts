@@ -3,7 +3,7 @@
 // what the cache lacks), then every entry is imported from the installed dist/, every
 // `bin` is run, and a TypeScript project typechecks against the shipped declarations.
 // One project has the tarball alone (the optional peers missing), one has the peers too.
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,7 @@ describe('the packed package', () => {
   let files: string[];
   let bare: string;
   let full: string;
+  let installWarnings: string[] = [];
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'ae-sync-pack-'));
@@ -77,7 +78,10 @@ describe('the packed package', () => {
     tarball = join(work, packed[0]!.filename);
     files = packed[0]!.files.map((f) => f.path);
     bare = project(join(work, 'bare'));
-    npmInstall(bare, [tarball]);
+    // The bare install at warning level: a user must see no npm warning (e.g. a `prepare` script whose file is not shipped).
+    const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn', tarball], { cwd: bare, env: cleanEnv(), encoding: 'utf8', timeout: 240_000 });
+    if (install.status !== 0) throw new Error(`npm install failed: ${install.stderr}`);
+    installWarnings = `${install.stdout}\n${install.stderr}`.split('\n').filter((l) => /\bwarn/i.test(l));
     full = project(join(work, 'full'));
     const peers = ['etcd3', '@sinonjs/fake-timers', 'elkjs'].map((name) => `${name}@${pkg.peerDependencies[name]}`);
     npmInstall(full, [tarball, ...peers]);
@@ -87,11 +91,11 @@ describe('the packed package', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the built entries, the live view\'s assets, the demo and the license — not the simulator or the tests', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/machines/index.js', 'dist/src/view/client/app.js', 'dist/src/view/client/style.css', 'dist/src/demo/main.js']) {
+  it('ships the built entries, the live view\'s assets, the demo, the simulator and the license — not the tests', () => {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/machines/index.js', 'dist/src/view/client/app.js', 'dist/src/view/client/style.css', 'dist/src/demo/main.js', 'dist/src/sim/cli.js']) {
       expect(files, f).toContain(f);
     }
-    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|docs|\.ci|\.tmp)\/|^dist\/src\/sim\/|^src\/sim\/|^dist\/(test|bench|scripts)\//);
+    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|docs|\.ci|\.tmp)\/|^dist\/(test|bench|scripts)\//);
     expect(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('Mozilla Public License Version 2.0')).toBe(true);
     expect(pkg.license).toBe('MPL-2.0');
   });
@@ -138,6 +142,43 @@ console.log(JSON.stringify(out));`,
       });
     }
   });
+
+  it('installs without a single npm warning, and its manifest has no install-time script', () => {
+    expect(installWarnings).toEqual([]);
+    const installed = JSON.parse(readFileSync(join(bare, 'node_modules/ae-sync/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['prepare', 'preinstall', 'install', 'postinstall']) expect(installed.scripts?.[hook], hook).toBeUndefined();
+  });
+
+  it('runs the simulator as ae-sync-sim: --help in under 2 s, no line over 100 columns', () => {
+    const started = Date.now();
+    const out = run(join(bare, 'node_modules/.bin', 'ae-sync-sim'), ['--help'], bare, 30_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(out).toMatch(/^usage: ae-sync-sim/);
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+
+  it('typechecks a quick start under strict without the optional peers installed', () => {
+    writeFileSync(
+      join(bare, 'quick.ts'),
+      `import { StateSyncer, createCatalogAgent, MemoryCluster, whenSynced, whenWritten, type SyncState } from 'ae-sync';
+const state: SyncState = { syncFull: async () => undefined, syncChanges: async () => undefined };
+const syncer = new StateSyncer({ state, interval: 60_000, clusterSize: () => 1 }).start();
+syncer.on('fatal', (err) => console.error(err.message));
+await whenSynced(syncer, { signal: AbortSignal.timeout(10_000) });
+const agent = createCatalogAgent({ backend: new MemoryCluster(), node: 'web-1', interval: 60_000 }).start();
+await whenWritten(agent);
+await Promise.all([syncer.stop(), agent.stop()]);
+`,
+    );
+    writeFileSync(
+      join(bare, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+        files: ['quick.ts'],
+      }),
+    );
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], bare, 150_000);
+  }, 180_000);
 
   it('runs every bin with --help from the installed package', () => {
     const installed = JSON.parse(readFileSync(join(bare, 'node_modules/ae-sync/package.json'), 'utf8')) as { bin: Record<string, string> };

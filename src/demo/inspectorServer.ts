@@ -8,11 +8,11 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { PortInUseError } from '../view/errors.js';
+import { LOOPBACK_HOST as HOST, LoopbackGuard } from '../view/guard.js';
 
-const HOST = '127.0.0.1';
 const INSPECTOR_ORIGIN = 'https://stately.ai';
 const INSPECTOR_URL = `${INSPECTOR_ORIGIN}/inspect`;
 
@@ -60,21 +60,17 @@ export async function startLoopbackInspectorServer(port: number, options: Inspec
   const maxMessageBytes = options.maxMessageBytes ?? 1_048_576;
   const replayEvents = options.replayEvents ?? 200;
   const maxActors = options.maxActors ?? 500;
-  const token = randomBytes(18).toString('base64url');
   let boundPort = port;
-  const hosts = (): string[] => [`${HOST}:${boundPort}`, `localhost:${boundPort}`];
-  const tokenIs = (candidate: string): boolean => {
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
+  const guard = new LoopbackGuard(() => boundPort);
+  const token = guard.token;
+  const tokenIs = (candidate: string): boolean => guard.tokenMatches(candidate);
 
   const httpServer = http.createServer({ maxHeaderSize: 8_192 }, (req, res) => {
     const refuse = (status: number, why: string): void => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end(`${why}\n`);
     };
-    if (!hosts().includes(req.headers.host ?? '')) return refuse(421, 'unexpected Host');
+    if (!guard.hostAllowed(req.headers.host)) return refuse(421, 'unexpected Host');
     if (req.method !== 'GET') return refuse(405, 'read-only');
     const match = /^\/([A-Za-z0-9_-]+)\/$/.exec(req.url ?? '');
     if (!match || !tokenIs(match[1] as string)) return refuse(404, 'not found');
@@ -97,7 +93,7 @@ export async function startLoopbackInspectorServer(port: number, options: Inspec
   const recent: string[] = [];
 
   httpServer.on('upgrade', (req, socket, head) => {
-    if (!hosts().includes(req.headers.host ?? '')) return reject(socket, 421, 'Misdirected Request');
+    if (!guard.hostAllowed(req.headers.host)) return reject(socket, 421, 'Misdirected Request');
     const match = /^\/([A-Za-z0-9_-]+)\/(source|view)$/.exec(req.url ?? '');
     if (!match || !tokenIs(match[1] as string)) return reject(socket, 404, 'Not Found');
     const origin = req.headers.origin;
@@ -106,7 +102,7 @@ export async function startLoopbackInspectorServer(port: number, options: Inspec
       if (origin !== undefined) return reject(socket, 403, 'Forbidden');
       sources.handleUpgrade(req, socket, head, (ws) => sources.emit('connection', ws, req));
     } else {
-      if (origin === undefined || !hosts().some((h) => origin === `http://${h}`)) return reject(socket, 403, 'Forbidden');
+      if (!guard.isOwnOrigin(origin)) return reject(socket, 403, 'Forbidden');
       viewers.handleUpgrade(req, socket, head, (ws) => viewers.emit('connection', ws, req));
     }
   });

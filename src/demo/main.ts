@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { runDemo, type DemoCheck, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
-import { StatusView, summaryLines } from './view.js';
+import { StatusView, summaryLines } from './terminal.js';
+import { PACED_LATENCY_MS, PACED_TIMING } from './scenarioTypes.js';
 import { DEFAULT_METRICS_PORT, startMetrics } from './metrics.js';
 import { isPortInUseError } from '../view/errors.js';
 import { createRandom } from '../shared/random.js';
@@ -17,8 +18,13 @@ import type { Logger } from '../shared/logger.js';
 
 const USAGE = `usage: npm run demo -- [options]          (from the installed package: npx ae-sync-demo [options])
   --etcd host:port,...   play against a real etcd cluster (two endpoints or more; see scripts/etcd-cluster.sh)
-  --inspect              serve the live view on 127.0.0.1 and print its URL: each agent's syncer
-                         statechart with its active state highlighted, and an event log (works offline)
+  --inspect              serve the live view on 127.0.0.1 and print its URL: each agent's syncer and
+                         rebalancer statecharts with their active states highlighted, the phases as
+                         markers, and an event log (works offline). The scenario waits until a
+                         browser has the page open
+  --no-wait              with --inspect: start the scenario at once, without waiting for a browser
+  --pace                 play at a speed a person can follow: slower calls and timers, and a pause
+                         before each phase (the live view shows the phase as a banner)
   --inspect=stately      relay the syncers to the Stately inspector instead (the browser needs internet;
                          needs the packages @statelyai/inspect and ws)
   --inspect-port N       port for --inspect (default 0: any free port)
@@ -36,6 +42,10 @@ interface Inspection {
   url: string;
   what: string;
   inspectorFor(node: string): Observer;
+  /** Resolves once a browser watches (the live view only). */
+  waitForViewer?(signal: AbortSignal): Promise<void>;
+  /** Shows a phase in the viewer (the live view only). */
+  mark?(text: string): void;
   close(): Promise<void>;
 }
 
@@ -43,7 +53,14 @@ async function startLiveViewInspection(port: number, logger: Logger | undefined)
   // Imported on demand: without --inspect the demo opens no socket and needs no elkjs.
   const { startLiveView } = await import('../view/index.js');
   const view = await startLiveView({ port, title: 'ae-sync demo', logger });
-  return { url: view.url, what: 'the live view', inspectorFor: (node) => view.inspector(node), close: () => view.close() };
+  return {
+    url: view.url,
+    what: 'the live view',
+    inspectorFor: (node) => view.inspector(node),
+    waitForViewer: (signal) => view.waitForViewer(signal),
+    mark: (text) => view.mark(text),
+    close: () => view.close(),
+  };
 }
 
 /** Prefixes the actor ids of one agent's events: every syncer's actor system numbers its actors from x:0. */
@@ -88,16 +105,18 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
-/** Resolves on the first Ctrl-C (or SIGTERM). */
-function interrupted(): Promise<void> {
+/** Resolves on the first Ctrl-C (or SIGTERM), or when `signal` aborts. */
+function interrupted(signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -113,6 +132,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       linger: { type: 'boolean' },
       metrics: { type: 'boolean' },
       'metrics-port': { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      pace: { type: 'boolean' },
       agents: { type: 'string' },
       seed: { type: 'string' },
       'log-level': { type: 'string' },
@@ -162,10 +183,26 @@ export async function main(argv: readonly string[]): Promise<number> {
       target = etcd;
       timing = etcd.timing;
     } else {
-      target = memoryTarget({ random: createRandom(seed), logger });
+      target = memoryTarget({ random: createRandom(seed), logger, latencyMs: values.pace ? PACED_LATENCY_MS : undefined });
+    }
+    if (inspection) say(`inspect: open ${inspection.url} in a browser to watch every agent's machines in ${inspection.what}`);
+    if (inspection?.waitForViewer && !values['no-wait']) {
+      say(`waiting for the live view at ${inspection.url} … (open it in a browser; --no-wait starts at once; Ctrl-C stops)`);
+      const stop = new AbortController();
+      const ctrlC = interrupted(stop.signal).then(() => 'interrupted' as const);
+      const outcome = await Promise.race([inspection.waitForViewer(stop.signal).then(() => 'viewer' as const), ctrlC]);
+      stop.abort();
+      if (outcome === 'interrupted') {
+        say('Ctrl-C before a browser connected: nothing was started');
+        return 0;
+      }
+      say('a browser is watching: starting the scenario');
+    }
+    if (values.pace) {
+      timing = { ...PACED_TIMING, ...timing };
+      say(`paced: calls take ${PACED_LATENCY_MS.join('–')} ms, timers run slower, and each phase starts after a ${PACED_TIMING.phasePause / 1000} s pause`);
     }
     if (metricsEndpoint) say(`metrics: Prometheus can scrape ${metricsEndpoint.url}`);
-    if (inspection) say(`inspect: open ${inspection.url} in a browser to watch every agent's syncer in ${inspection.what}`);
     say(`ae-sync demo: ${agents} agents against ${target.description}`);
     if (target.faultNote) say(target.faultNote);
     const linger = values.linger
@@ -186,8 +223,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       beforeStop: linger,
       onEvent: say,
       onAgents: (list) => view.watch(list),
-      onPhase: (name) => view.setPhase(name),
+      onPhase: (name) => {
+        view.setPhase(name);
+        inspection?.mark?.(name);
+      },
     });
+    inspection?.mark?.(result.ok ? 'scenario done: all checks held' : 'scenario done: some checks failed');
     view.stop();
     const ok = result.ok && unhandled.length === 0;
     const lines = summaryLines(result.phases, result.checks, view.tty);

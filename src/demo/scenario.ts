@@ -98,6 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const phase = async (name: string, body: () => Promise<number | undefined | null>): Promise<PhaseResult> => {
     options.onPhase?.(name);
     say(`— ${name}`);
+    if (timing.phasePause > 0) await sleep(clock, timing.phasePause).promise;
     const before = totals();
     const t0 = now();
     const repairMs = await body();

@@ -23,6 +23,8 @@ export interface DemoTiming {
   steadyMs: number;
   /** How often convergence is polled. */
   pollMs: number;
+  /** A pause before each phase starts, so a person watching can read its banner. */
+  phasePause: number;
 }
 
 export const DEFAULT_TIMING: DemoTiming = {
@@ -37,7 +39,30 @@ export const DEFAULT_TIMING: DemoTiming = {
   phaseTimeout: 15_000,
   steadyMs: 1_500,
   pollMs: 100,
+  phasePause: 0,
 };
+
+/**
+ * `--pace`: the scenario at a speed a person can follow in the live view. Calls take
+ * 150–300 ms (so a full sync is visibly `syncing`), timers run 2–3× slower, and each
+ * phase starts after a 4 s pause under its banner. The run takes about a minute.
+ */
+export const PACED_TIMING = {
+  interval: 10_000,
+  serverUpInterval: 5_000,
+  retryFailInterval: 2_000,
+  sessionTtl: 15_000,
+  callTimeout: 1_500,
+  pingTimeout: 1_500,
+  minReuseDuration: 30_000,
+  clusterSizeRefresh: 4_000,
+  phaseTimeout: 40_000,
+  steadyMs: 3_000,
+  phasePause: 4_000,
+} as const satisfies Partial<DemoTiming>;
+
+/** Per-call latency of the embedded cluster under `--pace`, ms. */
+export const PACED_LATENCY_MS: readonly [number, number] = [150, 300];
 
 export interface DemoOptions {
   target: DemoTarget;

@@ -16,6 +16,7 @@ import { KeyedRateLimit } from '../shared/rateLimit.js';
 import { lifetimeController, type CallContext } from './callPath.js';
 import { Discovery, type DiscoveryHost } from './discovery.js';
 import { RebalanceLoop, type LoopHost } from './loop.js';
+import { serverPicture, type ServerPicture } from './inspection.js';
 import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
 import { replaceBackups } from './merge.js';
 import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
@@ -149,7 +150,12 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     const loop = this.loop;
     if (loop === undefined) return; // nothing runs before start()
     loop.serversChanged();
+    loop.listChanged();
     this.#discovery?.check();
+  }
+
+  picture(): ServerPicture {
+    return serverPicture(this.roster);
   }
 
   needed(): boolean {

@@ -8,6 +8,7 @@ import { createHostedActor } from '../shared/actorHost.js';
 import { clampDelay, MAX_TIMER_MS } from '../shared/clock.js';
 import { randomStagger } from '../shared/stagger.js';
 import type { ManagerSettings } from './options.js';
+import type { ServerPicture } from './inspection.js';
 
 /** What the loop needs from its manager. */
 export interface LoopHost {
@@ -24,6 +25,8 @@ export interface LoopHost {
   rebalance(signal: AbortSignal): Promise<void>;
   /** `now`, `random` or the delay threw: the manager fails loudly. */
   fatal(err: unknown): void;
+  /** The front server and each server's health, for an inspector. */
+  picture(): ServerPicture;
 }
 
 type Phase = 'initial' | 'running' | 'waiting' | 'stopped';
@@ -48,13 +51,14 @@ export class RebalanceLoop implements RebalancerEnv {
   #armedDelay = Number.NaN;
   #armedServers = 0;
   #requestPending = false;
+  #pictureQueued = false;
 
   constructor(
     private readonly settings: ManagerSettings,
     private readonly host: LoopHost,
     requested: boolean,
   ) {
-    this.actor = createHostedActor(rebalancerMachine, { clock: settings.clock, input: { env: this, requested }, inspect: undefined });
+    this.actor = createHostedActor(rebalancerMachine, { clock: settings.clock, input: { env: this, requested }, inspect: settings.inspect });
   }
 
   /** The delay the loop armed last (before the cap's jitter), ms; NaN before the first. */
@@ -69,6 +73,27 @@ export class RebalanceLoop implements RebalancerEnv {
   stop(): void {
     this.#phase = 'stopped';
     this.actor.send({ type: 'STOP' });
+  }
+
+  /**
+   * The list or a health state changed. Inspected managers tell their machine once per
+   * burst of changes (a microtask later, so a failure and the rotation it causes show
+   * as one event); uninspected ones do nothing here.
+   */
+  listChanged(): void {
+    if (this.settings.inspect === undefined || this.#pictureQueued || this.#phase === 'stopped') return;
+    this.#pictureQueued = true;
+    queueMicrotask(() => {
+      this.#pictureQueued = false;
+      if (this.#phase === 'stopped') return;
+      const { front, servers } = this.host.picture();
+      this.actor.send({ type: 'SERVERS_CHANGED', front, servers });
+    });
+  }
+
+  /** What an inspector shows of this environment (the machine's context holds it): the list and the next rebalance. */
+  toJSON(): ServerPicture & { nextRebalanceAt: number | null } {
+    return { ...this.host.picture(), nextRebalanceAt: Number.isFinite(this.#dueAt) ? this.#dueAt : null };
   }
 
   /** The longest wait the reuse jitter alone gives: a delay above it is the cap's. */

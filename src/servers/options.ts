@@ -4,6 +4,7 @@
 import { MAX_TIMER_MS, systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { checkClock, describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { Pinger, Server } from './types.js';
 import type { TelemetryOptions } from '../telemetry/providers.js';
 
@@ -85,6 +86,13 @@ export interface ServerManagerOptions extends TelemetryOptions {
   logger?: Logger;
   /** Timers and time. Defaults to the system clock. */
   clock?: Clock;
+  /**
+   * xstate inspection observer of the rebalancer machine (e.g. a live view's
+   * `inspector(node)`). While set, every change of the server list or of a server's
+   * health reaches it as a `SERVERS_CHANGED` event carrying the front server and each
+   * server's health. Defaults to none.
+   */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /**
    * Source of `[0, 1)` numbers for shuffles and jitter. Defaults to `Math.random`.
    * A `random` that throws or gives a value outside `[0, 1)` (or NaN) stops the
@@ -169,6 +177,13 @@ export interface ManagerSettings {
   readonly discover: ((signal: AbortSignal) => Promise<readonly Server[]>) | undefined;
   readonly discoverIntervalMs: number;
   readonly discoverTimeoutMs: number;
+  readonly inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+}
+
+function inspectOption(value: unknown): ManagerSettings['inspect'] {
+  if (value === undefined || typeof value === 'function') return value as ManagerSettings['inspect'];
+  if (typeof value === 'object' && value !== null && typeof (value as { next?: unknown }).next === 'function') return value;
+  throw new TypeError(`inspect must be a function or an observer with next(), received ${describeValue(value)}`);
 }
 
 function flag(name: string, value: unknown, fallback: boolean): boolean {
@@ -209,5 +224,6 @@ export function resolveOptions(options: ServerManagerOptions): ManagerSettings {
     discover: options.discover === undefined ? undefined : fn<(signal: AbortSignal) => Promise<Server[]>>('discover', options.discover),
     discoverIntervalMs: durationMs('discoverInterval', options.discoverInterval, DISCOVER_INTERVAL_MS),
     discoverTimeoutMs: durationMs('discoverTimeout', options.discoverTimeout, DISCOVER_TIMEOUT_MS),
+    inspect: inspectOption(options.inspect),
   };
 }

@@ -5,7 +5,15 @@
 
 export type Listener<A> = (arg: A) => void;
 
-export class TypedEmitter<Events extends Record<string, unknown>> {
+/**
+ * An event map: event names to payload types. Written as a mapped constraint rather
+ * than `Record<string, unknown>` so that interfaces qualify *without* an index
+ * signature: `keyof Events` stays the exact set of names, and `on('typo', …)` is a
+ * compile error.
+ */
+export type EventMap<Events> = { [K in keyof Events]: unknown };
+
+export class TypedEmitter<Events extends EventMap<Events>> {
   private listeners: Map<keyof Events, Set<Listener<never>>> | undefined;
 
   /** `onListenerError`, if given, receives listener errors (else override `listenerFailed`). */
@@ -20,8 +28,19 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     return () => this.off(event, listener);
   }
 
+  /** Removes `listener` from `event` (a no-op when it is not registered). */
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
     this.listeners?.get(event)?.delete(listener);
+  }
+
+  /** Adds `listener` for the next `event` only; returns a function that removes it before then. */
+  once<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    const wrapper: Listener<Events[K]> = (arg) => {
+      off();
+      listener(arg);
+    };
+    const off = this.on(event, wrapper);
+    return off;
   }
 
   /** True when someone listens to `event` (lets hot paths skip building the payload). */

@@ -3,7 +3,8 @@
 // RangeError naming the value received.
 import { availableParallelism } from 'node:os';
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { SCENARIOS, findScenario } from './scenarios/index.js';
+import { findScenario } from './scenarios/index.js';
+import { MAX_WORKERS } from './help.js';
 
 export interface CliOptions {
   scenario: string;
@@ -39,47 +40,7 @@ function positiveInt(flag: string, text: string | undefined): number {
   return n;
 }
 
-/**
- * The most worker threads a run may ask for: each costs ~12 MB of heap and an isolate
- * before any agent (1,000 workers ≈ 12 GB), and beyond a few per core they only add
- * contention. 4 per core, at least 8 (so the determinism checks can run 1–3 anywhere).
- */
-export const MAX_WORKERS = Math.max(8, 4 * availableParallelism());
-
-function minutes(ms: number): string {
-  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
-}
-
-/** The usage line and the flags. */
-export const USAGE = `usage: npm run simulate -- --scenario <name|all> [--agents N] [--servers S] [--duration 1h] [--seed 42]
-                        [--workers N] [--worker-heap MB] [--out reports/<dir>] [--no-progress] [--help]`;
-
-/** --help: flags, then every scenario with its defaults and what it measures. */
-export function helpText(): string {
-  const lines = [
-    USAGE,
-    '',
-    'flags:',
-    '  --scenario <name|all>  which scenario to run (required)',
-    '  --agents N             agents (default: the scenario\'s)',
-    '  --servers S            servers at the start, ≤ 200 (default: the scenario\'s)',
-    '  --duration D           simulated time: 90s, 30m, 1h, 1500ms; a bare number is seconds (default: the scenario\'s)',
-    '  --seed N               integer in [0, 2^32) (default 42); the same seed gives byte-identical stdout, JSON and SVGs',
-    `  --workers N            worker threads the agents are split over, ≤ ${MAX_WORKERS} (default: the number of cores, here ${availableParallelism()});`,
-    '                         results are byte-identical for any N',
-    '  --worker-heap MB       old-generation heap limit of each worker (default: Node\'s)',
-    '  --out DIR              report folder (default reports/sim-<scenario>-seed<seed>); created and checked before the run',
-    '  --no-progress          no progress bar on stderr',
-    '',
-    'scenarios:',
-  ];
-  for (const s of SCENARIOS) {
-    const d = s.defaults;
-    lines.push(`  ${s.name}  (defaults: ${d.agents} agents, ${d.servers} servers, ${d.durationMs !== undefined ? minutes(d.durationMs) : 'duration from the scenario\'s timeline'})`);
-    lines.push(`      ${s.description}`);
-  }
-  return lines.join('\n') + '\n';
-}
+export { helpText, MAX_WORKERS, USAGE } from './help.js';
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   let parsed;

@@ -45,7 +45,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     options = parseArgs(argv);
   } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}\nnpm run simulate -- --help lists the scenarios\n`);
+    io.stderr(`${(err as Error).message}\n${USAGE}\n--help lists the scenarios\n`);
     return 2;
   }
   if (options.help) {

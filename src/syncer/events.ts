@@ -16,7 +16,7 @@ export interface SyncStats {
   lastError: unknown;
 }
 
-export interface StateSyncerEvents extends Record<string, unknown> {
+export interface StateSyncerEvents {
   fullSync: { durationMs: number };
   fullSyncFailed: { error: unknown; durationMs: number; consecutiveFailures: number };
   fullSyncSkipped: { reason: 'paused' };
@@ -27,6 +27,12 @@ export interface StateSyncerEvents extends Record<string, unknown> {
   /**
    * The syncer stopped itself because its own machinery failed: `random` or `clock.now`
    * threw or gave an invalid value. `state` is `'done'` from then on, as after stop().
+   * The same name and payload as the server manager's `'fatal'`.
+   */
+  fatal: Error;
+  /**
+   * @deprecated Use `'fatal'` (the same moment; its payload is the error itself). Still
+   * emitted, after `'fatal'`, until the next major release.
    */
   failed: { error: Error };
 }

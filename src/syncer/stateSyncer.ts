@@ -203,6 +203,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.#lastError = error;
     this.#env.logger().error({ err: error }, 'state syncer failed (its random source or clock is broken); the syncer has stopped');
     void this.#stopNow();
+    this.emit('fatal', error);
     this.emit('failed', { error });
   }
 

@@ -38,13 +38,24 @@ function page(title: string): string {
 <header>
   <h1>${escapeHtml(title)}</h1>
   <span id="connection">connecting…</span>
+  <span id="banner" aria-live="polite"></span>
   <span id="counts"></span>
 </header>
+<nav id="controls" aria-label="view controls">
+  <label>agent <select id="filter-agent"><option value="">all</option></select></label>
+  <label>event <select id="filter-event"><option value="">all</option></select></label>
+  <button type="button" id="pause" aria-pressed="false">pause log</button>
+  <button type="button" id="compact" aria-pressed="false">compact cards</button>
+</nav>
 <main>
   <section id="machines" aria-label="machines"></section>
   <aside>
     <h2>Events</h2>
     <ol id="log" aria-label="event log"></ol>
+    <section id="detail" aria-label="event detail" hidden>
+      <h2>Event <button type="button" id="detail-close" aria-label="close">×</button></h2>
+      <pre id="detail-body"></pre>
+    </section>
   </aside>
 </main>
 <script src="elk.js"></script>

@@ -2,32 +2,9 @@
 // transition as a labelled edge. The live view sends it to the browser, which lays
 // it out with elkjs; scripts/diagrams.ts renders the same graph as Mermaid for docs/.
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { StateGraph, StateGraphEdge, StateGraphNode } from './protocol.js';
 
-export interface StateGraphNode {
-  /** The state's path joined with '.', e.g. `partialSync.idle`; '' for the root. */
-  id: string;
-  key: string;
-  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
-  /** Id of the initial child of a compound state. */
-  initial?: string;
-  children: StateGraphNode[];
-}
-
-export interface StateGraphEdge {
-  from: string;
-  to: string;
-  /** `EVENT [guard] / action, action` — delays as `after name`, invocations as `src done` / `src error`. */
-  label: string;
-}
-
-export interface StateGraph {
-  /** The machine's id. */
-  machine: string;
-  root: StateGraphNode;
-  edges: StateGraphEdge[];
-  /** Set when the definition was not sent (e.g. too large to draw), saying why. */
-  omitted?: string;
-}
+export type { StateGraph, StateGraphEdge, StateGraphNode } from './protocol.js';
 
 export function stateId(node: AnyStateNode): string {
   return node.path.join('.');

@@ -27,6 +27,17 @@ export interface LiveView {
   inspector(label: string): (event: InspectionEvent) => void;
   /** Browsers connected now. */
   readonly viewers: number;
+  /**
+   * Resolves once a browser has the page open (its event stream connected) — at once if
+   * one already has — or when the view closes, or when `signal` aborts. What
+   * `ae-sync-demo --inspect` waits on before it starts the scenario.
+   */
+  waitForViewer(signal?: AbortSignal): Promise<void>;
+  /**
+   * Adds a marker to the event log and shows `text` as the page's banner (e.g. the
+   * phase a run is in). Texts longer than 200 characters are cut.
+   */
+  mark(text: string): void;
   /** Disconnects every browser and stops listening; the observers then ignore events. Safe to repeat. */
   close(): Promise<void>;
 }
@@ -44,6 +55,8 @@ export async function startLiveView(options?: LiveViewOptions): Promise<LiveView
   const server = new ViewServer({
     port: resolved.port,
     maxClients: resolved.maxClients,
+    maxConnections: resolved.maxConnections,
+    headersTimeoutMs: resolved.headersTimeoutMs,
     maxClientBacklogBytes: resolved.maxClientBacklogBytes,
     assets,
     hello: () => store.hello(),
@@ -73,6 +86,21 @@ export async function startLiveView(options?: LiveViewOptions): Promise<LiveView
     },
     get viewers() {
       return running.clients;
+    },
+    waitForViewer(signal?: AbortSignal) {
+      if (signal?.aborted) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        signal?.addEventListener('abort', done, { once: true });
+        void running.whenViewer().then(done);
+      });
+    },
+    mark(text: string) {
+      if (typeof text !== 'string') throw new TypeError(`mark needs a string, received ${describeValue(text)}`);
+      if (!closed) store.mark(text);
     },
     close() {
       closed = true;

@@ -14,6 +14,14 @@ export interface LiveViewOptions {
   maxPreviewChars?: number;
   /** Browsers connected at once; more are refused with 503. Defaults to 8. */
   maxClients?: number;
+  /**
+   * Open TCP connections the view accepts at once, with or without the token; more are
+   * closed as they arrive, so no local process can use up the agent's file descriptors
+   * through it. Defaults to 32.
+   */
+  maxConnections?: number;
+  /** ms a connection may take to send its request headers before it is closed (checked every second). Defaults to 5 000 (5 s). */
+  headersTimeout?: number;
   /** Bytes queued for one slow browser before it is disconnected (it reconnects and starts afresh). Defaults to 1 MiB. */
   maxClientBacklogBytes?: number;
   /** Title of the page. Defaults to "ae-sync live view". */
@@ -30,6 +38,8 @@ export interface ResolvedViewOptions {
   maxMachines: number;
   maxPreviewChars: number;
   maxClients: number;
+  maxConnections: number;
+  headersTimeoutMs: number;
   maxClientBacklogBytes: number;
   title: string;
   clock: Clock;
@@ -49,6 +59,9 @@ export function resolveViewOptions(options: LiveViewOptions | undefined): Resolv
     throw new TypeError(`live view options must be an object, received ${describeValue(options)}`);
   }
   const o = options ?? {};
+  if (o.maxClients !== undefined && o.maxConnections !== undefined && o.maxConnections < o.maxClients) {
+    throw new RangeError(`maxConnections must be at least maxClients (${String(o.maxClients)}), received ${describeValue(o.maxConnections)}`);
+  }
   if (o.title !== undefined && typeof o.title !== 'string') throw new TypeError(`title must be a string, received ${describeValue(o.title)}`);
   return {
     port: integer('port', o.port, 0, 0, 65_535),
@@ -56,6 +69,8 @@ export function resolveViewOptions(options: LiveViewOptions | undefined): Resolv
     maxMachines: integer('maxMachines', o.maxMachines, 100, 1, 10_000),
     maxPreviewChars: integer('maxPreviewChars', o.maxPreviewChars, 1_024, 16, 1_048_576),
     maxClients: integer('maxClients', o.maxClients, 8, 1, 1_000),
+    maxConnections: integer('maxConnections', o.maxConnections, 32, 1, 10_000),
+    headersTimeoutMs: integer('headersTimeout', o.headersTimeout, 5_000, 100, 60_000),
     maxClientBacklogBytes: integer('maxClientBacklogBytes', o.maxClientBacklogBytes, 1_048_576, 1_024, 1_073_741_824),
     title: (o.title ?? 'ae-sync live view').slice(0, 200),
     clock: o.clock === undefined ? systemClock : checkClock('clock', o.clock),

@@ -4,12 +4,14 @@
 // sends is read, kept or relayed, so one tab cannot reach another through the view.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Hello, ViewMessage } from './store.js';
 import { PortInUseError } from './errors.js';
 import type { Logger } from '../shared/logger.js';
 
-export const HOST = '127.0.0.1';
+import { LOOPBACK_HOST, LoopbackGuard } from './guard.js';
+
+export const HOST = LOOPBACK_HOST;
 /** Request headers larger than this are refused by Node before any handler runs. */
 export const MAX_REQUEST_HEADER_BYTES = 8_192;
 
@@ -21,6 +23,10 @@ export interface Asset {
 export interface ViewServerOptions {
   port: number;
   maxClients: number;
+  /** Open TCP connections at once (any request, token or not); more are closed on accept. */
+  maxConnections: number;
+  /** ms a connection may take to send its request headers (enforced every second). */
+  headersTimeoutMs: number;
   maxClientBacklogBytes: number;
   /** Served at `/<token>/<name>`; '' is the page. */
   assets: ReadonlyMap<string, Asset>;
@@ -45,18 +51,51 @@ function sse(type: string, data: unknown): string {
 }
 
 export class ViewServer {
-  readonly token = randomBytes(18).toString('base64url'); // a secret of the run: crypto, not the injected random
+  readonly #guard = new LoopbackGuard(() => this.#port);
   readonly #options: ViewServerOptions;
   readonly #server: http.Server;
   readonly #clients = new Set<http.ServerResponse>();
   #port = 0;
   #closing: Promise<void> | undefined;
+  #viewerWaiters: (() => void)[] = [];
 
   constructor(options: ViewServerOptions) {
     this.#options = options;
-    this.#server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) =>
-      this.#handle(req, res),
+    const headersTimeout = options.headersTimeoutMs;
+    this.#server = http.createServer(
+      {
+        maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, 10_000),
+        // Node checks the two timeouts above only this often (30 s by default): an
+        // idle connection would hold its descriptor that long.
+        connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => this.#handle(req, res),
     );
+    // Past this, Node closes new connections as they are accepted: a local process
+    // opening thousands cannot take the agent's file descriptors.
+    this.#server.maxConnections = options.maxConnections;
+    // Node 20 keeps a connection whose headers timed out open unless a handler closes
+    // it: answer in one line and free the descriptor once that is flushed.
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      this.#options.log.debug({ status, code: err.code }, 'live view closed a connection');
+      if (!socket.writable) return void socket.destroy();
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    });
+  }
+
+  /** Resolves when a browser's event stream is open (at once if one already is), or when the server closes. */
+  whenViewer(): Promise<void> {
+    if (this.#clients.size > 0 || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => this.#viewerWaiters.push(resolve));
+  }
+
+  /** The run's secret, the first segment of every path. */
+  get token(): string {
+    return this.#guard.token;
   }
 
   get port(): number {
@@ -91,6 +130,7 @@ export class ViewServer {
 
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
+      for (const wake of this.#viewerWaiters.splice(0)) wake();
       for (const res of this.#clients) res.end();
       this.#clients.clear();
       if (!this.#server.listening) return resolve();
@@ -109,10 +149,6 @@ export class ViewServer {
     }
   }
 
-  #allowedHosts(): string[] {
-    return [`${HOST}:${this.#port}`, `localhost:${this.#port}`];
-  }
-
   #refuse(res: http.ServerResponse, status: number, why: string, extra: Record<string, string> = {}): void {
     this.#options.log.debug({ status, why }, 'live view refused a request');
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...extra });
@@ -121,9 +157,9 @@ export class ViewServer {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends its own Host.
-    if (!this.#allowedHosts().includes(req.headers.host ?? '')) return this.#refuse(res, 421, 'unexpected Host');
+    if (!this.#guard.hostAllowed(req.headers.host)) return this.#refuse(res, 421, 'unexpected Host');
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.#allowedHosts().some((h) => origin === `http://${h}`)) return this.#refuse(res, 403, 'cross-origin request');
+    if (origin !== undefined && !this.#guard.isOwnOrigin(origin)) return this.#refuse(res, 403, 'cross-origin request');
     if (req.headers['sec-fetch-site'] === 'cross-site') return this.#refuse(res, 403, 'cross-site request');
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.#refuse(res, 405, 'read-only', { allow: 'GET, HEAD' });
     // Nothing is read from a browser: a request that announces a body is refused unread.
@@ -132,7 +168,7 @@ export class ViewServer {
     }
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const match = /^\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(path);
-    if (!match || !this.#tokenMatches(match[1] as string)) return this.#refuse(res, 404, 'not found');
+    if (!match || !this.#guard.tokenMatches(match[1] as string)) return this.#refuse(res, 404, 'not found');
     const rest = match[2];
     if (rest === undefined) {
       res.writeHead(308, { ...SECURITY_HEADERS, location: `/${this.token}/` });
@@ -147,21 +183,23 @@ export class ViewServer {
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   }
 
-  #tokenMatches(candidate: string): boolean {
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-
   #openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.#closing) return this.#refuse(res, 503, 'closing');
+    const headers = { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8' };
+    // A HEAD gets the headers and nothing else: it never takes a viewer's slot.
+    if (req.method === 'HEAD') {
+      res.writeHead(200, headers);
+      res.end();
+      return;
+    }
     if (this.#clients.size >= this.#options.maxClients) return this.#refuse(res, 503, 'too many viewers');
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.writeHead(200, { ...headers, connection: 'keep-alive' });
     req.socket.setNoDelay(true);
     this.#clients.add(res);
     res.on('close', () => this.#clients.delete(res));
     // A late browser gets the whole current picture first (bounded by the store's
     // limits, so not held to the backlog limit), then live messages.
     res.write(`retry: 1000\n${sse('hello', this.#options.hello())}`);
+    for (const wake of this.#viewerWaiters.splice(0)) wake();
   }
 }

@@ -3,7 +3,8 @@
 // the last `logSize` events in a ring buffer. A browser that connects late gets all
 // of it at once (`hello()`); the rest is sent as it happens through `publish`.
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
-import { activeStateIds, machineGraph, type StateGraph } from './graph.js';
+import { activeStateIds, machineGraph } from './graph.js';
+import type { Hello, LogEntry, MachineView, StateGraph, ViewMessage } from './protocol.js';
 import { preview } from './preview.js';
 import type { ResolvedViewOptions } from './options.js';
 import { clockNow } from '../shared/clock.js';
@@ -11,54 +12,7 @@ import { clockNow } from '../shared/clock.js';
 /** A graph larger than this (JSON characters) is not sent to browsers; its machine is shown without a diagram. */
 export const MAX_DEFINITION_CHARS = 1_048_576;
 
-export interface MachineView {
-  /** The view's own id (`m1`, `m2`, …): xstate session ids repeat across actor systems. */
-  id: string;
-  /** What the page shows: the inspector's label, or `<machine id> #n`. */
-  label: string;
-  /** Key of the machine's graph in the definitions. */
-  definition: string;
-  /** The active state ids, ancestors included (`partialSync`, `partialSync.idle`). */
-  active: string[];
-  /** The deepest active state ids joined with ', ' (what the page prints). */
-  state: string;
-  status: 'active' | 'done' | 'error' | 'stopped';
-  /** A bounded JSON preview of the context. */
-  context: string;
-  /** Snapshots seen. */
-  steps: number;
-}
-
-export interface LogEntry {
-  seq: number;
-  /** Clock time, ms. */
-  at: number;
-  machine: string;
-  label: string;
-  /** The event's type. */
-  event: string;
-  /** A bounded JSON preview of the event. */
-  detail: string;
-  /** The state after the event. */
-  state: string;
-  /** Whether the event changed the state. */
-  changed: boolean;
-}
-
-export type ViewMessage =
-  | { type: 'definition'; id: string; graph: StateGraph }
-  | { type: 'machine'; machine: MachineView }
-  | { type: 'forget'; id: string }
-  | { type: 'log'; entry: LogEntry }
-  | { type: 'stats'; untracked: number };
-
-export interface Hello {
-  title: string;
-  definitions: Record<string, StateGraph>;
-  machines: MachineView[];
-  log: LogEntry[];
-  untracked: number;
-}
+export type { Hello, LogEntry, MachineView, ViewMessage } from './protocol.js';
 
 interface Definition {
   graph: StateGraph;
@@ -93,7 +47,10 @@ export class ViewStore {
   readonly #definitionByJson = new Map<string, string>();
   readonly #definitions = new Map<string, Definition>();
   readonly #rootLabels = new WeakMap<object, string>();
-  readonly #labelsInUse = new Map<string, number>();
+  /** Per label base: the next number to give and how many tracked machines carry it (the entry goes with the last). */
+  readonly #labelsInUse = new Map<string, { next: number; live: number }>();
+  readonly #baseOf = new Map<string, string>();
+  #banner = '';
   readonly #log: (LogEntry | undefined)[];
   #logNext = 0;
   #seq = 0;
@@ -116,7 +73,34 @@ export class ViewStore {
       const entry = this.#log[(this.#logNext + i) % this.#log.length];
       if (entry) log.push(entry);
     }
-    return { title: this.#options.title, definitions, machines: [...this.#machines.values()], log, untracked: this.#untracked };
+    return {
+      title: this.#options.title,
+      now: clockNow(this.#options.clock),
+      banner: this.#banner,
+      definitions,
+      machines: [...this.#machines.values()],
+      log,
+      untracked: this.#untracked,
+    };
+  }
+
+  /** Label bases in use: at most one per tracked machine. */
+  get labelsTracked(): number {
+    return this.#labelsInUse.size;
+  }
+
+  /** Adds a marker (a phase of the run) to the log and makes it the banner. Never throws. */
+  mark(text: string): void {
+    const cutText = text.length > 200 ? `${text.slice(0, 199)}…` : text;
+    this.#banner = cutText;
+    const entry: LogEntry = { kind: 'marker', seq: ++this.#seq, at: clockNow(this.#options.clock), machine: '', label: '', event: cutText, detail: '', state: '', changed: false };
+    this.#append(entry);
+  }
+
+  #append(entry: LogEntry): void {
+    this.#log[this.#logNext] = entry;
+    this.#logNext = (this.#logNext + 1) % this.#log.length;
+    this.#publish({ type: 'log', entry });
   }
 
   /** Takes one inspection event; `label` names a root machine (from `inspector(label)`). Never throws. */
@@ -137,9 +121,11 @@ export class ViewStore {
     record.context = preview(snapshot.context, this.#options.maxPreviewChars);
     record.steps++;
     const type = typeof event.event?.type === 'string' ? event.event.type : '?';
+    const at = clockNow(this.#options.clock);
     const entry: LogEntry = {
+      kind: 'event',
       seq: ++this.#seq,
-      at: clockNow(this.#options.clock),
+      at,
       machine: record.id,
       label: record.label,
       event: type.length > 200 ? `${type.slice(0, 199)}…` : type,
@@ -147,10 +133,8 @@ export class ViewStore {
       state: record.state,
       changed: before !== record.state,
     };
-    this.#log[this.#logNext] = entry;
-    this.#logNext = (this.#logNext + 1) % this.#log.length;
-    this.#publish({ type: 'machine', machine: record });
-    this.#publish({ type: 'log', entry });
+    this.#publish({ type: 'machine', machine: record, now: at });
+    this.#append(entry);
   }
 
   #register(actor: ActorLike, isRoot: boolean, label: string | undefined): void {
@@ -169,23 +153,42 @@ export class ViewStore {
     const definition = this.#definitionFor(logic);
     const system = actor.system;
     let name: string;
+    let group: string;
+    const id = `m${++this.#ids}`;
     if (isRoot) {
-      name = this.#unique(label ?? logic.id);
-      if (typeof system === 'object' && system !== null) this.#rootLabels.set(system, name);
+      name = this.#unique(id, label === undefined ? logic.id : `${label} › ${logic.id}`);
+      group = label ?? name;
+      if (typeof system === 'object' && system !== null) this.#rootLabels.set(system, group);
     } else {
       const root = typeof system === 'object' && system !== null ? this.#rootLabels.get(system) : undefined;
-      name = this.#unique(`${root ?? logic.id} › ${typeof actor.id === 'string' ? actor.id : logic.id}`);
+      group = root ?? logic.id;
+      name = this.#unique(id, `${group} › ${typeof actor.id === 'string' ? actor.id : logic.id}`);
     }
-    const record: MachineView = { id: `m${++this.#ids}`, label: name, definition, active: [], state: '', status: 'active', context: '', steps: 0 };
+    const record: MachineView = { id, label: name, group, machine: logic.id, definition, active: [], state: '', status: 'active', context: '', steps: 0 };
     this.#machines.set(actor, record);
-    this.#publish({ type: 'machine', machine: record });
+    this.#publish({ type: 'machine', machine: record, now: clockNow(this.#options.clock) });
   }
 
-  /** `base`, or `base #2`, `base #3`… when taken; a bare machine id is always numbered. */
-  #unique(base: string): string {
-    const n = (this.#labelsInUse.get(base) ?? 0) + 1;
-    this.#labelsInUse.set(base, n);
+  /**
+   * `base`, or `base #2`, `base #3`… while earlier ones are tracked. The count of a base
+   * goes when its last machine is forgotten, so short-lived actors cannot grow it.
+   */
+  #unique(id: string, base: string): string {
+    const known = this.#labelsInUse.get(base);
+    const entry = known ?? { next: 1, live: 0 };
+    if (!known) this.#labelsInUse.set(base, entry);
+    const n = entry.next++;
+    entry.live++;
+    this.#baseOf.set(id, base);
     return n === 1 ? base : `${base} #${n}`;
+  }
+
+  #release(id: string): void {
+    const base = this.#baseOf.get(id);
+    if (base === undefined) return;
+    this.#baseOf.delete(id);
+    const entry = this.#labelsInUse.get(base);
+    if (entry && --entry.live === 0) this.#labelsInUse.delete(base);
   }
 
   #definitionFor(logic: AnyStateMachine): string {
@@ -227,6 +230,7 @@ export class ViewStore {
         this.#definitions.delete(record.definition);
         this.#definitionByJson.delete(definition.json);
       }
+      this.#release(record.id);
       this.#publish({ type: 'forget', id: record.id });
       return true;
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runDemo, peakWithin, fmt, type DemoResult } from '../../src/demo/scenario.js';
 import { memoryTarget, type DemoTarget } from '../../src/demo/target.js';
 import { FaultInjectingBackend } from '../../src/demo/faultyBackend.js';
-import { formatTable, summaryLines } from '../../src/demo/view.js';
+import { formatTable, summaryLines } from '../../src/demo/terminal.js';
 import { MemoryCluster } from '../../src/catalog/memory/cluster.js';
 import { ServerUnavailableError } from '../../src/catalog/errors.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';

@@ -61,14 +61,14 @@ describe('npm run demo', () => {
   it('prints a usage that lists every flag and exits 0 for --help', async () => {
     const demo = startDemo(['--help']);
     expect(await demo.exited).toBe(0);
-    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--linger', '--metrics', '--metrics-port', '--agents', '--seed', '--log-level', '--help']) {
+    for (const flag of ['--etcd', '--inspect ', '--inspect=stately', '--inspect-port', '--no-wait', '--pace', '--linger', '--metrics', '--metrics-port', '--agents', '--seed', '--log-level', '--help']) {
       expect(demo.output()).toContain(flag);
     }
     expect(demo.output()).not.toContain('8080'); // the old bridge's default port
   }, 30_000);
 
-  it('serves the live view with --inspect, keeps the agents running with --linger until Ctrl-C, then exits 0', async () => {
-    const demo = startDemo(['--inspect', '--linger', '--agents', '2'], 90_000);
+  it('serves the live view with --inspect --no-wait, keeps the agents running with --linger until Ctrl-C, then exits 0', async () => {
+    const demo = startDemo(['--inspect', '--no-wait', '--linger', '--agents', '2'], 90_000);
     try {
       const url = (await demo.line(/open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/) in a browser/))[1] as string;
       const port = Number(new URL(url).port);
@@ -79,8 +79,10 @@ describe('npm run demo', () => {
       const stream = await openStream(`${url}events`);
       const hello = (await stream.next('hello')).data as { machines: { label: string; status: string }[] };
       expect(hello.machines.map((m) => [m.label, m.status])).toEqual([
-        ['agent-1', 'active'],
-        ['agent-2', 'active'],
+        ['agent-1 › rebalancer', 'active'],
+        ['agent-1 › stateSyncer', 'active'],
+        ['agent-2 › rebalancer', 'active'],
+        ['agent-2 › stateSyncer', 'active'],
       ]);
       stream.close();
       demo.child.kill('SIGINT');
@@ -91,6 +93,19 @@ describe('npm run demo', () => {
       if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
     }
   }, 100_000);
+
+  it('starts nothing and exits 0 on Ctrl-C while --inspect waits for a browser', async () => {
+    const demo = startDemo(['--inspect']);
+    try {
+      await demo.line(/waiting for the live view at http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/ …/);
+      demo.child.kill('SIGINT');
+      expect(await demo.exited, demo.output()).toBe(0);
+      expect(demo.output()).toContain('Ctrl-C before a browser connected: nothing was started');
+      expect(demo.output()).not.toContain('ae-sync demo:');
+    } finally {
+      if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('fails with one line, not a stack, when the --inspect port is taken', async () => {
     const taken = createServer().listen(0, '127.0.0.1');

@@ -2,7 +2,7 @@
 // demo scenario (src/demo/scenario.ts on a fake clock, so the test decides when agents
 // move), highlights the state each syncer is in as it moves, and a browser that opens
 // the page late sees every machine in its current state. AE_SYNC_SCREENSHOT=<file.png>
-// also saves a screenshot (docs/demo-live-view.png was made this way).
+// also saves a screenshot (the docs' pictures come from `npm run screenshots`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startLiveView, type LiveView } from '../../src/view/index.js';
@@ -92,25 +92,25 @@ describe.runIf(run)('live view in Chromium', () => {
       if (now === last || now === '') continue;
       last = now;
       seen.push(now);
-      await waitShown(page, 'agent-1', now);
-      expect((await shown(page, 'agent-1'))?.leaf).toEqual([now]);
+      await waitShown(page, 'agent-1 › stateSyncer', now);
+      expect((await shown(page, 'agent-1 › stateSyncer'))?.leaf).toEqual([now]);
     }
     expect(seen.length).toBe(6);
     expect(new Set(seen).size).toBeGreaterThanOrEqual(2); // it moved: not one state seen six times
     expect(seen).toContain('partialSync.idle');
     expect(seen.some((s) => s.startsWith('fullSync.'))).toBe(true);
 
-    // A browser that connects now, in the middle of the scenario, draws all six agents
-    // in the states they are in (the clock stands still while it loads).
+    // A browser that connects now, in the middle of the scenario, draws all six agents'
+    // syncers and rebalancers in the states they are in (the clock stands still while it loads).
     const late = await browser.context.newPage();
     late.on('pageerror', (err) => errors.push(err.message));
     await late.goto(view.url);
-    await late.waitForFunction(() => document.querySelectorAll('.machine[data-drawn="true"]').length === 6, undefined, { timeout: 15_000 });
+    await late.waitForFunction(() => document.querySelectorAll('.machine[data-drawn="true"]').length === 12, undefined, { timeout: 15_000 });
     expect(agents).toHaveLength(6);
     for (const agent of agents) {
       const state = nodeState(agent);
-      await waitShown(late, agent.node, state);
-      expect(await shown(late, agent.node)).toEqual({ state, leaf: [state] });
+      await waitShown(late, `${agent.node} › stateSyncer`, state);
+      expect(await shown(late, `${agent.node} › stateSyncer`)).toEqual({ state, leaf: [state] });
     }
     expect(await late.locator('#log li').count()).toBeGreaterThan(10);
 
@@ -124,7 +124,7 @@ describe.runIf(run)('live view in Chromium', () => {
     const result = await demo;
     await target.close();
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
-    for (const agent of agents) await waitShown(late, agent.node, 'done');
+    for (const agent of agents) await waitShown(late, `${agent.node} › stateSyncer`, 'done');
     expect(errors).toEqual([]);
     await page.close();
     await late.close();

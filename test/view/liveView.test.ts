@@ -1,7 +1,7 @@
 // The live view's server side, over real loopback HTTP: what a late browser gets, what
 // a live one is sent, the bounds on memory and messages, and every request it refuses.
 import http from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
 import { startLiveView, isPortInUseError, type LiveView } from '../../src/view/index.js';
@@ -18,10 +18,12 @@ afterEach(async () => {
 const pathOf = (v: LiveView): string => new URL(v.url).pathname;
 
 interface HelloData {
-  machines: { id: string; label: string; state: string; active: string[]; status: string; definition: string; context: string }[];
+  machines: { id: string; label: string; group: string; machine: string; state: string; active: string[]; status: string; definition: string; context: string }[];
   definitions: Record<string, { machine: string; root: { children: { id: string }[] }; edges: unknown[] }>;
-  log: { label: string; event: string; state: string; detail: string; seq: number }[];
+  log: { kind: string; label: string; event: string; state: string; detail: string; seq: number }[];
   untracked: number;
+  banner: string;
+  now: number;
 }
 
 describe('startLiveView', () => {
@@ -36,8 +38,12 @@ describe('startLiveView', () => {
     expect(late.status).toBe(200);
     const hello = (await late.next('hello')).data as HelloData;
     expect(hello.machines.map((m) => [m.label, m.state, m.status])).toEqual([
-      ['agent-a', 'busy.working', 'active'],
-      ['agent-b', 'busy.resting', 'active'],
+      ['agent-a › toggle', 'busy.working', 'active'],
+      ['agent-b › toggle', 'busy.resting', 'active'],
+    ]);
+    expect(hello.machines.map((m) => [m.group, m.machine])).toEqual([
+      ['agent-a', 'toggle'],
+      ['agent-b', 'toggle'],
     ]);
     expect(hello.machines[1]?.active).toEqual(['busy', 'busy.resting']);
     // One definition for both: same machine, drawn once.
@@ -46,11 +52,11 @@ describe('startLiveView', () => {
     expect(def.machine).toBe('toggle');
     expect(def.root.children.map((c) => c.id)).toEqual(['idle', 'busy', 'done']);
     expect(hello.log.map((e) => [e.label, e.event, e.state])).toEqual([
-      ['agent-a', 'xstate.init', 'idle'],
-      ['agent-b', 'xstate.init', 'idle'],
-      ['agent-a', 'GO', 'busy.working'],
-      ['agent-b', 'GO', 'busy.working'],
-      ['agent-b', 'REST', 'busy.resting'],
+      ['agent-a › toggle', 'xstate.init', 'idle'],
+      ['agent-b › toggle', 'xstate.init', 'idle'],
+      ['agent-a › toggle', 'GO', 'busy.working'],
+      ['agent-b › toggle', 'GO', 'busy.working'],
+      ['agent-b › toggle', 'REST', 'busy.resting'],
     ]);
     late.close();
     a.stop();
@@ -123,11 +129,110 @@ describe('startLiveView', () => {
     const d = createActor(toggleMachine, { inspect: view.inspector('d') }).start(); // no room: b and c are running
     d.send({ type: 'GO' });
     const hello = (await (await openStream(view.url + 'events')).next('hello')).data as HelloData;
-    expect(hello.machines.map((m) => m.label)).toEqual(['b', 'c']);
+    expect(hello.machines.map((m) => m.label)).toEqual(['b › toggle', 'c › toggle']);
     expect(hello.untracked).toBe(1);
-    expect(hello.log.some((e) => e.label === 'd')).toBe(false);
+    expect(hello.log.some((e) => e.label.startsWith('d'))).toBe(false);
     for (const x of [b, c, d]) x.stop();
   });
+
+  it('keeps one label count per tracked machine: short-lived actors under one label reuse it instead of growing the counts', async () => {
+    const { ViewStore } = await import('../../src/view/store.js');
+    const { resolveViewOptions } = await import('../../src/view/options.js');
+    const store = new ViewStore(resolveViewOptions({ maxMachines: 3 }), () => undefined);
+    const labels: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const actor = createActor(toggleMachine, { inspect: (e) => store.take(e, `job-${i}`) }).start();
+      actor.send({ type: 'STOP' });
+    }
+    expect(store.labelsTracked).toBeLessThanOrEqual(3);
+    // Numbers go with the machines that carry them: the same label again starts afresh once the old ones are forgotten.
+    for (let i = 0; i < 4; i++) {
+      const actor = createActor(toggleMachine, { inspect: (e) => store.take(e, 'same') }).start();
+      actor.send({ type: 'STOP' });
+    }
+    labels.push(...store.hello().machines.map((m) => m.label));
+    expect(labels).toEqual(['same › toggle #2', 'same › toggle #3', 'same › toggle #4']);
+    expect(store.labelsTracked).toBe(1);
+  });
+
+  it('adds markers to the log, shows the latest as the banner, and tells a late browser the clock time', async () => {
+    const clock = createTestClock(1_000_000);
+    view = await startLiveView({ clock });
+    view.mark('steady state');
+    clock.tick(500);
+    view.mark('server mem-1 fails');
+    const hello = (await (await openStream(view.url + 'events')).next('hello')).data as HelloData;
+    expect(hello.banner).toBe('server mem-1 fails');
+    expect(hello.now).toBe(1_000_500);
+    expect(hello.log.map((e) => [e.kind, e.event])).toEqual([
+      ['marker', 'steady state'],
+      ['marker', 'server mem-1 fails'],
+    ]);
+    expect(() => view!.mark(42 as never)).toThrow(/mark needs a string, received 42/);
+  });
+
+  it('waitForViewer resolves only once a browser opens the event stream (not for a HEAD), or when aborted or closed', async () => {
+    view = await startLiveView();
+    let resolved = false;
+    const waiting = view.waitForViewer().then(() => (resolved = true));
+    expect((await request(view.port, pathOf(view))).status).toBe(200); // the page alone is not a viewer
+    expect((await request(view.port, pathOf(view) + 'events', { method: 'HEAD' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resolved).toBe(false);
+    const stream = await openStream(view.url + 'events');
+    await waiting;
+    expect(resolved).toBe(true);
+    await view.waitForViewer(); // one is connected: at once
+    stream.close();
+    await stream.closed;
+    const controller = new AbortController();
+    const aborted = view.waitForViewer(controller.signal);
+    controller.abort();
+    await aborted;
+    const closing = view.waitForViewer();
+    await view.close();
+    await closing;
+  });
+
+  it('answers HEAD on the event stream without taking a viewer slot, even while that connection stays open', async () => {
+    view = await startLiveView({ maxClients: 1 });
+    const port = view.port;
+    const socket = connect(port);
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.write(`HEAD ${pathOf(view)}events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
+    for (let i = 0; i < 100 && !answer.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(view.viewers).toBe(0);
+    const stream = await openStream(view.url + 'events');
+    expect(stream.status).toBe(200); // the HEAD's connection is still open, and the one slot is free
+    stream.close();
+    socket.destroy();
+  });
+
+  it('closes connections past maxConnections as they arrive, and idle ones after headersTimeout', async () => {
+    view = await startLiveView({ maxClients: 1, maxConnections: 3, headersTimeout: 300 });
+    const port = view.port;
+    const open = (): Promise<{ closedAfter: Promise<number> }> =>
+      new Promise((resolve) => {
+        const started = Date.now();
+        const s = connect(port);
+        s.on('error', () => undefined);
+        s.resume(); // read what the view answers, so its close reaches this side
+        const closedAfter = new Promise<number>((done) => s.once('close', () => done(Date.now() - started)));
+        s.once('connect', () => resolve({ closedAfter }));
+      });
+    const idle = await Promise.all([open(), open(), open()]);
+    await new Promise((r) => setTimeout(r, 50)); // the server has accepted the three
+    const extra = await open();
+    // The fourth is closed at once (well before the headers timeout); the three idle ones
+    // when the timeout passes (checked every 300 ms here): none holds its descriptor for
+    // Node's default 30 s sweep.
+    expect(await extra.closedAfter).toBeLessThan(250);
+    for (const c of idle) expect(await c.closedAfter).toBeLessThan(3_000);
+    expect((await request(port, pathOf(view))).status).toBe(200); // room again
+  }, 10_000);
 
   it('serves the page, its script, its style and elkjs from the agent, with a CSP that allows nothing else', async () => {
     view = await startLiveView({ title: '<b>mine</b>' });
@@ -221,6 +326,8 @@ describe('startLiveView', () => {
     await expect(startLiveView({ port: 70_000 })).rejects.toThrow(/^port must be an integer in \[0, 65535\], received 70000$/);
     await expect(startLiveView({ logSize: 0 })).rejects.toThrow(RangeError);
     await expect(startLiveView({ maxMachines: 1.5 })).rejects.toThrow(/maxMachines/);
+    await expect(startLiveView({ maxClients: 8, maxConnections: 4 })).rejects.toThrow(/^maxConnections must be at least maxClients \(8\), received 4$/);
+    await expect(startLiveView({ headersTimeout: 10 })).rejects.toThrow(/^headersTimeout must be an integer in \[100, 60000\], received 10$/);
     await expect(startLiveView({ port: '80' as unknown as number })).rejects.toThrow(TypeError);
     await expect(startLiveView(null as never)).rejects.toThrow(TypeError);
     view = await startLiveView();

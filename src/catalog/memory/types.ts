@@ -22,7 +22,7 @@ export interface MemoryOpRecord {
   ok: boolean;
 }
 
-export interface MemoryClusterEvents extends Record<string, unknown> {
+export interface MemoryClusterEvents {
   op: MemoryOpRecord;
   /** A session expired on the servers (its entries were removed). */
   sessionExpired: { id: string; node: string; at: number };

@@ -1,4 +1,4 @@
-// The demo's terminal output: a live status block (one line per agent: syncer state,
+// The demo's terminal output (not to be confused with the browser live view): a live status block (one line per agent: syncer state,
 // active server, catalog size) redrawn in place on a TTY with ANSI escapes, or printed
 // as plain lines at phase ends otherwise; and the summary table.
 import type { CatalogAgent } from '../catalog/catalogAgent.js';
