@@ -53,14 +53,14 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createCatalogAgent options must be an object, received ${describeValue(options)}`);
   }
-  const { backend, sessionTtl, callTimeout, clusterSizeRefresh, maxConsecutiveFailures, writeAttempts, ...rest } = options;
+  const { backend } = options;
   if (typeof backend !== 'object' || backend === null || typeof backend.initialServers !== 'function' || typeof backend.watchMembers !== 'function') {
     throw new TypeError(`backend must be a CatalogBackend, received ${describeValue(backend)}`);
   }
   const node = validateNodeName(options.node);
   const logger = options.logger?.child({ node });
-  const callTimeoutMs = durationMs('callTimeout', callTimeout, DEFAULT_CALL_TIMEOUT_MS);
-  const syncTimeout = rest.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
+  const callTimeoutMs = durationMs('callTimeout', options.callTimeout, DEFAULT_CALL_TIMEOUT_MS);
+  const syncTimeout = options.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
 
   // The syncer needs the state and the registry needs the manager: the state
   // forwards to the registry, which exists before anything can call it (start()).
@@ -68,8 +68,10 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     syncFull: (signal) => registry.syncFull(signal),
     syncChanges: (signal) => registry.syncChanges(signal),
   };
+  // Options are forwarded whole: the syncer, the manager and the registry each read the
+  // keys they know, so none is copied (or forgotten) here.
   const agent = createSyncAgent({
-    ...rest,
+    ...options,
     syncTimeout,
     logger,
     state,
@@ -77,17 +79,11 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     clusterSize: () => registry.clusterSize(),
   });
   const registry: ServiceRegistry = new ServiceRegistry({
-    backend,
-    servers: agent.servers,
+    // `logger` is the user's: the registry tags its own lines with the node, and given the
+    // agent's child logger every line would carry `node` twice.
+    ...options,
     node,
-    sessionTtl,
-    callTimeout,
-    clusterSizeRefresh,
-    maxConsecutiveFailures,
-    writeAttempts,
-    clock: options.clock,
-    // The registry tags its own lines with the node: given the agent's child logger, every line would carry `node` twice.
-    logger: options.logger,
+    servers: agent.servers,
     syncer: agent.syncer,
   });
 
