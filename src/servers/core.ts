@@ -16,7 +16,7 @@ import { Discovery, type DiscoveryHost } from './discovery.js';
 import { RebalanceLoop, type LoopHost } from './loop.js';
 import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
 import { replaceBackups } from './merge.js';
-import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
+import { rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
 import { acceptServers } from './validate.js';
@@ -123,10 +123,6 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
 
   delay(): number {
     return rebalanceDelay(this.settings, this.roster.capServers, this.numNodes(), () => this.random());
-  }
-
-  capMs(servers: number): number {
-    return capIntervalMs(this.settings, servers, this.numNodes());
   }
 
   servers(): number {

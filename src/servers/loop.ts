@@ -1,12 +1,23 @@
 // When the rebalance loop rebalances: the runtime side of machines/rebalancer.machine.ts.
-// The machine waits and runs; this decides every wait — the jittered first one, the
-// capped next one, a request served no sooner than the spacing allows, and the re-arm
-// when the number of reachable servers changes — on the manager's clock.
+// The machine waits and runs; the step functions of loopRules.ts decide every wait —
+// the jittered first one, the capped next one, a request served no sooner than the
+// spacing allows, and the re-arm when the number of reachable servers changes — and
+// this host gives them the manager's clock, counts and random source.
 import type { Actor } from 'xstate';
 import { rebalancerMachine, type RebalancerEnv } from '../../machines/rebalancer.machine.js';
 import { createHostedActor } from '../shared/actorHost.js';
-import { clampDelay, MAX_TIMER_MS } from '../shared/clock.js';
-import { randomStagger } from '../shared/stagger.js';
+import { MAX_TIMER_MS } from '../shared/clock.js';
+import {
+  firstDelay,
+  initialLoopState,
+  loopStopped,
+  nextDelay,
+  requestRebalance,
+  runStarted,
+  serversChanged,
+  type LoopAction,
+  type LoopState,
+} from './loopRules.js';
 import type { ManagerSettings } from './options.js';
 
 /** What the loop needs from its manager. */
@@ -14,40 +25,29 @@ export interface LoopHost {
   now(): number;
   /** The manager's checked random source. */
   random(): number;
-  /** `rebalanceDelay()` at the current counts. */
-  delay(): number;
-  /** The cap's part of the delay alone with `servers` to divide by (no floor, no randomness). */
-  capMs(servers: number): number;
   /** The number of servers the rate cap divides by, now. */
   servers(): number;
+  /** The cluster size the cap scales with, now. */
+  numNodes(): number;
   /** One rebalance (never rejects). */
   rebalance(signal: AbortSignal): Promise<void>;
   /** `now`, `random` or the delay threw: the manager fails loudly. */
   fatal(err: unknown): void;
 }
 
-type Phase = 'initial' | 'running' | 'waiting' | 'stopped';
-
 /**
- * The machine's environment and the manager's handle on it. Rules (docs/server-manager.md):
- * - first rebalance after `minReuseDuration + U(0, minReuseDuration / jitterFraction)`;
- * - then every `rebalanceDelay()` (a wait the cap stretched is jittered, see #capJitter);
- * - a request rebalances at once, but never sooner than `minReuseDuration / jitterFraction`
- *   after the previous rebalance started (later requests coalesce into that one);
- * - re-arm on change (see {@link RebalanceLoop.serversChanged}): when the number of
- *   reachable servers changes and the cap binds at either count, the pending wait is
- *   drawn again over the new delay.
+ * The machine's environment and the manager's handle on it. The rules are step
+ * functions in loopRules.ts (docs/server-manager.md): this class holds one loop's
+ * state, feeds the rules the manager's clock, counts and checked random source, and
+ * turns what they ask for into events for the machine.
  */
 export class RebalanceLoop implements RebalancerEnv {
   readonly actor: Actor<typeof rebalancerMachine>;
-  #phase: Phase = 'initial';
-  /** When the last rebalance started; undefined before the first. */
-  #lastStart: number | undefined = undefined;
-  #dueAt = Number.NaN;
-  /** The delay the fleet's remaining waits are taken to spread over, and the count it belongs to. */
-  #armedDelay = Number.NaN;
-  #armedServers = 0;
-  #requestPending = false;
+  readonly #state: LoopState = initialLoopState();
+  readonly #random = (): number => this.host.random();
+  readonly #now = (): number => this.host.now();
+  readonly #servers = (): number => this.host.servers();
+  readonly #nodes = (): number => this.host.numNodes();
 
   constructor(
     private readonly settings: ManagerSettings,
@@ -62,47 +62,28 @@ export class RebalanceLoop implements RebalancerEnv {
   }
 
   stop(): void {
-    this.#phase = 'stopped';
+    loopStopped(this.#state);
     this.actor.send({ type: 'STOP' });
-  }
-
-  /** The longest wait the reuse jitter alone gives: a delay above it is the cap's. */
-  get #jitterTop(): number {
-    return this.settings.minReuseMs * (1 + 1 / this.settings.jitterFraction);
-  }
-
-  /** Shortest gap between two rebalance starts that a request or a re-arm may cause. */
-  get #spacing(): number {
-    return this.settings.minReuseMs / this.settings.jitterFraction;
   }
 
   // --- the machine's environment (called inside its transitions: must not throw) ---
 
   firstDelayMs(): number {
-    const { minReuseMs, jitterFraction, jitterFirstRebalance } = this.settings;
-    return this.#guard(() => {
-      const jitter = jitterFirstRebalance ? randomStagger(minReuseMs / jitterFraction, () => this.host.random()) : 0;
-      return this.#arm(clampDelay(minReuseMs + jitter), Number.NaN);
-    });
+    return this.#guard(() => firstDelay(this.settings, this.#state, this.host.now(), this.host.servers(), this.#random));
   }
 
   nextDelayMs(): number {
     return this.#guard(() => {
-      this.#phase = 'waiting';
-      const normal = this.host.delay();
-      const wait = this.#capJitter(normal);
-      if (!this.#requestPending) return this.#arm(wait, normal);
-      this.#requestPending = false;
-      const now = this.host.now();
-      return this.#arm(clampDelay(Math.min(wait, this.#earliest(now) - now)), normal);
+      const host = this.host;
+      return nextDelay(this.settings, this.#state, host.now(), { servers: host.servers(), nodes: host.numNodes() }, this.#random);
     });
   }
 
   run(signal: AbortSignal): Promise<void> {
-    this.#phase = 'running';
     try {
-      this.#lastStart = this.host.now();
+      runStarted(this.#state, this.host.now());
     } catch (err) {
+      this.#state.phase = 'running';
       this.host.fatal(err);
       return Promise.resolve();
     }
@@ -111,91 +92,19 @@ export class RebalanceLoop implements RebalancerEnv {
 
   // --- what the manager tells the loop ------------------------------------------------
 
-  /** A rebalance was requested (see the rules above). */
+  /** A rebalance was requested (loopRules.ts, requestRebalance). */
   request(): void {
-    const phase = this.#phase;
-    if (phase === 'stopped') return;
-    if (phase === 'running') {
-      this.#requestPending = true;
-      return;
-    }
-    const now = this.host.now();
-    const allowedAt = this.#earliest(now);
-    if (allowedAt <= now) this.actor.send({ type: 'REBALANCE_REQUESTED' });
-    else this.#moveTo(allowedAt, now, false);
+    this.#send(requestRebalance(this.settings, this.#state, this.#now));
   }
 
-  /**
-   * The number of servers the cap divides by may have changed. When the cap binds at
-   * either count — the pending wait was set by it (its delay above the whole jitter
-   * window) or the delay at the new count is — the wait is drawn again, `U(0, d1)` at
-   * the new delay d1: sooner or later than the old one, never sooner than the spacing
-   * allows. Whatever spread the fleet's old waits had, the new ones are uniform on
-   * [0, d1), so the servers see the capped rate from the moment agents learn, and every
-   * agent rebalances within d1.
-   * - Rules that keep the old waits do not hold the cap: keeping the sooner of the old
-   *   wait and a draw adds the draws' rate to the old waits' (1.2 × the cap measured
-   *   after a heal); stretching the remaining wait by d1 / d0 is exact only if the old
-   *   waits were uniform on [0, d0), and a fleet restarted minutes before a partition
-   *   is not (1.3 × the cap, measured on 20K agents with the cap scaled to 100K's shape).
-   * - A shrink re-times the first wait too (120–180 s, never capped): a partition soon
-   *   after a fleet restart would otherwise land every first rebalance on the servers
-   *   left, and they would return together one capped wait later (115/s, 1.8 × the
-   *   cap, measured at 100K agents). Growth never re-times a
-   *   first wait it did not draw: a fresh list needs no spreading.
-   * - When the cap binds at neither count, nothing moves: in a fleet too small for the
-   *   cap to bind, a server that flaps changes no agent's timing.
-   */
+  /** The number of servers the cap divides by may have changed (loopRules.ts, serversChanged). */
   serversChanged(): void {
-    const phase = this.#phase;
-    if (!this.settings.rearmOnChange || (phase !== 'waiting' && phase !== 'initial')) return;
-    const count = this.host.servers();
-    if (count === this.#armedServers) return;
-    const grew = count > this.#armedServers;
-    this.#armedServers = count;
-    const now = this.host.now();
-    const d0 = this.#armedDelay;
-    let d1: number;
-    if (grew) {
-      if (!(d0 > this.#jitterTop)) return;
-      d1 = this.host.delay();
-    } else {
-      d1 = this.host.capMs(count);
-      if (!(d1 > this.#jitterTop && d1 > d0)) return;
-    }
-    this.#armedDelay = d1;
-    this.#moveTo(Math.max(now + randomStagger(d1, () => this.host.random()), this.#earliest(now)), now, true);
+    this.#send(serversChanged(this.settings, this.#state, this.#servers, this.#nodes, this.#now, this.#random));
   }
 
-  /**
-   * A wait the cap stretched (`d` above the whole jitter window) gets its own jitter,
-   * `d + U(0, d / jitterFraction)`: agents that rebalanced together would otherwise come
-   * back together every `d`. Waits stay ≥ d, so the cap still holds.
-   */
-  #capJitter(d: number): number {
-    if (!this.settings.jitterCappedWait || !(d > this.#jitterTop)) return d;
-    return clampDelay(d + randomStagger(d / this.settings.jitterFraction, () => this.host.random()));
-  }
-
-  /** The soonest a request or a re-arm may start a rebalance: the spacing after the last start (now if none yet). */
-  #earliest(now: number): number {
-    const last = this.#lastStart;
-    return last === undefined ? now : Math.max(now, last + this.#spacing);
-  }
-
-  /** Moves the pending rebalance to `at`: only when that is sooner, unless `later` allows a later one. */
-  #moveTo(at: number, now: number, later: boolean): void {
-    if (later ? at === this.#dueAt : !(at < this.#dueAt)) return;
-    this.#dueAt = at;
-    // Whole milliseconds, rounded up: clocks truncate fractions, and "no sooner than" must hold.
-    this.actor.send({ type: 'REARM', delayMs: clampDelay(Math.ceil(at - now)) });
-  }
-
-  #arm(ms: number, delay: number): number {
-    this.#dueAt = this.host.now() + ms;
-    this.#armedDelay = Number.isNaN(delay) ? ms : delay;
-    this.#armedServers = this.host.servers();
-    return ms;
+  #send(action: LoopAction): void {
+    if (action.type === 'rebalanceNow') this.actor.send({ type: 'REBALANCE_REQUESTED' });
+    else if (action.type === 'rearm') this.actor.send({ type: 'REARM', delayMs: action.delayMs });
   }
 
   #guard(compute: () => number): number {
