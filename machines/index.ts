@@ -1,13 +1,4 @@
 // The machine definitions, pure xstate v5 (no I/O, no global time or randomness).
 // Exported as `ae-sync/machines` for the Stately inspector/editor and `.provide()`.
-export {
-  rebalancerMachine,
-  rebalanceWorker,
-  type RebalancerMachine,
-  type RebalancerEnv,
-  type RebalanceWorkerEvent,
-  type RebalancerInput,
-  type RebalancerContext,
-  type RebalancerEvent,
-} from './rebalancer.machine.js';
+export * from './rebalancer.machine.js';
 export * from './stateSyncer.machine.js';

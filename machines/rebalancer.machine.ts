@@ -3,88 +3,17 @@
 // from the actor's clock (named delays); the work and every delay come from the input's
 // environment, so the machine itself does no I/O and draws no randomness.
 //
-// One long-lived worker actor, invoked at the root and named in `setup({ actors })`,
-// runs the rebalances: `rebalancing` sends it `RUN` with an id, and it answers with
+// One long-lived worker actor (rebalancer.worker.ts), invoked at the root and named in
+// `setup({ actors })`, runs the rebalances: `rebalancing` sends it `RUN` with an id, and it answers with
 // `REBALANCE_DONE` / `REBALANCE_FAILED` carrying that id. Leaving `rebalancing` (only
 // `STOP` does) sends `ABORT`; an answer that arrives after that, or carries another
 // run's id, is ignored. No actor is built per rebalance.
-import { assign, fromCallback, sendTo, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
+import type { RebalancerContext, RebalancerEvent, RebalancerInput, RebalanceWorkerEvent } from './rebalancer.types.js';
+import { rebalanceWorker } from './rebalancer.worker.js';
 
-/**
- * What the machine needs from its environment. One object, referenced from the
- * context, so the context stays small. The runtime (`ServerManager`) provides it;
- * tests can pass a plain object.
- */
-export interface RebalancerEnv {
-  /** Wait before the first rebalance, ms. Called once, when the machine starts. */
-  firstDelayMs(): number;
-  /** Wait after each rebalance, ms. Called when a rebalance ends (done or failed). */
-  nextDelayMs(): number;
-  /** One rebalance; `signal` aborts when the machine stops. Should not reject; a rejection counts as a finished rebalance. */
-  run(signal: AbortSignal): Promise<void> | void;
-}
-
-export interface RebalancerInput {
-  env: RebalancerEnv;
-  /** A rebalance was requested before the actor started: run one at once. */
-  requested?: boolean;
-}
-
-export interface RebalancerContext {
-  env: RebalancerEnv;
-  /** The wait the current waiting state arms, ms. */
-  waitMs: number;
-  /** Id of the last `RUN` sent to the worker; only answers carrying it count. */
-  runId: number;
-  /** A request arrived while a rebalance ran; it is honoured when that one ends. */
-  requested: boolean;
-  /** Rebalances finished (done or failed). */
-  rebalances: number;
-}
-
-export type RebalancerEvent =
-  | { type: 'REBALANCE_REQUESTED' }
-  /** Restart the current wait with `delayMs` (the runtime shortens a wait this way). Ignored while rebalancing. */
-  | { type: 'REARM'; delayMs: number }
-  | { type: 'STOP' }
-  | { type: 'REBALANCE_DONE'; id: number }
-  | { type: 'REBALANCE_FAILED'; id: number; error: unknown };
-
-/** What the machine sends its worker. */
-export type RebalanceWorkerEvent = { type: 'RUN'; id: number } | { type: 'ABORT'; id: number };
-
-/**
- * The default worker: runs `env.run(signal)` for each `RUN` and answers with the run's
- * id. One AbortController serves every run until an `ABORT` (or the worker's stop)
- * aborts it: only `STOP` aborts, so a controller per rebalance would be garbage.
- */
-export const rebalanceWorker = fromCallback<RebalanceWorkerEvent, RebalancerEnv>(({ input: env, receive, sendBack }) => {
-  let controller: AbortController | undefined;
-  let current = -1;
-  receive((event) => {
-    if (event.type === 'ABORT') {
-      if (event.id === current) {
-        controller?.abort();
-        controller = undefined;
-      }
-      return;
-    }
-    const id = event.id;
-    current = id;
-    const signal = (controller ??= new AbortController()).signal;
-    let work: Promise<void>;
-    try {
-      work = Promise.resolve(env.run(signal));
-    } catch (error) {
-      work = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    work.then(
-      () => sendBack({ type: 'REBALANCE_DONE', id }),
-      (error: unknown) => sendBack({ type: 'REBALANCE_FAILED', id, error }),
-    );
-  });
-  return () => controller?.abort();
-});
+export type * from './rebalancer.types.js';
+export { rebalanceWorker };
 
 export const rebalancerMachine = setup({
   types: {

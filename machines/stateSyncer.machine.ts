@@ -10,10 +10,10 @@ import type {
   StateSyncerInput,
   SyncWorkerEvent,
 } from './stateSyncer.types.js';
-import { syncWorker } from './stateSyncer.worker.js';
+import { SYNC_SKIPPED, syncWorker } from './stateSyncer.worker.js';
 
 export type * from './stateSyncer.types.js';
-export { syncWorker };
+export { SYNC_SKIPPED, syncWorker };
 
 // The way into fullSync while paused: the full sync is skipped and retryFullSync is
 // (re-)entered with a fresh retry timer. Shared by every transition that would start one.
@@ -24,7 +24,14 @@ const skipWhilePaused = {
   actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
 } as const;
 
-const errorOf = (event: StateSyncerEvent): unknown => (event as { error?: unknown }).error;
+const errorOf = (event: StateSyncerEvent): unknown => (event.type === 'SYNC_FAILED' ? event.error : undefined);
+
+// A SyncFull trigger's staggered wait, the same in partialSync and retryFullSync.
+const waitingToSyncFull = {
+  after: {
+    serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
+  },
+} as const;
 
 export const stateSyncerMachine = setup({
   types: {
@@ -40,7 +47,7 @@ export const stateSyncerMachine = setup({
     hasChangesPending: ({ context }) => context.changesPending,
     hasFullSyncPending: ({ context }) => context.fullSyncPending,
     // A late or duplicate answer (a replaced worker may send one) never completes a newer request.
-    isCurrentRequest: ({ context, event }) => (event as { id?: unknown }).id === context.request,
+    isCurrentRequest: ({ context, event }) => 'id' in event && event.id === context.request,
     // In partialSync, only `idle` can act on the deadline at once; elsewhere it is remembered.
     isBusyInPartialSync: not(stateIn({ partialSync: 'idle' })),
   },
@@ -140,6 +147,16 @@ export const stateSyncerMachine = setup({
               actions: ['holdFullSyncGap', 'emitFullSyncDone'],
             },
             SYNC_FAILED: { guard: 'isCurrentRequest', target: '#stateSyncer.retryFullSync', actions: 'emitFullSyncFailed' },
+            // The runtime skipped the call (paused while it waited for an earlier sync). A resume
+            // that came in the meantime already ended the pause: then ask again, staggered.
+            SYNC_SKIPPED: [
+              { ...skipWhilePaused, guard: and(['isCurrentRequest', 'isPaused']) },
+              {
+                guard: 'isCurrentRequest',
+                target: '#stateSyncer.retryFullSync',
+                actions: ['rememberFullSyncTrigger', 'emitFullSyncSkipped'],
+              },
+            ],
           },
         },
       },
@@ -162,11 +179,7 @@ export const stateSyncerMachine = setup({
           },
           // What was remembered while busy, in order: the deadline, then SyncChanges, then SyncFull.
           always: [
-            {
-              guard: and(['isDeadlinePassed', 'isPaused']),
-              target: '#stateSyncer.retryFullSync',
-              actions: ['markSkippedWhilePaused', 'emitFullSyncSkipped'],
-            },
+            { ...skipWhilePaused, guard: and(['isDeadlinePassed', 'isPaused']) },
             { guard: 'isDeadlinePassed', target: '#stateSyncer.fullSync.syncing' },
             {
               guard: and(['hasChangesPending', 'isPaused']),
@@ -181,13 +194,11 @@ export const stateSyncerMachine = setup({
           on: {
             SYNC_DONE: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesDone' },
             SYNC_FAILED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesFailed' },
+            // Skipped while paused: the resume that ends the pause asks for a partial sync anyway.
+            SYNC_SKIPPED: { guard: 'isCurrentRequest', target: 'idle', actions: 'emitSyncChangesSkipped' },
           },
         },
-        waitingToSyncFull: {
-          after: {
-            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
-          },
-        },
+        waitingToSyncFull,
       },
     },
     retryFullSync: {
@@ -200,11 +211,7 @@ export const stateSyncerMachine = setup({
             retryFailDelay: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
           },
         },
-        waitingToSyncFull: {
-          after: {
-            serverUpStagger: [skipWhilePaused, { target: '#stateSyncer.fullSync.syncing' }],
-          },
-        },
+        waitingToSyncFull,
       },
     },
     done: { type: 'final' },

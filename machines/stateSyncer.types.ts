@@ -15,7 +15,7 @@ export interface StateSyncerEnv {
   readonly serverUpInterval: number;
   /** Minimum wait (before stagger) after a failed or skipped full sync. */
   readonly retryFailInterval: number;
-  /** The user's full sync, called by the worker with its abort signal. */
+  /** The user's full sync, called by the worker with its abort signal; `SYNC_SKIPPED` (or a promise of it) when not run. */
   syncFull(signal: AbortSignal): Promise<unknown> | void;
   /** The user's partial sync, called by the worker with its abort signal. */
   syncChanges(signal: AbortSignal): Promise<unknown> | void;
@@ -59,13 +59,17 @@ export interface StateSyncerContext {
 }
 
 /** Which of the environment's two sync methods a request runs. */
-export type SyncRequestKind = 'syncFull' | 'syncChanges';
+export type SyncKind = 'syncFull' | 'syncChanges';
 
 /** What the machine sends its worker: run one sync and answer with the same `id`. */
-export type SyncWorkerEvent = { type: 'RUN'; id: number; kind: SyncRequestKind };
+export type SyncWorkerEvent = { type: 'RUN'; id: number; kind: SyncKind };
 
 /** The worker's answers. */
-export type SyncWorkerAnswer = { type: 'SYNC_DONE'; id: number } | { type: 'SYNC_FAILED'; id: number; error: unknown };
+export type SyncWorkerAnswer =
+  | { type: 'SYNC_DONE'; id: number }
+  | { type: 'SYNC_FAILED'; id: number; error: unknown }
+  /** Not run: the syncer was paused while the request waited for an earlier sync. */
+  | { type: 'SYNC_SKIPPED'; id: number };
 
 export type StateSyncerEvent =
   | { type: 'SYNC_FULL' }

@@ -14,7 +14,7 @@ import type { CallOptions, Server } from './types.js';
 export interface CallContext {
   readonly roster: Roster;
   /** Aborts on the manager's stop(). */
-  readonly stop: AbortSignal;
+  readonly lifetime: AbortSignal;
   /** The list is empty (rate-limited warning). */
   noServers(): void;
 }
@@ -78,8 +78,8 @@ export function callServer<T>(ctx: CallContext, fn: (server: Server, signal: Abo
     ctx.noServers();
     return Promise.reject(new NoServersError());
   }
-  const link = caller === undefined ? undefined : linkSignals(ctx.stop, caller);
-  const signal = link === undefined ? ctx.stop : link.signal;
+  const link = caller === undefined ? undefined : linkSignals(ctx.lifetime, caller);
+  const signal = link === undefined ? ctx.lifetime : link.signal;
   return raceAbort(
     attempt(() => fn(entry.server, signal)),
     signal,

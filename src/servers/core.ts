@@ -63,7 +63,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   }
 
   /** Aborts on stop(); created on first need. */
-  get stop(): AbortSignal {
+  get lifetime(): AbortSignal {
     return (this.#lifetime ??= lifetimeController()).signal;
   }
 
@@ -108,7 +108,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     const stoppedError = new StoppedError(`server manager stopped: ${err instanceof Error ? err.message : describeValue(err)}`);
     if (!this.stopped) {
       this.log.error({ err }, 'server manager stopped: random() or clock.now() is broken');
-      void this.shutdown();
+      void this.stop();
       this.emit('fatal', err instanceof Error ? err : new Error(describeValue(err)));
     }
     return stoppedError;
@@ -121,7 +121,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     return this.#clusterSize.size();
   }
 
-  delay(): number {
+  rebalanceDelay(): number {
     return rebalanceDelay(this.settings, this.roster.capServers, this.numNodes(), () => this.random());
   }
 
@@ -199,7 +199,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
       random: () => this.random(),
       log: this.log,
       emit: this.emit,
-      stop: this.stop,
+      lifetime: this.lifetime,
       loop: loopSignal,
     }).then(noop, (err: unknown) => {
       if (!this.stopped) this.log.error({ err }, 'rebalance failed');
@@ -222,14 +222,14 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     this.#discovery?.check();
   }
 
-  request(): void {
+  requestRebalance(): void {
     if (this.stopped) return;
     if (this.loop) this.loop.request();
     else this.requestedBeforeStart = true;
   }
 
   /** Stops everything once; resolves when the in-flight rebalance and discovery poll have settled. */
-  shutdown(): Promise<void> {
+  stop(): Promise<void> {
     if (this.stopping) return this.stopping;
     (this.#lifetime ??= lifetimeController()).abort(new StoppedError('server manager stopped'));
     this.stopping = Promise.all([this.#inflight, this.#discovery?.stop()]).then(noop, noop);

@@ -16,7 +16,7 @@ export interface DiscoveryHost {
   random(): number;
   readonly log: Logger;
   /** Aborts on the manager's stop(). */
-  readonly stop: AbortSignal;
+  readonly lifetime: AbortSignal;
   /** True while the manager has no server to use. */
   needed(): boolean;
   /** A poll's result (unchecked). */
@@ -86,19 +86,19 @@ export class Discovery {
 
   #poll(): void {
     const timeoutMs = this.settings.discoverTimeoutMs;
-    const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`discover() timed out after ${timeoutMs} ms`), this.host.stop);
+    const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`discover() timed out after ${timeoutMs} ms`), this.host.lifetime);
     const work = attempt(() => this.discover(limit.signal));
     // A discover() that ignores its signal is abandoned at the timeout all the same.
     this.#polling = Promise.race([work, limit.abandoned]).then(
       (result) => {
         if (limit.signal.aborted) {
-          if (!this.host.stop.aborted) this.host.log.warn({ reason: limit.signal.reason }, 'discover() gave no answer in time');
+          if (!this.host.lifetime.aborted) this.host.log.warn({ reason: limit.signal.reason }, 'discover() gave no answer in time');
           return;
         }
         this.host.found(result);
       },
       (err: unknown) => {
-        if (!this.host.stop.aborted) this.host.log.warn({ err }, 'discover() failed');
+        if (!this.host.lifetime.aborted) this.host.log.warn({ err }, 'discover() failed');
       },
     ).catch((err: unknown) => this.host.fatal(err)).finally(() => {
       limit.dispose();

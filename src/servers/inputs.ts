@@ -11,72 +11,6 @@ import { acceptServers, checkNodes, checkServer, checkServers, ownServer } from 
 
 const MEMBERSHIP_TYPES: readonly string[] = ['join', 'leave', 'update', 'failed', 'draining'];
 
-/** Removes the listed servers among `all` that the version filter left out of `accepted` (reason `apiVersion`). */
-function dropTooNew(core: ManagerCore, all: readonly Server[], accepted: readonly Server[]): void {
-  if (all.length === accepted.length) return;
-  const kept = new Set(accepted.map((s) => s.name));
-  for (const s of all) if (!kept.has(s.name)) core.roster.remove(s.name, 'apiVersion');
-}
-
-/** A server the cluster names, as a primary; `joined` re-admits a failed or draining one. */
-export function addPrimary(core: ManagerCore, server: Server, joined: boolean): void {
-  if (!core.acceptsVersion(server)) {
-    core.roster.remove(server.name, 'apiVersion');
-    return;
-  }
-  core.roster.upsertPrimary(server, joined);
-}
-
-export function addServer(core: ManagerCore, server: unknown): void {
-  checkServer('server', server);
-  addPrimary(core, ownServer(server), false);
-}
-
-/** Replaces the primaries; see ServerManager.setServers. */
-export function setServers(core: ManagerCore, servers: unknown): boolean {
-  const incoming = checkServers('servers', servers);
-  const accepted = core.acceptVersions(incoming);
-  dropTooNew(core, incoming, accepted);
-  return replacePrimaries(core.roster, accepted, core.now(), (list) => list.shuffled(() => core.random()));
-}
-
-export function setBackupServers(core: ManagerCore, servers: unknown): void {
-  const incoming = checkServers('servers', servers);
-  const accepted = core.acceptVersions(incoming);
-  dropTooNew(core, incoming, accepted);
-  replaceBackups(core.roster, accepted, core.now());
-}
-
-/**
- * Merges a heartbeat; see ServerManager.updateFromHeartbeat. A malformed heartbeat
- * (not an object, `servers` not an array, a bad `numNodes` or `leaderAddress`) is
- * refused whole; a malformed entry is skipped, and then the primaries the heartbeat
- * lacks are kept this time (the skipped entry may have been one of them).
- */
-export function updateFromHeartbeat(core: ManagerCore, heartbeat: Heartbeat): void {
-  if (typeof heartbeat !== 'object' || heartbeat === null)
-    throw new TypeError(`heartbeat must be an object, received ${describeValue(heartbeat)}`);
-  const list: unknown = heartbeat.servers;
-  if (!Array.isArray(list)) throw new TypeError(`heartbeat.servers must be an array of servers, received ${describeValue(list)}`);
-  const nodes = checkNodes('heartbeat.numNodes', heartbeat.numNodes);
-  if (heartbeat.leaderAddress !== undefined && typeof heartbeat.leaderAddress !== 'string')
-    throw new TypeError(`heartbeat.leaderAddress must be a string, received ${describeValue(heartbeat.leaderAddress)}`);
-  let skipped = false;
-  const incoming = acceptServers('heartbeat.servers', list as unknown[], (i, reason) => {
-    skipped = true;
-    core.skipped('heartbeat', i, reason);
-  });
-  const accepted = core.acceptVersions(incoming);
-  dropTooNew(core, incoming, accepted);
-  core.reportedNodes = nodes;
-  core.leader = heartbeat.leaderAddress;
-  if (!skipped) {
-    mergeHeartbeat(core.roster, accepted, core.now());
-    return;
-  }
-  for (const s of accepted) addPrimary(core, s, false);
-}
-
 /** Checks a membership event and returns a copy holding the manager's own copy of its server. */
 export function checkMembershipEvent(event: unknown): MembershipEvent {
   if (typeof event !== 'object' || event === null)
@@ -88,26 +22,102 @@ export function checkMembershipEvent(event: unknown): MembershipEvent {
   return { type: e.type, server: ownServer(e.server) };
 }
 
-/**
- * Applies one membership event: `join` adds (or re-admits) a primary, `update` refreshes
- * it (adding it when unknown), `leave` removes it, `failed` marks a listed server failed,
- * `draining` drains it. Unknown servers are not added by `failed` or `draining`.
- */
-export function applyMembershipEvent(core: ManagerCore, event: MembershipEvent): void {
-  const { server } = event;
-  switch (event.type) {
-    case 'join':
-    case 'update':
-      addPrimary(core, server, event.type === 'join');
+
+/** The inputs of one manager, applied to its core. */
+export class ServerInputs {
+  readonly #core: ManagerCore;
+
+  constructor(core: ManagerCore) {
+    this.#core = core;
+  }
+
+  /** Removes the listed servers among `all` that the version filter left out of `accepted` (reason `apiVersion`). */
+  #dropTooNew(all: readonly Server[], accepted: readonly Server[]): void {
+    if (all.length === accepted.length) return;
+    const kept = new Set(accepted.map((s) => s.name));
+    for (const s of all) if (!kept.has(s.name)) this.#core.roster.remove(s.name, 'apiVersion');
+  }
+
+  /** A server the cluster names, as a primary; `joined` re-admits a failed or draining one. */
+  addPrimary(server: Server, joined: boolean): void {
+    if (!this.#core.acceptsVersion(server)) {
+      this.#core.roster.remove(server.name, 'apiVersion');
       return;
-    case 'leave':
-      core.roster.remove(server.name, 'leave');
+    }
+    this.#core.roster.upsertPrimary(server, joined);
+  }
+
+  addServer(server: unknown): void {
+    checkServer('server', server);
+    this.addPrimary(ownServer(server), false);
+  }
+
+  /** Replaces the primaries; see ServerManager.setServers. */
+  setServers(servers: unknown): boolean {
+    const incoming = checkServers('servers', servers);
+    const accepted = this.#core.acceptVersions(incoming);
+    this.#dropTooNew(incoming, accepted);
+    return replacePrimaries(this.#core.roster, accepted, this.#core.now(), (list) => list.shuffled(() => this.#core.random()));
+  }
+
+  setBackupServers(servers: unknown): void {
+    const incoming = checkServers('servers', servers);
+    const accepted = this.#core.acceptVersions(incoming);
+    this.#dropTooNew(incoming, accepted);
+    replaceBackups(this.#core.roster, accepted, this.#core.now());
+  }
+
+  /**
+   * Merges a heartbeat; see ServerManager.updateFromHeartbeat. A malformed heartbeat
+   * (not an object, `servers` not an array, a bad `numNodes` or `leaderAddress`) is
+   * refused whole; a malformed entry is skipped, and then the primaries the heartbeat
+   * lacks are kept this time (the skipped entry may have been one of them).
+   */
+  updateFromHeartbeat(heartbeat: Heartbeat): void {
+    if (typeof heartbeat !== 'object' || heartbeat === null)
+      throw new TypeError(`heartbeat must be an object, received ${describeValue(heartbeat)}`);
+    const list: unknown = heartbeat.servers;
+    if (!Array.isArray(list)) throw new TypeError(`heartbeat.servers must be an array of servers, received ${describeValue(list)}`);
+    const nodes = checkNodes('heartbeat.numNodes', heartbeat.numNodes);
+    if (heartbeat.leaderAddress !== undefined && typeof heartbeat.leaderAddress !== 'string')
+      throw new TypeError(`heartbeat.leaderAddress must be a string, received ${describeValue(heartbeat.leaderAddress)}`);
+    let skipped = false;
+    const incoming = acceptServers('heartbeat.servers', list as unknown[], (i, reason) => {
+      skipped = true;
+      this.#core.skipped('heartbeat', i, reason);
+    });
+    const accepted = this.#core.acceptVersions(incoming);
+    this.#dropTooNew(incoming, accepted);
+    this.#core.reportedNodes = nodes;
+    this.#core.leader = heartbeat.leaderAddress;
+    if (!skipped) {
+      mergeHeartbeat(this.#core.roster, accepted, this.#core.now());
       return;
-    case 'failed':
-      core.roster.markFailed(server.name);
-      return;
-    case 'draining':
-      core.roster.drain(server.name, 'membership');
-      return;
+    }
+    for (const s of accepted) this.addPrimary(s, false);
+  }
+
+  /**
+   * Applies one membership event: `join` adds (or re-admits) a primary, `update` refreshes
+   * it (adding it when unknown), `leave` removes it, `failed` marks a listed server failed,
+   * `draining` drains it. Unknown servers are not added by `failed` or `draining`.
+   */
+  applyMembershipEvent(event: MembershipEvent): void {
+    const { server } = event;
+    switch (event.type) {
+      case 'join':
+      case 'update':
+        this.addPrimary(server, event.type === 'join');
+        return;
+      case 'leave':
+        this.#core.roster.remove(server.name, 'leave');
+        return;
+      case 'failed':
+        this.#core.roster.markFailed(server.name);
+        return;
+      case 'draining':
+        this.#core.roster.drain(server.name, 'membership');
+        return;
+    }
   }
 }

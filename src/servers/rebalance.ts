@@ -24,7 +24,7 @@ export interface RebalanceContext {
   readonly log: Logger;
   readonly emit: Emit;
   /** Aborts on the manager's stop(). */
-  readonly stop: AbortSignal;
+  readonly lifetime: AbortSignal;
   /** Aborts when the loop's worker is told to (the machine's STOP). */
   readonly loop: AbortSignal | undefined;
 }
@@ -60,14 +60,14 @@ function capRate(settings: DelaySettings, servers: number): number {
 }
 
 function stopped(ctx: RebalanceContext): boolean {
-  return ctx.stop.aborted || ctx.loop?.aborted === true;
+  return ctx.lifetime.aborted || ctx.loop?.aborted === true;
 }
 
 /** One ping, bounded by `pingTimeout` on the clock and by both stop signals; never rejects. */
 async function ping(ctx: RebalanceContext, entry: ServerEntry): Promise<boolean> {
   const server = entry.server;
   const timeoutMs = ctx.settings.pingTimeoutMs;
-  const limit = deadline(ctx.clock, timeoutMs, () => new TimeoutError(`ping of ${server.name} timed out after ${timeoutMs} ms`), ctx.stop, ctx.loop);
+  const limit = deadline(ctx.clock, timeoutMs, () => new TimeoutError(`ping of ${server.name} timed out after ${timeoutMs} ms`), ctx.lifetime, ctx.loop);
   try {
     const answer = attempt(() => ctx.settings.pinger.ping(server, limit.signal));
     // A pinger that ignores its signal cannot hold the rebalance past the timeout.

@@ -5,12 +5,13 @@
 // bounded rate, autopilot-style cleanup of dead servers, and optional discovery.
 import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
+import { actorView, type ActorView } from '../shared/actorHost.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { StoppedError } from '../shared/errors.js';
 import { describeValue } from '../shared/options.js';
 import { callServer, reportFailure } from './callPath.js';
 import { ManagerCore } from './core.js';
-import * as inputs from './inputs.js';
+import { checkMembershipEvent, ServerInputs } from './inputs.js';
 import { MembershipQueue } from './membershipQueue.js';
 import { resolveOptions, type ServerManagerOptions } from './options.js';
 import type { CallOptions, Heartbeat, MembershipEvent, Server, ServerHealth, ServerManagerEvents } from './types.js';
@@ -44,12 +45,15 @@ export type {
 
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
+  readonly #inputs: ServerInputs;
+  #view: { actor: Actor<typeof rebalancerMachine>; view: ActorView<typeof rebalancerMachine> } | undefined;
   #queue: MembershipQueue<MembershipEvent> | undefined;
 
   constructor(options: ServerManagerOptions) {
     super();
     const settings = resolveOptions(options);
     this.#core = new ManagerCore(settings, (event, payload) => this.emit(event, payload), options.logger);
+    this.#inputs = new ServerInputs(this.#core);
   }
 
   protected override listenerFailed(event: keyof ServerManagerEvents, err: unknown): void {
@@ -108,7 +112,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `apiVersion` is ignored (and a listed server of that name removed). Clears offline.
    */
   addServer(server: Server): void {
-    inputs.addServer(this.#core, server);
+    this.#inputs.addServer(server);
   }
 
   /** Removes the server with `server.name`; `'serverRemoved'` (reason `removed`). Unknown names are a no-op. */
@@ -174,7 +178,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `minReuseDuration`, never above 2^31 − 1.
    */
   rebalanceDelay(): number {
-    return this.#core.delay();
+    return this.#core.rebalanceDelay();
   }
 
   /**
@@ -193,9 +197,12 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     return this;
   }
 
-  /** The rebalance loop's actor (for inspection); undefined before `start()`. */
-  get actor(): Actor<typeof rebalancerMachine> | undefined {
-    return this.#core.actor;
+  /** The rebalance loop's machine, read-only (snapshot, subscribe, emitted events); undefined before `start()`. */
+  get actor(): ActorView<typeof rebalancerMachine> | undefined {
+    const actor = this.#core.actor;
+    if (!actor) return undefined;
+    if (this.#view?.actor !== actor) this.#view = { actor, view: actorView(actor) };
+    return this.#view.view;
   }
 
   /**
@@ -205,7 +212,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * Before `start()`, the loop rebalances as soon as it starts; after `stop()`, ignored.
    */
   requestRebalance(): void {
-    this.#core.request();
+    this.#core.requestRebalance();
   }
 
   /**
@@ -214,7 +221,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * repeated.
    */
   stop(): Promise<void> {
-    return this.#core.shutdown();
+    return this.#core.stop();
   }
 
   // --- Nomad-style inputs --------------------------------------------------------
@@ -229,7 +236,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * returns true. O(n).
    */
   setServers(servers: readonly Server[]): boolean {
-    return inputs.setServers(this.#core, servers);
+    return this.#inputs.setServers(servers);
   }
 
   /**
@@ -238,7 +245,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * that is also a primary stays a primary.
    */
   setBackupServers(servers: readonly Server[]): void {
-    inputs.setBackupServers(this.#core, servers);
+    this.#inputs.setBackupServers(servers);
   }
 
   /**
@@ -250,7 +257,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * `leaderAddress`.
    */
   updateFromHeartbeat(heartbeat: Heartbeat): void {
-    inputs.updateFromHeartbeat(this.#core, heartbeat);
+    this.#inputs.updateFromHeartbeat(heartbeat);
   }
 
   /**
@@ -258,10 +265,10 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
    * Warns once per crossing of 200 waiting.
    */
   applyMembershipEvent(event: MembershipEvent): void {
-    const checked = inputs.checkMembershipEvent(event);
+    const checked = checkMembershipEvent(event);
     const core = this.#core;
     (this.#queue ??= new MembershipQueue<MembershipEvent>({
-      apply: (e) => inputs.applyMembershipEvent(core, e),
+      apply: (e) => this.#inputs.applyMembershipEvent(e),
       onBacklog: (size) => core.log.warn({ backlog: size }, 'membership events are backing up'),
       onError: (err, e) => core.log.error({ err, event: e.type, server: e.server.name }, 'membership event failed'),
     })).push(checked);

@@ -5,7 +5,17 @@
 // time, unless they want their own inspector, which xstate attaches per system.
 // Public xstate API only: a host is a plain root actor and hosted actors name it as
 // their `parent` (an `ActorOptions` field).
-import { createActor, fromCallback, type ActorOptions, type AnyActorLogic, type AnyActorRef, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  createActor,
+  fromCallback,
+  type ActorOptions,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type Actor,
+  type InspectionEvent,
+  type Observer,
+  type SnapshotFrom,
+} from 'xstate';
 import type { Clock } from './clock.js';
 
 /**
@@ -58,4 +68,28 @@ export function createHostedActor<TLogic extends AnyActorLogic>(
   const { clock, input, inspect } = options;
   if (inspect) return createActor(logic, { clock, input, inspect });
   return createActor(logic, { clock, input, parent: hostFor(clock) });
+}
+
+/**
+ * What a runtime shows of its machine: read the snapshot, subscribe to snapshots and
+ * emitted events — never `send` or `stop`, which would act behind the runtime's back.
+ */
+export interface ActorView<TLogic extends AnyActorLogic> {
+  readonly id: string;
+  readonly sessionId: string;
+  getSnapshot(): SnapshotFrom<TLogic>;
+  subscribe: Actor<TLogic>['subscribe'];
+  on: Actor<TLogic>['on'];
+}
+
+/** A read-only view of `actor` (a new small object: callers keep the one they made). */
+export function actorView<TLogic extends AnyActorLogic>(actor: Actor<TLogic>): ActorView<TLogic> {
+  const view: ActorView<TLogic> = {
+    id: actor.id,
+    sessionId: actor.sessionId,
+    getSnapshot: () => actor.getSnapshot(),
+    subscribe: actor.subscribe.bind(actor),
+    on: actor.on.bind(actor),
+  };
+  return Object.freeze(view);
 }

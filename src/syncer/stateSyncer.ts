@@ -1,23 +1,24 @@
 // StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
-import { createHostedActor } from '../shared/actorHost.js';
-import { stateSyncerMachine, type StateSyncerEmitted, type StateSyncerStateName } from '../../machines/stateSyncer.machine.js';
+import { actorView, createHostedActor, type ActorView } from '../shared/actorHost.js';
+import {
+  stateSyncerMachine,
+  type StateSyncerEmitted,
+  type StateSyncerMachine,
+  type StateSyncerStateName,
+} from '../../machines/stateSyncer.machine.js';
 import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
 import { NotPausedError, StoppedError } from '../shared/errors.js';
 import { resolveSyncerOptions, type StateSyncerOptions } from './options.js';
 import { statePath, topLevel } from './statePath.js';
 import { SyncerEnv, type SyncActor } from './syncerEnv.js';
-import { isSyncSkippedError, type SyncKind, type SyncState } from './syncRunner.js';
+import type { SyncKind, SyncState } from './syncRunner.js';
 import { SyncTrigger, type Trigger } from './trigger.js';
 import type { StateSyncerEvents, SyncStats } from './events.js';
 
 export type { SyncKind, SyncState, StateSyncerOptions, StateSyncerEvents, SyncStats };
-
-const PAUSE = { type: 'PAUSE' } as const;
-const RESUME = { type: 'RESUME' } as const;
-const STOP = { type: 'STOP' } as const;
 
 export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   /** Asks for a full sync after a staggered wait (e.g. a server joined). */
@@ -36,8 +37,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   #top: StateSyncerStateName = 'fullSync';
   #leaf = '';
   #watching = false;
-  // A full sync was skipped by the runner (paused while queued): the resume that ends the pause re-triggers it.
-  #fullSkippedInRunner = false;
+  #view: ActorView<StateSyncerMachine> | undefined;
   // Stats as fields rather than an object: one object less per syncer.
   #fullSyncs = 0;
   #fullSyncFailures = 0;
@@ -72,9 +72,11 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.syncChanges = new SyncTrigger(this.#env, 'syncChanges');
   }
 
-  /** The xstate actor, for subscribe/inspection. Undefined before start(). */
-  get actor(): SyncActor | undefined {
-    return this.#env.actor;
+  /** The machine, read-only (snapshot, subscribe, emitted events). Undefined before start(). */
+  get actor(): ActorView<StateSyncerMachine> | undefined {
+    const actor = this.#env.actor;
+    if (!actor) return undefined;
+    return (this.#view ??= actorView(actor));
   }
 
   /** The top-level state; `'fullSync'` before start(), `'done'` after stop() or a failure. */
@@ -86,7 +88,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   }
 
   get paused(): boolean {
-    return this.#env.pauseCount > 0;
+    return this.#env.isPaused();
   }
 
   /** Starts syncing: enters fullSync and calls syncFull at once. Throws StoppedError after stop(). */
@@ -94,20 +96,8 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     if (this.#stopping) throw new StoppedError('StateSyncer was stopped and cannot be started again');
     const env = this.#env;
     if (env.actor) return this;
-    const actor = createHostedActor(stateSyncerMachine, {
-      input: {
-        env,
-        paused: env.pauseCount,
-        fullSyncPending: env.fullPendingBeforeStart,
-        changesPending: env.changesPendingBeforeStart,
-      },
-      clock: this.#clock,
-      inspect: this.#inspect,
-    });
-    env.actor = actor;
-    // The initial transition ran inside createActor: if it found random or the clock broken,
-    // the syncer is already stopping, and the STOP it could not send yet goes first.
-    if (env.stopped) actor.send(STOP);
+    const actor = createHostedActor(stateSyncerMachine, { input: env.startInput(), clock: this.#clock, inspect: this.#inspect });
+    env.attach(actor);
     actor.on('*', (emitted) => this.#onEmitted(emitted));
     // Unreachable with our environment (it turns its own failures into a stop); kept so
     // that a failure inside xstate is never silent either.
@@ -135,14 +125,13 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   }
 
   /**
-   * Pauses syncing (counted: every pause needs a resume). The count goes up at once;
+   * Pauses syncing (counted: every pause needs a resume). The count goes up at once (called
+   * from inside a sync or a listener: as soon as that callback returns, before any timer);
    * the promise resolves when no sync is in flight — also when called from inside a sync.
    */
   pause(): Promise<void> {
-    const env = this.#env;
-    env.pauseCount++;
-    if (env.actor && !this.#stopping) env.actor.send(PAUSE);
-    return env.runner.whenIdle();
+    this.#env.pause();
+    return this.#env.runner.whenIdle();
   }
 
   /**
@@ -151,24 +140,15 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
    * Throws NotPausedError when there is no pause to end (nothing changes then).
    */
   resume(): boolean {
-    const env = this.#env;
-    if (env.pauseCount === 0) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
-    env.pauseCount--;
-    const ended = env.pauseCount === 0;
-    if (env.actor && !this.#stopping) {
-      env.actor.send(RESUME);
-      if (ended && this.#fullSkippedInRunner) {
-        this.#fullSkippedInRunner = false;
-        env.fire('syncFull');
-      }
-    } else if (ended && !this.#stopping) env.changesPendingBeforeStart = true;
+    if (!this.#env.isPaused()) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
+    const ended = this.#env.resume();
     if (ended) flush(this.#resumeWaiters);
     return ended;
   }
 
   /** A promise that resolves when the current pause ends (or the syncer stops); undefined when not paused. */
   waitResume(): Promise<void> | undefined {
-    if (this.#env.pauseCount === 0) return undefined;
+    if (!this.#env.isPaused()) return undefined;
     return new Promise((resolve) => (this.#resumeWaiters ??= []).push(resolve));
   }
 
@@ -194,8 +174,6 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
 
   #stopNow(): Promise<void> {
     const env = this.#env;
-    // First: a STOP handled at once may run listeners that call stop() again.
-    env.stopped = true;
     const stopping = env.runner.settle(this.#stopTimeout).then((settled) => {
       if (!settled) {
         env.logger().warn(
@@ -205,8 +183,9 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
       }
       flush(this.#resumeWaiters);
     });
+    // First: a STOP handled at once may run listeners that call stop() again.
     this.#stopping = stopping;
-    env.actor?.send(STOP);
+    env.stop();
     return stopping;
   }
 
@@ -236,21 +215,12 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         if (this.hasListeners('syncChanges')) this.emit('syncChanges', { durationMs: this.#sinceSyncStarted() });
         return;
       case 'fullSync.failed':
-        if (isSyncSkippedError(emitted.error)) {
-          // Paused while queued behind an earlier sync: a skip, and the resume re-triggers it.
-          this.#fullSyncsSkipped++;
-          this.#fullSkippedInRunner = true;
-          this.emit('fullSyncSkipped', { reason: 'paused' });
-          return;
-        }
         this.#fullSyncFailures++;
         this.#failed(emitted.error);
         this.#env.logger().error({ err: emitted.error }, 'full sync failed; will retry');
         this.emit('fullSyncFailed', this.#failure(emitted.error));
         return;
       case 'syncChanges.failed':
-        // Skipped while paused: the resume that ends the pause triggers SyncChanges anyway.
-        if (isSyncSkippedError(emitted.error)) return;
         this.#partialSyncFailures++;
         this.#failed(emitted.error);
         this.#env.logger().error({ err: emitted.error }, 'partial sync failed');
@@ -264,7 +234,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   }
 
   #sinceSyncStarted(): number {
-    return this.#env.now() - this.#env.syncStartedAt;
+    return this.#env.sinceSyncStarted();
   }
 
   #succeeded(): void {

@@ -7,20 +7,12 @@ import { getEventListeners } from 'node:events';
 import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { raceAbort } from '../shared/abort.js';
-import { AeSyncError, brandGuard, TimeoutError } from '../shared/errors.js';
+import { TimeoutError } from '../shared/errors.js';
+import { SYNC_SKIPPED } from '../../machines/stateSyncer.worker.js';
 
-/**
- * A sync that was requested but never called because the syncer was paused while it
- * waited for an earlier call (one that outlived its timeout). Not a failure.
- */
-export class SyncSkippedError extends AeSyncError {
-  constructor(kind: SyncKind) {
-    super('ERR_SYNC_SKIPPED', `${kind} skipped: the syncer was paused while it waited for an earlier sync`);
-  }
-}
-export const isSyncSkippedError = brandGuard<SyncSkippedError>('ERR_SYNC_SKIPPED');
+import type { SyncKind } from '../../machines/stateSyncer.types.js';
 
-export type SyncKind = 'syncFull' | 'syncChanges';
+export type { SyncKind };
 
 /**
  * The state an agent keeps in sync. Both methods receive an AbortSignal that fires on
@@ -67,7 +59,7 @@ export class SyncRunner {
    * running — calls the user synchronously, inside the transition that asked, and
    * returns what it returned when that is not a promise (the worker then answers at once).
    */
-  run(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
+  run(kind: SyncKind, signal: AbortSignal): Promise<void | typeof SYNC_SKIPPED> | void {
     if (this.#timeoutMs === undefined && this.#current === 0) return this.#call(kind, signal);
     return this.#runBounded(kind, signal, this.#timeoutMs);
   }
@@ -91,7 +83,7 @@ export class SyncRunner {
     return finished;
   }
 
-  async #runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void> {
+  async #runBounded(kind: SyncKind, signal: AbortSignal, timeoutMs: number | undefined): Promise<void | typeof SYNC_SKIPPED> {
     if (timeoutMs === undefined) {
       await this.#waitPrevious(signal);
       return this.#callUnlessPaused(kind, signal);
@@ -107,8 +99,9 @@ export class SyncRunner {
       if (this.#current !== 0) {
         await Promise.race([this.#waitPrevious(limit.signal), timeout]);
         if (limit.signal.aborted) throw limit.signal.reason;
-        await Promise.race([this.#callUnlessPaused(kind, limit.signal), timeout]);
-        return;
+        const skipped = this.#host.isPaused();
+        await Promise.race([skipped ? undefined : this.#call(kind, limit.signal), timeout]);
+        return skipped ? SYNC_SKIPPED : undefined;
       }
       await Promise.race([this.#call(kind, limit.signal), timeout]);
     } finally {
@@ -122,8 +115,9 @@ export class SyncRunner {
     await raceAbort(this.whenIdle(), signal);
   }
 
-  #callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
-    if (this.#host.isPaused()) return Promise.reject(new SyncSkippedError(kind));
+  // A paused syncer must not start a call that waited for an earlier one: it answers SYNC_SKIPPED.
+  #callUnlessPaused(kind: SyncKind, signal: AbortSignal): Promise<void> | typeof SYNC_SKIPPED | void {
+    if (this.#host.isPaused()) return SYNC_SKIPPED;
     return this.#call(kind, signal);
   }
 

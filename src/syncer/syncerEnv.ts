@@ -4,7 +4,7 @@
 // One object with prototype methods instead of a closure per function: a fleet
 // simulation holds 100,000 of these. Not exported from the package.
 import type { Actor } from 'xstate';
-import type { stateSyncerMachine, StateSyncerEnv } from '../../machines/stateSyncer.machine.js';
+import type { stateSyncerMachine, StateSyncerEnv, StateSyncerInput } from '../../machines/stateSyncer.machine.js';
 import { clampDelay, clockNow, type Clock } from '../shared/clock.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
@@ -35,23 +35,34 @@ export interface SyncerEnvSettings {
 // Sent on every trigger: one object each, never mutated by xstate.
 const SYNC_FULL = { type: 'SYNC_FULL' } as const;
 const SYNC_CHANGES = { type: 'SYNC_CHANGES' } as const;
+const PAUSE = { type: 'PAUSE' } as const;
+const RESUME = { type: 'RESUME' } as const;
+const STOP = { type: 'STOP' } as const;
 
+/** The values a running machine keeps in its context, held here while none runs. */
+interface Held {
+  paused: number;
+  fullSyncPending: boolean;
+  changesPending: boolean;
+}
+
+/**
+ * One owner per value: the pause count and the pending triggers belong to the running
+ * machine's context; before start() (and after stop) no machine runs, and this object
+ * holds them — the machine's input takes them over at start, and stop hands the last
+ * count back. Every read and change goes through the methods below.
+ */
 export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget {
   readonly interval: number;
   readonly serverUpInterval: number;
   readonly retryFailInterval: number;
   readonly runner: SyncRunner;
-  /** Clock time the last sync was requested (for durations in events). */
-  syncStartedAt = 0;
-  /** The running machine; set by start() just before the actor starts. */
-  actor: SyncActor | undefined;
-  /** Set by stop() or a failure: from then on triggers are ignored and the user is not called. */
-  stopped = false;
-  /** Counted pauses (every pause needs a resume). */
-  pauseCount = 0;
-  /** Triggers that arrived before start(); the machine's input carries them over. */
-  fullPendingBeforeStart = false;
-  changesPendingBeforeStart = false;
+  // Clock time the last sync was requested (for durations in events).
+  #syncStartedAt = 0;
+  #actor: SyncActor | undefined;
+  // Set by stop() or a failure: from then on triggers are ignored and the user is not called.
+  #stopped = false;
+  readonly #held: Held = { paused: 0, fullSyncPending: false, changesPending: false };
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #clusterSize: ClusterSizeReader;
@@ -78,13 +89,78 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     return (this.#log ??= componentLogger(this.#baseLogger, 'stateSyncer'));
   }
 
+  // --- lifecycle -------------------------------------------------------------------
+
+  /** The machine's input: what this object held until now, handed over. */
+  startInput(): StateSyncerInput {
+    return { env: this, ...this.#held };
+  }
+
+  /** The machine now owns the pause count and the pending triggers. */
+  attach(actor: SyncActor): void {
+    this.#actor = actor;
+    // The initial transition ran inside createActor: if it found random or the clock broken,
+    // the syncer is already stopping, and the STOP it could not send yet goes first.
+    if (this.#stopped) actor.send(STOP);
+  }
+
+  /** The machine, once started (it stays readable after stop). */
+  get actor(): SyncActor | undefined {
+    return this.#actor;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** From now on nothing reaches the user or the machine; the last pause count comes back here. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#held.paused = this.pauseCount();
+    this.#held.fullSyncPending = false;
+    this.#held.changesPending = false;
+    this.#stopped = true;
+    this.#actor?.send(STOP);
+  }
+
+  /** Milliseconds since the current sync was requested. */
+  sinceSyncStarted(): number {
+    return this.now() - this.#syncStartedAt;
+  }
+
+  // --- the pause count -------------------------------------------------------------------
+
+  pauseCount(): number {
+    return this.#running() ? (this.#actor as SyncActor).getSnapshot().context.paused : this.#held.paused;
+  }
+
+  pause(): void {
+    if (this.#running()) (this.#actor as SyncActor).send(PAUSE);
+    else this.#held.paused++;
+  }
+
+  /**
+   * Ends one pause; true when that ended the pause (the caller checked there is one).
+   * Before start, the resume that ends a pause asks for a partial sync, as the machine does.
+   */
+  resume(): boolean {
+    if (this.#running()) {
+      const ended = this.pauseCount() === 1;
+      (this.#actor as SyncActor).send(RESUME);
+      return ended;
+    }
+    const ended = --this.#held.paused === 0;
+    if (ended && !this.#stopped) this.#held.changesPending = true;
+    return ended;
+  }
+
   // --- StateSyncerEnv --------------------------------------------------------------
 
-  syncFull(signal: AbortSignal): Promise<void> | void {
+  syncFull(signal: AbortSignal): Promise<unknown> | void {
     return this.#run('syncFull', signal);
   }
 
-  syncChanges(signal: AbortSignal): Promise<void> | void {
+  syncChanges(signal: AbortSignal): Promise<unknown> | void {
     return this.#run('syncChanges', signal);
   }
 
@@ -127,24 +203,22 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
   // --- TriggerTarget ---------------------------------------------------------------
 
   fire(kind: SyncKind): void {
-    if (this.stopped) return;
-    if (this.actor) this.actor.send(kind === 'syncFull' ? SYNC_FULL : SYNC_CHANGES);
-    else if (kind === 'syncFull') this.fullPendingBeforeStart = true;
-    else this.changesPendingBeforeStart = true;
+    if (this.#stopped) return;
+    if (this.#actor) this.#actor.send(kind === 'syncFull' ? SYNC_FULL : SYNC_CHANGES);
+    else if (kind === 'syncFull') this.#held.fullSyncPending = true;
+    else this.#held.changesPending = true;
   }
 
   isPending(kind: SyncKind): boolean {
-    if (this.stopped) return false;
-    const actor = this.actor;
-    if (!actor) return kind === 'syncFull' ? this.fullPendingBeforeStart : this.changesPendingBeforeStart;
-    const context = actor.getSnapshot().context;
-    return kind === 'syncFull' ? context.fullSyncPending : context.changesPending;
+    if (this.#stopped) return false;
+    const held = this.#actor ? this.#actor.getSnapshot().context : this.#held;
+    return kind === 'syncFull' ? held.fullSyncPending : held.changesPending;
   }
 
   // --- SyncRunnerHost ----------------------------------------------------------------
 
   isPaused(): boolean {
-    return this.pauseCount > 0;
+    return this.pauseCount() > 0;
   }
 
   waitingForPrevious(): void {
@@ -153,10 +227,14 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
 
   // --- internals -----------------------------------------------------------------------
 
-  #run(kind: SyncKind, signal: AbortSignal): Promise<void> | void {
-    this.syncStartedAt = this.now();
+  #running(): boolean {
+    return this.#actor !== undefined && !this.#stopped;
+  }
+
+  #run(kind: SyncKind, signal: AbortSignal): Promise<unknown> | void {
+    this.#syncStartedAt = this.now();
     // A failure found just now (or a stop) has already sent STOP: the user is not called.
-    if (this.stopped) throw new Error(`${kind} not called: the syncer has stopped`);
+    if (this.#stopped) throw new Error(`${kind} not called: the syncer has stopped`);
     return this.runner.run(kind, signal);
   }
 
@@ -167,7 +245,7 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
    */
   #failed(err: unknown, what?: string): 0 {
     const error = err instanceof Error ? err : new Error(`${what ?? 'failed'}: ${describeValue(err)}`);
-    if (!this.stopped) this.#onFailure(error);
+    if (!this.#stopped) this.#onFailure(error);
     return 0;
   }
 }

@@ -71,6 +71,49 @@ describe('stateSyncerMachine with a provided worker, under plain createActor', (
     actor.stop();
   });
 
+  it('answers SYNC_SKIPPED for a skipped call: waits in retryFullSync and re-asks when the pause ends', () => {
+    const clock = createTestClock();
+    const worker = scriptedWorker();
+    const { actor, emitted, path } = start(worker.machine, clock);
+    actor.send({ type: 'PAUSE' });
+    worker.answer({ type: 'SYNC_SKIPPED', id: 1 });
+    expect(path()).toBe('retryFullSync.waiting');
+    expect(actor.getSnapshot().context).toMatchObject({ skippedWhilePaused: true, fullSyncPending: false });
+    actor.send({ type: 'RESUME' });
+    expect(path()).toBe('retryFullSync.waitingToSyncFull');
+    expect(emitted).toEqual(['fullSync.started', 'fullSync.skipped']);
+    actor.stop();
+  });
+
+  it('re-asks at once (staggered) when the pause ended before the skipped answer arrived', () => {
+    const clock = createTestClock();
+    const worker = scriptedWorker();
+    const { actor, path } = start(worker.machine, clock);
+    worker.answer({ type: 'SYNC_SKIPPED', id: 1 }); // the runtime saw a pause that has ended since
+    expect(path()).toBe('retryFullSync.waitingToSyncFull');
+    expect(actor.getSnapshot().context.skippedWhilePaused).toBe(false);
+    clock.tick(1_499); // serverUpStagger: half of 3 s
+    expect(path()).toBe('retryFullSync.waitingToSyncFull');
+    clock.tick(1);
+    expect(path()).toBe('fullSync.syncing');
+    expect(worker.last()).toEqual({ type: 'RUN', id: 2, kind: 'syncFull' });
+    actor.stop();
+  });
+
+  it('goes back to idle on a skipped partial sync and ignores a stale SYNC_SKIPPED', () => {
+    const clock = createTestClock();
+    const worker = scriptedWorker();
+    const { actor, emitted, path } = start(worker.machine, clock);
+    worker.answer({ type: 'SYNC_DONE', id: 1 });
+    actor.send({ type: 'SYNC_CHANGES' });
+    worker.answer({ type: 'SYNC_SKIPPED', id: 1 }); // stale
+    expect(path()).toBe('partialSync.syncingChanges');
+    worker.answer({ type: 'SYNC_SKIPPED', id: 2 });
+    expect(path()).toBe('partialSync.idle');
+    expect(emitted.slice(2)).toEqual(['syncChanges.started', 'syncChanges.skipped']);
+    actor.stop();
+  });
+
   it('ignores an answer whose id is not the request in flight, and a second answer to one', () => {
     const clock = createTestClock();
     const worker = scriptedWorker();

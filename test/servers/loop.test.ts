@@ -102,6 +102,7 @@ describe('ServerManager loop: later rebalances', () => {
     const actor = manager.actor;
     manager.start();
     expect(manager.actor).toBe(actor);
+    expect(Object.keys(actor!).sort()).toEqual(['getSnapshot', 'id', 'on', 'sessionId', 'subscribe']); // read-only: no send, no stop
     expect(clock.countTimers()).toBe(1);
     await manager.stop();
     await manager.stop();

@@ -21,7 +21,6 @@ import {
   SessionLostError,
   SessionNotFoundError,
 } from '../../src/catalog/errors.js';
-import { isSyncSkippedError, SyncSkippedError } from '../../src/syncer/syncRunner.js';
 
 // Every error class with its guard: each guard accepts its own class and refuses every other.
 const cases: [string, () => Error, (err: unknown) => boolean][] = [
@@ -33,7 +32,6 @@ const cases: [string, () => Error, (err: unknown) => boolean][] = [
   ['ServerUnavailableError', () => new ServerUnavailableError('s1', 'down'), isServerUnavailableError],
   ['SessionNotFoundError', () => new SessionNotFoundError('x'), isSessionNotFoundError],
   ['SessionLostError', () => new SessionLostError('gone'), isSessionLostError],
-  ['SyncSkippedError', () => new SyncSkippedError('syncFull'), isSyncSkippedError],
 ];
 
 describe('error guards', () => {

@@ -346,7 +346,7 @@ describe('StateSyncer observed', () => {
     syncer!.syncChanges.trigger();
     await settle(clock);
     const worker = syncer!.actor!.getSnapshot().children.worker;
-    expect(events.filter((e) => e.type === '@xstate.actor').map((e) => e.actorRef)).toEqual([syncer!.actor, worker]);
+    expect(events.filter((e) => e.type === '@xstate.actor').map((e) => e.actorRef.sessionId)).toEqual([syncer!.actor!.sessionId, worker!.sessionId]);
     const relayed = events.flatMap((e) => (e.type === '@xstate.event' && (e.actorRef === worker || e.sourceRef === worker) ? [e.event] : []));
     expect(relayed.map((e) => e.type)).toEqual(['xstate.init', 'RUN', 'SYNC_DONE', 'RUN', 'SYNC_DONE']);
   });

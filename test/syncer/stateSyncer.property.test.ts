@@ -519,7 +519,7 @@ describe('StateSyncer regressions found by the property test', () => {
     const syncer = make();
     await settle(clock);
     // Count reads of the system's scheduled-event table during one partial sync (xstate internals).
-    const system = syncer.actor!.system as unknown as { _snapshot: { _scheduledEvents: Record<string, unknown> } };
+    const system = syncer.actor!.getSnapshot().children.worker!.system as unknown as { _snapshot: { _scheduledEvents: Record<string, unknown> } };
     let reads = 0;
     system._snapshot._scheduledEvents = new Proxy(system._snapshot._scheduledEvents, {
       get(target, key, receiver) {

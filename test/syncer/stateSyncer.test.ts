@@ -52,6 +52,15 @@ describe('StateSyncer start and full sync', () => {
     expect(state.calls).toHaveLength(0);
   });
 
+  it('shows its machine read-only: snapshot, subscribe and emitted events, no send or stop', () => {
+    make().start();
+    const view = syncer.actor!;
+    expect(Object.keys(view).sort()).toEqual(['getSnapshot', 'id', 'on', 'sessionId', 'subscribe']);
+    expect(Object.isFrozen(view)).toBe(true);
+    expect(view.getSnapshot().value).toEqual({ fullSync: 'syncing' });
+    expect(syncer.actor).toBe(view);
+  });
+
   it('runs the next full sync exactly at interval + stagger(interval) after the previous one started', async () => {
     make().start();
     await settle(clock);
