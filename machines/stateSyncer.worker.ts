@@ -49,6 +49,7 @@ function answer(id: number, value: unknown): SyncWorkerAnswer {
   return value === SYNC_SKIPPED ? { type: 'SYNC_SKIPPED', id } : { type: 'SYNC_DONE', id };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** True for a promise or any object with a `then` method (the runtime checks results the same way). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

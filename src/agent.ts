@@ -6,6 +6,7 @@ import { ServerManager, type ServerManagerOptions } from './servers/serverManage
 import { StateSyncer, type StateSyncerOptions } from './syncer/stateSyncer.js';
 import { describeValue } from './shared/options.js';
 import { wireAgent } from './wiring.js';
+import { noop } from './shared/waiters.js';
 
 /**
  * Options of both parts. `logger`, `clock` and `random` are shared; the syncer's
@@ -24,8 +25,6 @@ export interface SyncAgent {
   /** Stops both; resolves when both have stopped. Safe before start() and when repeated; never rejects. */
   stop(): Promise<void>;
 }
-
-function noop(): void {}
 
 export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
   if (typeof options !== 'object' || options === null)

@@ -4,7 +4,8 @@
 import type { CatalogBackend, NodeSession } from './backend.js';
 import { clockNow, type Clock } from '../shared/clock.js';
 import { StoppedError } from '../shared/errors.js';
-import { RateLimit, type Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
+import { RateLimit } from '../shared/rateLimit.js';
 import { isNodeConflictError, type NodeConflictError } from './errors.js';
 import type { RemoteCall } from './remoteCall.js';
 

@@ -11,6 +11,8 @@ import { checkRandomValue } from '../shared/random.js';
 import { StoppedError } from '../shared/errors.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
+import { noop } from '../shared/waiters.js';
+import { KeyedRateLimit } from '../shared/rateLimit.js';
 import { lifetimeController, type CallContext } from './callPath.js';
 import { Discovery, type DiscoveryHost } from './discovery.js';
 import { RebalanceLoop, type LoopHost } from './loop.js';
@@ -24,8 +26,6 @@ import { acceptServers } from './validate.js';
 /** How often skipped malformed entries (heartbeats, discovery) are reported, ms. */
 const MALFORMED_LOG_INTERVAL_MS = 60_000;
 
-function noop(): void {}
-
 export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallContext {
   readonly roster: Roster;
   readonly #clusterSize: ClusterSizeReader | undefined;
@@ -38,7 +38,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   requestedBeforeStart = false;
   reportedNodes = 0;
   leader: string | undefined;
-  #rateLogs: Map<string, number> | undefined;
+  #rateLogs: KeyedRateLimit | undefined;
 
   constructor(
     readonly settings: ManagerSettings,
@@ -179,12 +179,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   }
 
   #rateLimited(key: string, intervalMs: number): boolean {
-    const now = this.now();
-    const logs = (this.#rateLogs ??= new Map());
-    const next = logs.get(key);
-    if (next !== undefined && now < next) return false;
-    logs.set(key, now + intervalMs);
-    return true;
+    return (this.#rateLogs ??= new KeyedRateLimit()).allow(key, intervalMs, this.now());
   }
 
   // --- rebalancing and the lifetime -----------------------------------------------------

@@ -22,18 +22,3 @@ export function componentLogger(logger: Logger | undefined, component: string): 
   if (!child) silentChildren.set(component, (child = silentLogger().child({ component })));
   return child;
 }
-
-/**
- * Lets a message through at most once per `intervalMs` on the caller's clock
- * (e.g. "no servers" warnings on a hot RPC path).
- */
-export class RateLimit {
-  private lastMs = -Infinity;
-  constructor(private readonly intervalMs: number) {}
-  /** True when the caller may log now; remembers `nowMs` as the last time. */
-  allow(nowMs: number): boolean {
-    if (nowMs - this.lastMs < this.intervalMs) return false;
-    this.lastMs = nowMs;
-    return true;
-  }
-}

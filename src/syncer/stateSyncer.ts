@@ -10,6 +10,7 @@ import {
 } from '../../machines/stateSyncer.machine.js';
 import type { Clock } from '../shared/clock.js';
 import { TypedEmitter } from '../shared/emitter.js';
+import { addWaiter, flushWaiters, type Waiters } from '../shared/waiters.js';
 import { NotPausedError, StoppedError } from '../shared/errors.js';
 import { resolveSyncerOptions, type StateSyncerOptions } from './options.js';
 import { statePath, topLevel } from './statePath.js';
@@ -32,7 +33,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   readonly #inspect: StateSyncerOptions['inspect'];
   #stopping: Promise<void> | undefined;
   // Created on first use: most syncers never have anyone waiting.
-  #resumeWaiters: (() => void)[] | undefined;
+  #resumeWaiters: Waiters;
   // The active state as last reported: top-level name and the rest of the path.
   #top: StateSyncerStateName = 'fullSync';
   #leaf = '';
@@ -142,14 +143,14 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   resume(): boolean {
     if (!this.#env.isPaused()) throw new NotPausedError('unbalanced StateSyncer.resume(): the syncer is not paused');
     const ended = this.#env.resume();
-    if (ended) flush(this.#resumeWaiters);
+    if (ended) flushWaiters(this.#resumeWaiters);
     return ended;
   }
 
   /** A promise that resolves when the current pause ends (or the syncer stops); undefined when not paused. */
   waitResume(): Promise<void> | undefined {
     if (!this.#env.isPaused()) return undefined;
-    return new Promise((resolve) => (this.#resumeWaiters ??= []).push(resolve));
+    return addWaiter((this.#resumeWaiters ??= []));
   }
 
   /** Counts of syncs and failures so far (a copy). */
@@ -181,7 +182,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
           'sync ignored its abort signal; abandoned after stopTimeout, its result will be ignored',
         );
       }
-      flush(this.#resumeWaiters);
+      flushWaiters(this.#resumeWaiters);
     });
     // First: a STOP handled at once may run listeners that call stop() again.
     this.#stopping = stopping;
@@ -275,9 +276,4 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     this.#leaf = leaf;
     if (report && this.hasListeners('transition')) this.emit('transition', { from, to: top, path: leaf ? `${top}.${leaf}` : top });
   }
-}
-
-function flush(waiters: (() => void)[] | undefined): void {
-  if (!waiters || waiters.length === 0) return;
-  for (const resolve of waiters.splice(0)) resolve();
 }

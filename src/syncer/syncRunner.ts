@@ -8,7 +8,8 @@ import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { raceAbort } from '../shared/abort.js';
 import { TimeoutError } from '../shared/errors.js';
-import { SYNC_SKIPPED } from '../../machines/stateSyncer.worker.js';
+import { isThenable, SYNC_SKIPPED } from '../../machines/stateSyncer.worker.js';
+import { addWaiter, flushWaiters, type Waiters } from '../shared/waiters.js';
 
 import type { SyncKind } from '../../machines/stateSyncer.types.js';
 
@@ -40,7 +41,7 @@ export class SyncRunner {
   #current = 0;
   #calls = 0;
   // Created on first use: most syncers never have anyone waiting.
-  #idleWaiters: (() => void)[] | undefined;
+  #idleWaiters: Waiters;
   readonly #state: SyncState;
   readonly #clock: Clock;
   readonly #timeoutMs: number | undefined;
@@ -67,7 +68,7 @@ export class SyncRunner {
   /** Resolves when no call is in flight (at once if none is). */
   whenIdle(): Promise<void> {
     if (this.#current === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
+    return addWaiter((this.#idleWaiters ??= []));
   }
 
   /**
@@ -156,14 +157,8 @@ export class SyncRunner {
 
   #becameIdle(): void {
     this.#current = 0;
-    const waiters = this.#idleWaiters;
-    if (!waiters || waiters.length === 0) return;
-    for (const resolve of waiters.splice(0)) resolve();
+    flushWaiters(this.#idleWaiters);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

@@ -45,6 +45,13 @@ describe('error guards', () => {
     for (const [other, , otherGuard] of cases) if (other !== name) expect(otherGuard(err), `${other}'s guard`).toBe(false);
   });
 
+  it('carries a stable code per class', () => {
+    expect(new NoServersError().code).toBe('ERR_NO_SERVERS');
+    expect(new TimeoutError('t').code).toBe('ERR_TIMEOUT');
+    expect(new StoppedError('s').code).toBe('ERR_STOPPED');
+    expect(new NotPausedError().code).toBe('ERR_NOT_PAUSED');
+  });
+
   it('refuses Node system errors that carry a string code', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', errno: -111 });
     expect(isAeSyncError(refused)).toBe(false);

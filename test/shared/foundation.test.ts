@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clockNow, sleep, systemClock } from '../../src/shared/clock.js';
 import { TypedEmitter } from '../../src/shared/emitter.js';
-import { isAeSyncError, isNoServersError, isStoppedError, NoServersError, StoppedError, TimeoutError } from '../../src/shared/errors.js';
-import { RateLimit } from '../../src/shared/logger.js';
 import { nonNegativeNumber, positiveNumber } from '../../src/shared/options.js';
 import { createTestClock } from '../../src/testing.js';
 
@@ -30,20 +28,6 @@ describe('sleep', () => {
     s.cancel();
     await s.promise;
     expect(clock.countTimers()).toBe(0);
-  });
-});
-
-describe('errors', () => {
-  it('carry a code, a name and a guard', () => {
-    const e = new NoServersError();
-    expect(e.code).toBe('ERR_NO_SERVERS');
-    expect(e.name).toBe('NoServersError');
-    expect(isNoServersError(e)).toBe(true);
-    expect(isAeSyncError(e)).toBe(true);
-    expect(isStoppedError(new StoppedError('x'))).toBe(true);
-    expect(isStoppedError(e)).toBe(false);
-    expect(new TimeoutError('t').code).toBe('ERR_TIMEOUT');
-    expect(isAeSyncError(new Error('plain'))).toBe(false);
   });
 });
 
@@ -85,14 +69,5 @@ describe('TypedEmitter', () => {
     expect(got).toEqual([1]);
     expect(errors).toHaveLength(2);
     e.fire(3); // no listeners: no-op
-  });
-});
-
-describe('RateLimit', () => {
-  it('allows once per interval', () => {
-    const r = new RateLimit(1_000);
-    expect(r.allow(0)).toBe(true);
-    expect(r.allow(999)).toBe(false);
-    expect(r.allow(1_000)).toBe(true);
   });
 });
