@@ -25,10 +25,10 @@ export default tseslint.config(
     },
   },
   {
-    // The architecture's layers (docs/overview.md): a wrong-way import fails the lint.
+    // The architecture's layers (docs/overview.md): a wrong-way import or an import circle fails the lint.
     files: ['src/**/*.ts', 'machines/**/*.ts'],
     plugins: { ae: layers },
-    rules: { 'ae/layers': ['error', { root: import.meta.dirname }] },
+    rules: { 'ae/layers': ['error', { root: import.meta.dirname }], 'ae/circles': ['error', { root: import.meta.dirname }] },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -2,7 +2,7 @@
 // steady state every interval), of a partial sync pushing one change, and heap per
 // registered service (local registry + MemoryCluster store). No latency: this is
 // the library's own CPU cost, not the network's. Run under `node --expose-gc --import tsx`.
-import { MemoryCluster } from '../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../src/catalog/memory/cluster.js';
 import { ServiceRegistry } from '../src/catalog/registry.js';
 import type { Service } from '../src/catalog/backend.js';
 import { ServerManager } from '../src/servers/serverManager.js';

@@ -1,7 +1,9 @@
-// The architecture's layers as a lint rule: each folder may import only from the
-// folders below it (docs/overview.md, "Architecture"). A relative import that
-// crosses a boundary the wrong way fails `npm run lint`, naming both folders.
-import { dirname, relative, resolve } from 'node:path';
+// The architecture's layers as lint rules: each folder may import only from the
+// folders below it (docs/overview.md, "Architecture"), and no files import each other
+// in a circle. A relative import that crosses a boundary the wrong way, or a file on
+// an import circle, fails `npm run lint`, naming the files.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * Layers, most specific first: the first whose `path` prefix matches a file applies.
@@ -71,4 +73,86 @@ const layersRule = {
   },
 };
 
-export default { rules: { layers: layersRule } };
+// Relative imports and re-exports, type-only ones included: a circle of types is still a
+// circle a reader has to untangle.
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
+function sourceFiles(root, folder) {
+  const out = [];
+  for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
+    const path = `${folder}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...sourceFiles(root, path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** Files of `src/` and `machines/` that sit on an import circle, each with the circle's members (Tarjan's SCCs). */
+export function importCircles(root) {
+  const files = [...sourceFiles(root, 'src'), ...sourceFiles(root, 'machines')];
+  const known = new Set(files);
+  const edges = new Map();
+  for (const file of files) {
+    const text = readFileSync(join(root, file), 'utf8');
+    const targets = new Set();
+    for (const m of text.matchAll(IMPORT)) {
+      const target = relative(root, resolve(root, dirname(file), m[1] ?? m[2])).split('\\').join('/').replace(/\.js$/, '.ts');
+      if (known.has(target) && target !== file) targets.add(target);
+    }
+    edges.set(file, [...targets]);
+  }
+  const index = new Map();
+  const low = new Map();
+  const stack = [];
+  const onStack = new Set();
+  const circles = new Map();
+  let next = 0;
+  const visit = (v) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const members = [];
+    let w;
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      members.push(w);
+    } while (w !== v);
+    if (members.length > 1) for (const m of members) circles.set(m, members.sort());
+  };
+  for (const file of files) if (!index.has(file)) visit(file);
+  return circles;
+}
+
+// One graph per lint run: every file's check reads the same map.
+const circlesByRoot = new Map();
+
+/** @type {import('eslint').Rule.RuleModule} */
+const circlesRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'No import circles between files' },
+    schema: [{ type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false }],
+  },
+  create(context) {
+    const root = context.options[0]?.root ?? context.cwd;
+    if (!circlesByRoot.has(root)) circlesByRoot.set(root, importCircles(root));
+    const file = relative(root, context.filename).split('\\').join('/');
+    const members = circlesByRoot.get(root).get(file);
+    if (!members) return {};
+    return {
+      Program: (node) =>
+        context.report({ node, message: `${file} is on an import circle with ${members.filter((m) => m !== file).join(', ')}` }),
+    };
+  },
+};
+
+export default { rules: { layers: layersRule, circles: circlesRule } };

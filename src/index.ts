@@ -103,11 +103,6 @@ export {
   type SyncTriggers,
   type RegistryStats,
 } from './catalog/registry.js';
-export {
-  MemoryCluster,
-  type MemoryClusterOptions,
-  type MemoryClusterEvents,
-  type MemoryOp,
-  type MemoryOpRecord,
-} from './catalog/memory/memoryCluster.js';
+export { MemoryCluster } from './catalog/memory/cluster.js';
+export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord } from './catalog/memory/types.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';

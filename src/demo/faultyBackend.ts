@@ -3,7 +3,7 @@
 // of the agents' view until they "join". Used where the demo cannot hurt the real
 // servers (etcd), so the agents' failover and join handling can still be shown.
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
-import { ServerUnavailableError } from '../catalog/memory/memoryCluster.js';
+import { ServerUnavailableError } from '../catalog/errors.js';
 import type { Pinger, Server } from '../servers/types.js';
 
 export class FaultInjectingBackend implements CatalogBackend {

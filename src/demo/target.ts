@@ -2,7 +2,7 @@
 // server, add one, change entries behind the agents' backs) and read directly.
 // The embedded target is a MemoryCluster; the etcd target lives in etcdTarget.ts.
 import type { CatalogBackend, Service } from '../catalog/backend.js';
-import { MemoryCluster } from '../catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../catalog/memory/cluster.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 

@@ -85,8 +85,8 @@ export interface ServerManagerOptions {
   clock?: Clock;
   /**
    * Source of `[0, 1)` numbers for shuffles and jitter. Defaults to `Math.random`.
-   * A value outside `[0, 1)` (or NaN) is clamped into it and reported once; a
-   * `random` that throws stops the manager (`'fatal'`).
+   * A `random` that throws or gives a value outside `[0, 1)` (or NaN) stops the
+   * manager, which emits `'fatal'` with the reason.
    */
   random?: () => number;
   /** ms before the first rebalance (plus jitter) and the floor between rebalances. Defaults to 120 000 (120 s). */

@@ -35,7 +35,7 @@ export function optionalPositiveNumber(name: string, value: unknown, fallback?: 
   return value === undefined ? fallback : positiveNumber(name, value);
 }
 
-/** A function, or `fallback` when undefined (`required` refuses undefined). */
+/** A function; `fallback` when undefined and a fallback is given, else undefined is refused (TypeError naming `name`). */
 export function fn<T extends (...args: never[]) => unknown>(name: string, value: unknown, fallback?: T): T {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${show(value)}`);

@@ -6,8 +6,16 @@ import type { ServerManager } from '../servers/serverManager.js';
 import type { SyncAgentOptions } from '../agent.js';
 import type { Pinger, Server } from '../servers/types.js';
 import type { StateSyncer, SyncState } from '../syncer/stateSyncer.js';
-import type { Fleet } from './fleet.js';
 import type { HeapClock } from './heapClock.js';
+import type { Network } from './network.js';
+
+/** What an agent asks of the fleet it belongs to (the Fleet). */
+export interface AgentHost {
+  readonly network: Network;
+  sync(agent: SimAgent, kind: number, signal: AbortSignal): Promise<void>;
+  observeFront(agent: SimAgent): void;
+  onRebalanced(agent: SimAgent): void;
+}
 
 /**
  * Options handed to every agent's syncer and manager, under their public names (a
@@ -59,7 +67,7 @@ export class SimAgent implements SyncState, Pinger {
   syncer!: StateSyncer;
   manager!: ServerManager;
   constructor(
-    private readonly fleet: Fleet,
+    private readonly fleet: AgentHost,
     readonly id: number,
   ) {}
   syncFull(signal: AbortSignal): Promise<void> {

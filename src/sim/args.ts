@@ -3,7 +3,7 @@
 // RangeError naming the value received.
 import { availableParallelism } from 'node:os';
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { SCENARIOS, findScenario } from './scenarios.js';
+import { SCENARIOS, findScenario } from './scenarios/index.js';
 
 export interface CliOptions {
   scenario: string;

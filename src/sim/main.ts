@@ -6,7 +6,7 @@ import { helpText, parseArgs, USAGE, type CliOptions } from './args.js';
 import { markEndedFirst } from './claims.js';
 import { progressBar, type Io } from './progress.js';
 import { claimsTable, summaryLines, writeReport } from './report.js';
-import { SCENARIOS, findScenario, type ScenarioParams, type ScenarioResult } from './scenarios.js';
+import { SCENARIOS, findScenario, type ScenarioParams, type ScenarioResult } from './scenarios/index.js';
 
 export { parseArgs, parseDuration, USAGE, helpText, type CliOptions } from './args.js';
 export type { Io } from './progress.js';

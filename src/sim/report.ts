@@ -8,7 +8,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { formatNumber, type ClaimRow } from './claims.js';
 import type { SeriesName, SeriesReport } from './metrics.js';
-import type { ScenarioResult } from './scenarios.js';
+import type { ScenarioResult } from './scenarios/index.js';
 
 /** Columns of the claims table; the header carries the word `claim`. */
 const COLUMNS = ['scenario', 'what', 'claim', 'claim from', 'measured', 'unit', 'ratio', 'verdict', 'source'] as const;

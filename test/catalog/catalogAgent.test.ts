@@ -2,7 +2,7 @@
 // settles, a backend that slows every call, two agents with one node name, and a
 // start() that fails half-way. Each test ends with nothing left on the clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../../src/catalog/memory/cluster.js';
 import { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from '../../src/catalog/catalogAgent.js';
 import { diffCatalog } from '../../src/catalog/registry.js';
 import type { CatalogBackend, CatalogClient, Service } from '../../src/catalog/backend.js';

@@ -5,7 +5,8 @@ import { runDemo, peakWithin, fmt, type DemoResult } from '../../src/demo/scenar
 import { memoryTarget, type DemoTarget } from '../../src/demo/target.js';
 import { FaultInjectingBackend } from '../../src/demo/faultyBackend.js';
 import { formatTable, summaryLines } from '../../src/demo/view.js';
-import { MemoryCluster, ServerUnavailableError } from '../../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../../src/catalog/memory/cluster.js';
+import { ServerUnavailableError } from '../../src/catalog/errors.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
 import { createCatalogAgent, type CatalogAgent } from '../../src/catalog/catalogAgent.js';

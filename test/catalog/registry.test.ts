@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCluster, type MemoryOpRecord } from '../../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../../src/catalog/memory/cluster.js';
+import type { MemoryOpRecord } from '../../src/catalog/memory/types.js';
 import { CatalogSyncError, ServiceRegistry, diffCatalog, type ServiceRegistryOptions } from '../../src/catalog/registry.js';
 import type { CatalogBackend, CatalogClient, Service } from '../../src/catalog/backend.js';
 import { isNodeConflictError } from '../../src/catalog/errors.js';

@@ -1,7 +1,8 @@
 // The fault scenarios against MemoryCluster with a fake clock: each ends by
 // asserting "nothing lost" — every agent's local catalog equals the remote store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCluster, type MemoryOpRecord } from '../../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../../src/catalog/memory/cluster.js';
+import type { MemoryOpRecord } from '../../src/catalog/memory/types.js';
 import { createCatalogAgent, type CatalogAgent, type CatalogAgentOptions } from '../../src/catalog/catalogAgent.js';
 import { diffCatalog } from '../../src/catalog/registry.js';
 import type { Service } from '../../src/catalog/backend.js';

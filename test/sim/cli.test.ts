@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { main, parseArgs, parseDuration } from '../../src/sim/main.js';
-import { SCENARIOS } from '../../src/sim/scenarios.js';
+import { SCENARIOS } from '../../src/sim/scenarios/index.js';
 
 describe('simulate command', () => {
   it('parses durations in ms, s, m and h when given with units', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimRow } from '../../src/sim/claims.js';
-import { findScenario, type ScenarioResult } from '../../src/sim/scenarios.js';
+import { findScenario, type ScenarioResult } from '../../src/sim/scenarios/index.js';
 import { rebalanceCap } from '../../src/sim/scenarios/rebalance100k.js';
 
 const MIN = 60_000;

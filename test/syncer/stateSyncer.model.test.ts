@@ -8,7 +8,7 @@ import { stateSyncerMachine, type StateSyncerInput } from '../../machines/stateS
 import { StateSyncer } from '../../src/syncer/stateSyncer.js';
 import { statePath } from '../../src/syncer/statePath.js';
 import { createTestClock, seededRandom, type TestClock } from '../../src/testing.js';
-import { settle, scriptedSyncState as scriptedState, type SyncKind as Kind, type ScriptedSyncState as ScriptedState } from '../helpers/index.js';
+import { settle, scriptedSyncState, type SyncKind, type ScriptedSyncState } from '../helpers/index.js';
 
 // Times chosen so that every ordering the model allows can also happen on the clock:
 // in partialSync the deadline is 1000–1999 ms away, and a SyncFull stagger is either
@@ -134,7 +134,7 @@ interface Entry {
 
 class Replay {
   readonly clock: TestClock = createTestClock();
-  readonly state: ScriptedState = scriptedState(this.clock);
+  readonly state: ScriptedSyncState = scriptedSyncState(this.clock);
   readonly syncer: StateSyncer;
   random = DEFAULT_RANDOM;
   stopping: Promise<void> | undefined;
@@ -159,7 +159,7 @@ class Replay {
     });
   }
 
-  pendingCall(kind: Kind) {
+  pendingCall(kind: SyncKind) {
     const call = this.state.calls.find((c) => c.kind === kind && !c.settled);
     if (!call) throw new Error(`model expects a ${kind} in flight, but none is`);
     return call;

@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateSyncer, type StateSyncerOptions } from '../../src/syncer/stateSyncer.js';
 import { isStoppedError, isTimeoutError } from '../../src/shared/errors.js';
 import { constantRandom, createTestClock, type TestClock } from '../../src/testing.js';
-import { settle, scriptedSyncState as scriptedState, type ScriptedSyncState as ScriptedState } from '../helpers/index.js';
+import { settle, scriptedSyncState, type ScriptedSyncState } from '../helpers/index.js';
 import { captureLogger } from '../helpers/index.js';
 
 const INTERVAL = 60_000;
 
 let clock: TestClock;
-let state: ScriptedState;
+let state: ScriptedSyncState;
 let syncer: StateSyncer;
 
 function make(options: Partial<StateSyncerOptions> = {}): StateSyncer {
@@ -25,7 +25,7 @@ function make(options: Partial<StateSyncerOptions> = {}): StateSyncer {
 
 beforeEach(() => {
   clock = createTestClock();
-  state = scriptedState(clock);
+  state = scriptedSyncState(clock);
 });
 
 afterEach(async () => {

@@ -4,17 +4,16 @@
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession, Service } from '../backend.js';
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
-import { abortReason } from '../../shared/abort.js';
-import { NodeConflictError, SessionNotFoundError } from '../errors.js';
 import { TypedEmitter } from '../../shared/emitter.js';
 import { type Logger, componentLogger } from '../../shared/logger.js';
 import { describeValue, durationMs, positiveNumber } from '../../shared/options.js';
+import { MemoryConnection } from './connection.js';
 import { MemoryNetwork } from './network.js';
-import { MemorySession } from './session.js';
-import { type ServerSession, SessionTable } from './sessionTable.js';
+import { MemoryServers } from './servers.js';
+import { SessionTable } from './sessionTable.js';
 import { EntryStore } from './store.js';
 import { copyService, type MemoryClusterEvents, type MemoryClusterOptions, type MemoryOp, type ServerStatus } from './types.js';
-import { MemoryBackendView } from './view.js';
+
 
 const DEFAULT_SESSION_GRACE = 2;
 
@@ -38,103 +37,109 @@ function serverList(value: MemoryClusterOptions['servers']): readonly string[] {
  * from "anywhere"); `connect(agent)` returns a backend for one agent that
  * `partition(agent)` can cut off without touching the others.
  */
+/**
+ * An in-process catalog cluster. The cluster itself is a CatalogBackend (connections
+ * from "anywhere"); `connect(agent)` returns a backend for one agent that
+ * `partition(agent)` can cut off without touching the others.
+ */
 export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements CatalogBackend {
   readonly clock: Clock;
-  private readonly log: Logger;
-  private readonly latency: (op: MemoryOp, server: string) => number;
-  private readonly network: MemoryNetwork;
-  private readonly store = new EntryStore();
-  private readonly sessions: SessionTable;
-  /** Client halves of live sessions, so close() can stop their renewal timers. */
-  private readonly clients = new Map<string, MemorySession>();
-  private readonly watchers = new Set<(event: MembershipEvent) => void>();
-  private readonly defaultView: MemoryBackendView;
-  private closed = false;
-  private readonly counts: Record<MemoryOp | 'failed', number> = { list: 0, put: 0, delete: 0, count: 0, ping: 0, openSession: 0, failed: 0 };
+  readonly #log: Logger;
+  readonly #servers: MemoryServers;
+  readonly #watchers = new Set<(event: MembershipEvent) => void>();
+  readonly #connection: MemoryConnection;
+  #closed = false;
 
   constructor(options: MemoryClusterOptions = {}) {
-    super((event, err) => this.log.warn({ event, err }, 'listener failed'));
+    super((event, err) => this.#log.warn({ event, err }, 'listener failed'));
     this.clock = options.clock ?? systemClock;
-    this.log = componentLogger(options.logger, 'memoryCluster');
-    const latency = options.latencyMs ?? 0;
-    if (typeof latency === 'function') this.latency = latency;
+    this.#log = componentLogger(options.logger, 'memoryCluster');
+    const fixed = options.latencyMs ?? 0;
+    let latency: (op: MemoryOp, server: string) => number;
+    if (typeof fixed === 'function') latency = fixed;
     else {
-      const ms = durationMs('latencyMs', latency, 0, { allowZero: true });
-      this.latency = () => ms;
+      const ms = durationMs('latencyMs', fixed, 0, { allowZero: true });
+      latency = () => ms;
     }
     const grace = options.sessionGrace === undefined ? DEFAULT_SESSION_GRACE : positiveNumber('sessionGrace', options.sessionGrace);
     if (grace < 1) throw new RangeError(`sessionGrace must be a number ≥ 1 (a multiple of the TTL), received ${describeValue(options.sessionGrace)}`);
-    this.network = new MemoryNetwork(this.clock);
-    for (const name of serverList(options.servers)) this.network.add(name);
-    this.sessions = new SessionTable(this.clock, grace, (session) => this.expired(session));
-    this.defaultView = new MemoryBackendView(this, undefined);
+    const network = new MemoryNetwork(this.clock);
+    for (const name of serverList(options.servers)) network.add(name);
+    const servers: MemoryServers = new MemoryServers({
+      clock: this.clock,
+      log: this.#log,
+      network,
+      store: new EntryStore(),
+      sessions: new SessionTable(this.clock, grace, (session) => servers.expired(session)),
+      latency,
+      emit: (event, payload) => this.emit(event, payload),
+    });
+    this.#servers = servers;
+    this.#connection = this.#connect(undefined);
   }
 
   // --- CatalogBackend (the cluster's own, unpartitionable connection) --------
 
   initialServers(): Server[] {
-    return this.defaultView.initialServers();
+    return this.#connection.initialServers();
   }
   client(server: Server): CatalogClient {
-    return this.defaultView.client(server);
+    return this.#connection.client(server);
   }
   get pinger(): Pinger {
-    return this.defaultView.pinger;
+    return this.#connection.pinger;
   }
   watchMembers(listener: (event: MembershipEvent) => void): () => void {
-    this.watchers.add(listener);
-    return () => this.watchers.delete(listener);
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
   }
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession> {
-    return this.defaultView.openSession(server, node, ttlMs, signal);
+    return this.#connection.openSession(server, node, ttlMs, signal);
   }
 
   /** Stops every session timer and rejects parked calls. Never rejects. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const client of this.clients.values()) client.stopRenewing();
-    this.clients.clear();
-    this.sessions.clear();
-    this.watchers.clear();
-    this.network.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#servers.close();
+    this.#watchers.clear();
   }
 
   /** A backend for one agent: same servers and store, but `partition(agent)` cuts only it off. */
   connect(agent: string): CatalogBackend {
-    return new MemoryBackendView(this, agent);
+    return this.#connect(agent);
   }
 
   // --- fault injection --------------------------------------------------------
 
   /** Calls and pings to `server` reject at once (a crashed process, connection refused). */
   fail(server: string | Server): void {
-    this.network.setStatus(serverName(server), 'failed');
+    this.#servers.network.setStatus(serverName(server), 'failed');
   }
   /** Calls and pings to `server` hang until `heal` or until the caller's signal aborts (SIGSTOP). */
   freeze(server: string | Server): void {
-    this.network.setStatus(serverName(server), 'frozen');
+    this.#servers.network.setStatus(serverName(server), 'frozen');
   }
   /** `server` serves again; calls parked on it proceed. */
   heal(server: string | Server): void {
-    this.network.setStatus(serverName(server), 'up');
+    this.#servers.network.setStatus(serverName(server), 'up');
   }
   /** Every server fails / heals. */
   failAll(): void {
-    for (const name of this.network.names()) this.network.setStatus(name, 'failed');
+    for (const name of this.#servers.network.names()) this.#servers.network.setStatus(name, 'failed');
   }
   healAll(): void {
-    for (const name of this.network.names()) this.network.setStatus(name, 'up');
+    for (const name of this.#servers.network.names()) this.#servers.network.setStatus(name, 'up');
   }
   /** Calls from `connect(agent)` hang (packets dropped) until `unpartition(agent)` or their signal aborts. */
   partition(agent: string): void {
-    this.network.partition(agent);
+    this.#servers.network.partition(agent);
   }
   unpartition(agent: string): void {
-    this.network.unpartition(agent);
+    this.#servers.network.unpartition(agent);
   }
   status(server: string | Server): ServerStatus | undefined {
-    return this.network.status(serverName(server));
+    return this.#servers.network.status(serverName(server));
   }
   /**
    * A simulated leader failover. A new leader cannot know when each client last renewed,
@@ -142,131 +147,71 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
    * expiry to now + TTL × grace: a failover never costs a client its session.
    */
   failover(): void {
-    const sessions = this.sessions.failover();
-    this.log.info({ sessions }, 'leader failover: every session expiry reset');
+    const sessions = this.#servers.sessions.failover();
+    this.#log.info({ sessions }, 'leader failover: every session expiry reset');
     this.emit('failover', { at: clockNow(this.clock), sessions });
   }
 
   /** A new server joins (membership event `join`); it serves the shared store at once. */
   addServer(server: string | Server): Server {
-    const added = this.network.add(server);
-    this.announce({ type: 'join', server: { ...added } });
+    const added = this.#servers.network.add(server);
+    this.#announce({ type: 'join', server: { ...added } });
     return added;
   }
   /** A server leaves (membership event `leave`); calls parked on it reject. Unknown names are a no-op. */
   removeServer(server: string | Server): void {
-    const removed = this.network.remove(serverName(server));
-    if (removed) this.announce({ type: 'leave', server: removed });
+    const removed = this.#servers.network.remove(serverName(server));
+    if (removed) this.#announce({ type: 'leave', server: removed });
   }
   /** Current server names, in order of creation. */
   serverNames(): string[] {
-    return this.network.names();
+    return this.#servers.network.names();
   }
 
   // --- drift: changes behind the agents' backs --------------------------------
 
   /** Removes one entry from the store; true when it existed. */
   deleteEntry(node: string, id: string): boolean {
-    return this.store.delete(node, id);
+    return this.#servers.store.delete(node, id);
   }
   /** Alters one stored entry (default: port + 1 and a `corrupted` meta); true when it existed. */
   corruptEntry(node: string, id: string, mutate?: (service: Service) => Service): boolean {
-    return this.store.mutate(node, id, mutate ?? ((s) => ({ ...s, port: (s.port % 65_535) + 1, meta: { ...s.meta, corrupted: 'true' } })));
+    return this.#servers.store.mutate(node, id, mutate ?? ((s) => ({ ...s, port: (s.port % 65_535) + 1, meta: { ...s.meta, corrupted: 'true' } })));
   }
   /** Writes an entry nobody registered (attached to no live session unless `sessionId` is given). */
   injectEntry(node: string, service: Service, sessionId = 'injected'): void {
-    this.store.put(node, copyService(service), sessionId);
+    this.#servers.store.put(node, copyService(service), sessionId);
   }
   /** The stored services of `node`, sorted by id (copies; no latency, no faults). */
   readEntries(node: string): Service[] {
-    return this.store.read(node);
+    return this.#servers.store.read(node);
   }
   /** Nodes that have at least one stored entry, sorted. */
   nodes(): string[] {
-    return this.store.nodes();
+    return this.#servers.store.nodes();
   }
   /** Number of live sessions on the servers. */
   sessionCount(): number {
-    return this.sessions.size;
+    return this.#servers.sessions.size;
   }
   /** Operation counts since construction (completed ones per op, plus failed). */
   stats(): Readonly<Record<MemoryOp | 'failed', number>> {
-    return { ...this.counts };
-  }
-
-  // --- the serving path (used by MemoryBackendView and MemorySession) ----------
-
-  /** Reaches `server` for `agent` (waiting out freezes/partitions), applies latency, then `apply`. */
-  async exec<T>(server: string, agent: string | undefined, op: MemoryOp, signal: AbortSignal, apply: () => T, node?: string, id?: string): Promise<T> {
-    try {
-      if (signal.aborted) throw abortReason(signal);
-      await this.network.reach(server, agent, signal);
-      const ms = this.latency(op, server);
-      if (ms > 0) {
-        await this.network.delay(ms, signal);
-        await this.network.reach(server, agent, signal);
-      }
-      const result = apply();
-      this.counts[op]++;
-      this.emit('op', { op, server, agent, node, id, at: clockNow(this.clock), ok: true });
-      return result;
-    } catch (err) {
-      this.counts.failed++;
-      this.emit('op', { op, server, agent, node, id, at: clockNow(this.clock), ok: false });
-      throw err;
-    }
-  }
-
-  putNow(node: string, service: Service, sessionId: string): void {
-    if (!this.sessions.has(sessionId)) throw new SessionNotFoundError(sessionId);
-    this.store.put(node, service, sessionId);
-  }
-  countNow(): number {
-    return this.sessions.nodeCount;
-  }
-  /** Grants a session for `node`, refused with NodeConflictError while another live session holds it. */
-  grantNow(node: string, ttlMs: number, agent: string | undefined, server: string): MemorySession {
-    const holder = this.sessions.holder(node);
-    if (holder) throw new NodeConflictError(node, holder.id);
-    const granted = this.sessions.grant(node, ttlMs);
-    const client = new MemorySession(this, this.log, agent, server, granted.id, ttlMs);
-    this.clients.set(granted.id, client);
-    return client;
-  }
-  renewNow(id: string): boolean {
-    return this.sessions.renew(id);
-  }
-  revokeNow(id: string): void {
-    const session = this.sessions.revoke(id);
-    if (session) this.ended(session);
-  }
-  reachableNow(agent: string | undefined, preferred: string): string | undefined {
-    return this.network.reachableNow(agent, preferred);
-  }
-  serversNow(): Server[] {
-    return this.network.servers();
+    return this.#servers.counts();
   }
 
   // --- internals ---------------------------------------------------------------
 
-  private ended(session: ServerSession): void {
-    this.clients.delete(session.id);
-    this.store.dropSession(session.node, session.id);
+  #connect(agent: string | undefined): MemoryConnection {
+    return new MemoryConnection(this.#servers, agent, (listener) => this.watchMembers(listener));
   }
 
-  private expired(session: ServerSession): void {
-    this.ended(session);
-    this.log.info({ session: session.id, node: session.node }, 'session expired');
-    this.emit('sessionExpired', { id: session.id, node: session.node, at: clockNow(this.clock) });
-  }
-
-  private announce(event: MembershipEvent): void {
+  #announce(event: MembershipEvent): void {
     this.emit('member', event);
-    for (const watcher of [...this.watchers]) {
+    for (const watcher of [...this.#watchers]) {
       try {
         watcher({ type: event.type, server: { ...event.server } });
       } catch (err) {
-        this.log.warn({ err }, 'membership listener failed');
+        this.#log.warn({ err }, 'membership listener failed');
       }
     }
   }
