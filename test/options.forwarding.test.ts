@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createSyncAgent, type SyncAgentOptions } from '../src/agent.js';
 import { createCatalogAgent, type CatalogAgentOptions } from '../src/catalog/catalogAgent.js';
-import { MemoryCluster } from '../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../src/catalog/memory/cluster.js';
 import type { ResolvedRegistryOptions, ServiceRegistryOptions } from '../src/catalog/registryOptions.js';
 import type { ManagerSettings, ServerManagerOptions } from '../src/servers/options.js';
 import type { AgentTuning } from '../src/sim/agent.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSyncAgent } from '../src/agent.js';
 import { createCatalogAgent } from '../src/catalog/catalogAgent.js';
-import { MemoryCluster } from '../src/catalog/memory/memoryCluster.js';
+import { MemoryCluster } from '../src/catalog/memory/cluster.js';
 import type { ServerManager } from '../src/servers/serverManager.js';
 import type { HealthState, ServerManagerEvents } from '../src/servers/types.js';
 import { simulate } from '../src/sim/simulator.js';
