@@ -25,7 +25,7 @@ function steadyConfig(agents: number, minutes: number): SimConfig {
     durationMs: minutes * 60_000,
     warmupMs: 0,
     startSpreadMs: Math.max(180_000, (1000 * agents) / 320),
-    tuning: { syncIntervalMs: 60_000 },
+    tuning: { interval: 60_000 },
     changeIntervalMs: 600_000,
   };
 }

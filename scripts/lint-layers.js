@@ -17,7 +17,9 @@ export const LAYERS = [
   { path: 'src/telemetry/', may: ['src/shared/'], packages: ['@opentelemetry/api'] },
   { path: 'src/syncer/', may: ['src/shared/', 'src/telemetry/', 'machines/'] },
   { path: 'src/servers/', may: ['src/shared/', 'src/telemetry/', 'machines/'] },
-  { path: 'src/agent.ts', may: ['src/syncer/', 'src/servers/', 'src/shared/', 'machines/'] },
+  // The agent's composition rule (which server events ask for a full sync): below every host of agents.
+  { path: 'src/wiring.ts', may: ['src/servers/', 'src/shared/'] },
+  { path: 'src/agent.ts', may: ['src/wiring.ts', 'src/syncer/', 'src/servers/', 'src/shared/', 'machines/'] },
   { path: 'src/catalog/', may: ['src/agent.ts', 'src/syncer/', 'src/servers/', 'src/shared/', 'src/telemetry/'] },
   { path: 'src/etcd/', may: ['src/catalog/', 'src/shared/'] },
   { path: 'src/view/', may: ['src/shared/', 'machines/'] },

@@ -57,14 +57,14 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createCatalogAgent options must be an object, received ${describeValue(options)}`);
   }
-  const { backend, sessionTtl, callTimeout, clusterSizeRefresh, maxConsecutiveFailures, writeAttempts, blockAfterFailures, blockedWarnInterval, maxBatchOps, checkUpdateInterval, ...rest } = options;
+  const { backend } = options;
   if (typeof backend !== 'object' || backend === null || typeof backend.initialServers !== 'function' || typeof backend.watchMembers !== 'function') {
     throw new TypeError(`backend must be a CatalogBackend, received ${describeValue(backend)}`);
   }
   const node = validateNodeName(options.node);
   const logger = options.logger && guardLogger(options.logger).child({ node });
-  const callTimeoutMs = durationMs('callTimeout', callTimeout, DEFAULT_CALL_TIMEOUT_MS);
-  const syncTimeout = rest.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
+  const callTimeoutMs = durationMs('callTimeout', options.callTimeout, DEFAULT_CALL_TIMEOUT_MS);
+  const syncTimeout = options.syncTimeout ?? Math.min(MAX_TIMER_MS, callTimeoutMs * SYNC_TIMEOUT_CALL_TIMEOUTS);
   // Metrics and spans of the registry's remote operations (docs/observability.md).
   const clock = options.clock ?? systemClock;
   const telemetry = registryTelemetry(options, () => clockNow(clock));
@@ -75,8 +75,10 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     syncFull: (signal) => telemetry.pass(() => registry.syncFull(signal)),
     syncChanges: (signal) => telemetry.pass(() => registry.syncChanges(signal)),
   };
+  // Options are forwarded whole: the syncer, the manager and the registry each read the
+  // keys they know, so none is copied (or forgotten) here.
   const agent = createSyncAgent({
-    ...rest,
+    ...options,
     syncTimeout,
     logger,
     state,
@@ -84,22 +86,12 @@ export function createCatalogAgent(options: CatalogAgentOptions): CatalogAgent {
     clusterSize: () => registry.clusterSize(),
   });
   const registry: ServiceRegistry = new ServiceRegistry({
+    // `logger` is the user's: the registry tags its own lines with the node, and given the
+    // agent's child logger every line would carry `node` twice.
+    ...options,
     backend: instrumentBackend(backend, telemetry),
-    servers: agent.servers,
     node,
-    sessionTtl,
-    callTimeout,
-    clusterSizeRefresh,
-    maxConsecutiveFailures,
-    writeAttempts,
-    blockAfterFailures,
-    blockedWarnInterval,
-    maxBatchOps,
-    checkUpdateInterval,
-    ...(options.random === undefined ? {} : { random: options.random }),
-    clock: options.clock,
-    // The registry tags its own lines with the node: given the agent's child logger, every line would carry `node` twice.
-    logger: options.logger,
+    servers: agent.servers,
     syncer: agent.syncer,
   });
 

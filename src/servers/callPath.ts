@@ -2,6 +2,7 @@
 // outcome to that server's health. Only the server's own failures count against it:
 // a call cut short because the manager stopped or the caller aborted says nothing
 // about the server, so it neither records a failure nor rotates a healthy server away.
+// The accounting (callSucceeded, reportFailure) is what the simulator's engine runs too.
 import { setMaxListeners } from 'node:events';
 import { abortReason, attempt, raceAbort } from '../shared/abort.js';
 import { NoServersError } from '../shared/errors.js';
@@ -49,6 +50,12 @@ function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dis
   };
 }
 
+/** A call that succeeded: a success for the server (re-admitting a suspect or failed one), and the manager is online. */
+export function callSucceeded(roster: Roster, entry: ServerEntry): void {
+  roster.succeeded(entry, 'call');
+  roster.setOffline(false);
+}
+
 /** A failed call: one more failure for the server, and it moves to the back of its group if it was the choice. */
 export function reportFailure(roster: Roster, entry: ServerEntry): void {
   const wasChosen = roster.chosen === entry;
@@ -79,8 +86,7 @@ export function callServer<T>(ctx: CallContext, fn: (server: Server, signal: Abo
   ).then(
     (value) => {
       link?.dispose();
-      roster.succeeded(entry, 'call');
-      roster.setOffline(false);
+      callSucceeded(roster, entry);
       return value;
     },
     (err: unknown) => {

@@ -19,7 +19,7 @@ import { RebalanceLoop, type LoopHost } from './loop.js';
 import { serverPicture, type ServerPicture } from './inspection.js';
 import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
 import { replaceBackups } from './merge.js';
-import { capIntervalMs, rebalanceDelay, rebalanceOnce } from './rebalance.js';
+import { rebalanceDelay, rebalanceOnce } from './rebalance.js';
 import { Roster, type Emit, type RosterHost } from './roster.js';
 import type { Server } from './types.js';
 import type { ManagerTelemetry, ObservedManager } from '../telemetry/serverManager.js';
@@ -135,10 +135,6 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
 
   rebalanceDelay(): number {
     return rebalanceDelay(this.settings, this.roster.capServers, this.numNodes(), () => this.random());
-  }
-
-  capMs(servers: number): number {
-    return capIntervalMs(this.settings, servers, this.numNodes());
   }
 
   servers(): number {

@@ -9,10 +9,10 @@ import { TimeoutError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { attempt } from '../shared/abort.js';
 import { randomStagger, rateScaledInterval } from '../shared/stagger.js';
-import { NEVER, rank, type ServerEntry } from './health.js';
+import type { ServerEntry } from './health.js';
 import type { ManagerSettings } from './options.js';
+import { arrangeRebalance, nextPing, pingAnswered, planRebalance, retryAnswered, retryList } from './rebalanceSteps.js';
 import type { Emit, Roster } from './roster.js';
-import { ServerList } from './serverList.js';
 
 /** What one rebalance works with. Built per rebalance, so an idle manager holds none of it. */
 export interface RebalanceContext {
@@ -29,6 +29,9 @@ export interface RebalanceContext {
   readonly loop: AbortSignal | undefined;
 }
 
+/** The settings the wait between rebalances reads. */
+export type DelaySettings = Pick<ManagerSettings, 'minReuseMs' | 'jitterFraction' | 'health' | 'connsPerSecPerServer'>;
+
 /**
  * The wait before the next rebalance, ms: `minReuseDuration` plus a random
  * `[0, minReuseDuration / jitterFraction)`, or longer when the fleet would otherwise
@@ -36,7 +39,7 @@ export interface RebalanceContext {
  * `servers` it divides by (reachable servers — healthy or suspect — at least 1, with health on). Clamped to
  * the longest timer.
  */
-export function rebalanceDelay(settings: ManagerSettings, servers: number, nodes: number, random: () => number): number {
+export function rebalanceDelay(settings: DelaySettings, servers: number, nodes: number, random: () => number): number {
   const floorMs = settings.minReuseMs + randomStagger(settings.minReuseMs / settings.jitterFraction, random);
   return clampDelay(rateScaledInterval(capRate(settings, servers), floorMs, nodes));
 }
@@ -47,11 +50,11 @@ export function rebalanceDelay(settings: ManagerSettings, servers: number, nodes
  * reuse floor, no randomness (0 when the rate is too low to scale). The cap binds when
  * this is above the whole reuse jitter window.
  */
-export function capIntervalMs(settings: ManagerSettings, servers: number, nodes: number): number {
+export function capIntervalMs(settings: DelaySettings, servers: number, nodes: number): number {
   return clampDelay(rateScaledInterval(capRate(settings, servers), 0, nodes));
 }
 
-function capRate(settings: ManagerSettings, servers: number): number {
+function capRate(settings: DelaySettings, servers: number): number {
   const divisor = settings.health && servers < 1 ? 1 : servers;
   return divisor * settings.connsPerSecPerServer;
 }
@@ -79,14 +82,6 @@ async function ping(ctx: RebalanceContext, entry: ServerEntry): Promise<boolean>
   }
 }
 
-/** Entries sorted by choice rank (stable: the shuffled order decides within a rank). */
-function byRank(entries: ServerEntry[], health: boolean): ServerEntry[] {
-  if (!health) return entries;
-  const buckets: ServerEntry[][] = [[], [], []];
-  for (const e of entries) (buckets[rank(e, true)] as ServerEntry[]).push(e);
-  return buckets.flat();
-}
-
 /**
  * Shuffles each group (primaries, backups) and pings in choice order — healthy before
  * suspect before failed, primaries before backups — until one answers; every result
@@ -94,66 +89,32 @@ function byRank(entries: ServerEntry[], health: boolean): ServerEntry[] {
  * failed and suspect servers not pinged yet are re-pinged (re-admitted on success),
  * the new order is reconciled with the live lists (joins and leaves during the pings
  * are kept; if the chosen server itself left, the live order is kept: "frozen"), and a
- * cleanup round removes dead servers. After a stop, changes nothing.
+ * cleanup round removes dead servers. After a stop, changes nothing. The steps are
+ * rebalanceSteps.ts's, which the simulator's engine runs too; this adds the pings.
  */
 export async function rebalanceOnce(ctx: RebalanceContext): Promise<void> {
   if (stopped(ctx)) return;
   const { roster, settings } = ctx;
-  const health = settings.health;
-  const usable = (e: ServerEntry) => rank(e, false) !== NEVER;
-  const primaries = roster.primaries.filter(usable).shuffled(ctx.random);
-  const backups = roster.backups.filter(usable).shuffled(ctx.random);
-  const pinged = new Set<ServerEntry>();
-  const failedPings: ServerEntry[] = [];
-  let chosen: ServerEntry | undefined;
-  for (const entry of byRank([...primaries.entries, ...backups.entries], health)) {
-    pinged.add(entry);
+  const plan = planRebalance(roster, settings.health, ctx.random);
+  for (let entry = nextPing(plan); entry !== undefined; entry = nextPing(plan)) {
     const ok = await ping(ctx, entry);
     if (stopped(ctx)) return; // stopped mid-rebalance: change nothing
-    if (ok) {
-      roster.succeeded(entry, 'ping');
-      chosen = entry;
-      break;
-    }
-    roster.failed(entry, 'ping');
-    failedPings.push(entry);
+    pingAnswered(plan, roster, entry, ok);
   }
-  if (chosen === undefined) {
-    ctx.log.debug({ servers: pinged.size }, 'no healthy server during rebalance');
+  if (plan.chosen === undefined) {
+    ctx.log.debug({ servers: plan.pinged.size }, 'no healthy server during rebalance');
     roster.setOffline(true);
     return;
   }
-  if (health) {
-    const retry = [...roster.primaries.entries, ...roster.backups.entries].filter(
-      (e) => (e.state === 'failed' || e.state === 'suspect') && !pinged.has(e),
-    );
+  if (settings.health) {
+    const retry = retryList(plan, roster, settings.health);
     const results = await Promise.all(retry.map((e) => ping(ctx, e)));
     if (stopped(ctx)) return;
-    retry.forEach((e, i) => (results[i] ? roster.succeeded(e, 'ping') : roster.failed(e, 'ping')));
+    retryAnswered(roster, retry, results);
   }
-  const failedSet = new Set(failedPings);
-  const arrange = (group: ServerList): ServerList => {
-    const next: ServerEntry[] = [];
-    if (group.get(chosen.server.name) === chosen) next.push(chosen);
-    for (const e of group.entries) if (e !== chosen && !failedSet.has(e)) next.push(e);
-    for (const e of failedPings) if (group.get(e.server.name) === e) next.push(e);
-    return ServerList.of(next);
-  };
-  // Freeze in place when the chosen server left during the pings: keep the live
-  // order until the next rebalance rather than guess.
-  const frozen = roster.find(chosen.server.name) !== chosen;
-  if (!frozen) roster.reorder(arrange(primaries).reconcile(roster.primaries), arrange(backups).reconcile(roster.backups));
-  if (health && settings.cleanupDeadServers) {
-    const removed = roster.removeDead(settings.deadServerMs);
-    if (removed > 0) ctx.log.info({ removed }, 'removed dead servers');
-  }
-  const front = roster.chosen;
-  if (front === undefined) {
-    // Every server left during the pings: there is nothing to be online with.
-    roster.setOffline(true);
-    return;
-  }
-  roster.setOffline(false);
-  ctx.log.debug({ server: front.server.name, servers: roster.size, frozen }, 'rebalanced servers');
-  ctx.emit('rebalanced', { server: front.server, frozen });
+  const outcome = arrangeRebalance(plan, roster, settings);
+  if (outcome.removed > 0) ctx.log.info({ removed: outcome.removed }, 'removed dead servers');
+  if (outcome.front === undefined) return;
+  ctx.log.debug({ server: outcome.front.name, servers: roster.size, frozen: outcome.frozen }, 'rebalanced servers');
+  ctx.emit('rebalanced', { server: outcome.front, frozen: outcome.frozen });
 }

@@ -41,3 +41,13 @@ export function rateScaledInterval(ratePerSec: number, minMs: number, n: number)
   const intervalMs = (1000 * n) / ratePerSec;
   return intervalMs > minMs ? intervalMs : minMs;
 }
+
+/**
+ * Consul agent/ae/ae.go's staggerFn: `floor(r × scaleFactor(nodes) × ms)` for a draw
+ * `r` in `[0, 1)` — the syncer's wait rule, shared by the embedded syncer and the
+ * simulator's engine. 0 when `ms ≤ 0`.
+ */
+export function clusterStagger(ms: number, r: number, nodes: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.floor(r * scaleFactor(nodes) * ms);
+}

@@ -3,7 +3,7 @@
 // network), the tuning every agent gets, and the clock view agents share.
 import type { Clock } from '../shared/clock.js';
 import type { ServerManager } from '../servers/serverManager.js';
-import type { ServerManagerOptions } from '../servers/options.js';
+import type { SyncAgentOptions } from '../agent.js';
 import type { Pinger, Server } from '../servers/types.js';
 import type { StateSyncer, SyncState } from '../syncer/stateSyncer.js';
 import type { HeapClock } from './heapClock.js';
@@ -17,28 +17,34 @@ export interface AgentHost {
   onRebalanced(agent: SimAgent): void;
 }
 
-/** Options handed to every agent's syncer and manager (the library's own options). */
-export interface AgentTuning {
-  /** Full-sync interval (ms). Consul's anti-entropy default is 60 s. */
-  syncIntervalMs: number;
-  serverUpIntervalMs?: number;
-  retryFailIntervalMs?: number;
-  syncTimeoutMs?: number;
-  minReuseDurationMs?: number;
-  jitterFraction?: number;
-  connsPerSecPerServer?: number;
-  pingTimeoutMs?: number;
-  /**
-   * Cluster size the *syncer* scales its stagger with; defaults to the run's agent count.
-   * 1 gives Consul's behaviour before the log2 scale (stagger within serverUpInterval).
-   */
-  syncerClusterSize?: number;
-  /**
-   * The manager's behaviour switches for one run; `{ health: false, rearmOnChange: false,
-   * jitterFirstRebalance: false, jitterCappedWait: false }` is Consul's behaviour (scenarios label that run `consul`).
-   */
-  manager?: Pick<ServerManagerOptions, 'health' | 'rearmOnChange' | 'jitterFirstRebalance' | 'jitterCappedWait'>;
-}
+/**
+ * Options handed to every agent's syncer and manager, under their public names (a
+ * SyncAgentOptions subset: the fleet forwards them whole, as createSyncAgent does).
+ * `{ health: false, rearmOnChange: false, jitterFirstRebalance: false, jitterCappedWait: false }`
+ * is Consul's manager (scenarios label that run `consul`).
+ */
+export type AgentTuning = Pick<SyncAgentOptions, 'interval'> &
+  Pick<
+    SyncAgentOptions,
+    | 'serverUpInterval'
+    | 'retryFailInterval'
+    | 'syncTimeout'
+    | 'minReuseDuration'
+    | 'jitterFraction'
+    | 'connsPerSecPerServer'
+    | 'pingTimeout'
+    | 'health'
+    | 'rearmOnChange'
+    | 'jitterFirstRebalance'
+    | 'jitterCappedWait'
+  > & {
+    /**
+     * Cluster size the *syncer* scales its stagger with; defaults to the manager's
+     * `numNodes()` (the run's agent count), as createSyncAgent does. 1 gives Consul's
+     * behaviour before the log2 scale (stagger within serverUpInterval).
+     */
+    syncerClusterSize?: number;
+  };
 
 /** A Clock that forwards to the heap clock: a distinct object, so the library gives it its own xstate system. */
 export function clockView(clock: HeapClock): Clock {
@@ -73,10 +79,9 @@ export class SimAgent implements SyncState, Pinger {
   ping(server: Server, signal: AbortSignal): Promise<boolean> {
     return this.fleet.network.ping(this.id, server, signal);
   }
-  /** Agent wiring (as createSyncAgent): a new server or coming back online asks for a full sync. */
-  readonly onServerUp = (): void => {
-    this.syncer.syncFull.trigger();
-    this.fleet.observeFront(this);
-  };
+  /** Asks the syncer for a full sync: what src/wiring.ts calls on the events that ask for one. */
+  readonly requestFullSync = (): void => this.syncer.syncFull.trigger();
+  /** A new server or coming back online may move the front server: look at it. */
+  readonly onServerUp = (): void => this.fleet.observeFront(this);
   readonly onRebalanced = (): void => this.fleet.onRebalanced(this);
 }

@@ -1,5 +1,5 @@
 // The simulated fleet: N agents, each a real StateSyncer and a real ServerManager
-// wired as createSyncAgent wires them, whose RPCs and pings go through the
+// wired by createSyncAgent's own wiring (src/wiring.ts), whose RPCs and pings go through the
 // simulated network. Per-agent bookkeeping lives in typed arrays (not closures)
 // so that 100 000 agents fit in a small heap. A fleet may be one shard of a run:
 // its agents are numbered locally from 0, and `first` is the run-wide index of agent 0.
@@ -10,6 +10,7 @@ import type { MembershipEvent, Server } from '../servers/types.js';
 import { StateSyncer } from '../syncer/stateSyncer.js';
 import { FULL, SimAgent, clockView, constant, type AgentTuning } from './agent.js';
 import { shuffleInPlace } from '../shared/random.js';
+import { wireAgent } from '../wiring.js';
 import type { HeapClock } from './heapClock.js';
 import { toUs, type Recorder } from './metrics.js';
 import type { Network } from './network.js';
@@ -101,7 +102,7 @@ export class Fleet {
     this.started = new Uint8Array(n);
     this.agentsOn = new Int32Array(this.network.servers.length);
     const t = options.tuning;
-    const syncerClusterSize = t.syncerClusterSize !== undefined ? constant(t.syncerClusterSize) : options.clusterSize;
+    const syncerClusterSize = t.syncerClusterSize !== undefined ? constant(t.syncerClusterSize) : undefined;
     const first = options.first ?? 0;
     const perClock = Math.max(1, options.agentsPerClock ?? n);
     let clock: Clock = clockView(this.clock);
@@ -109,28 +110,17 @@ export class Fleet {
       if (i % perClock === 0 && i > 0) clock = clockView(this.clock);
       const agent = new SimAgent(this, i);
       const random = options.agentRandom(first + i);
-      agent.manager = new ServerManager({
-        pinger: agent,
-        logger: options.logger,
-        clusterSize: options.clusterSize,
-        clock,
-        random,
-        ...(t.minReuseDurationMs !== undefined ? { minReuseDuration: t.minReuseDurationMs } : {}),
-        ...(t.jitterFraction !== undefined ? { jitterFraction: t.jitterFraction } : {}),
-        ...(t.connsPerSecPerServer !== undefined ? { connsPerSecPerServer: t.connsPerSecPerServer } : {}),
-        ...(t.pingTimeoutMs !== undefined ? { pingTimeout: t.pingTimeoutMs } : {}),
-        ...t.manager,
-      });
+      // The tuning is forwarded whole, as createSyncAgent forwards its options: each
+      // part's resolver reads the keys it knows.
+      const manager = new ServerManager({ ...t, pinger: agent, logger: options.logger, clusterSize: options.clusterSize, clock, random });
+      agent.manager = manager;
       agent.syncer = new StateSyncer({
+        ...t,
         state: agent,
-        interval: t.syncIntervalMs,
-        clusterSize: syncerClusterSize,
+        clusterSize: syncerClusterSize ?? (() => manager.numNodes()),
         logger: options.logger,
         clock,
         random,
-        ...(t.serverUpIntervalMs !== undefined ? { serverUpInterval: t.serverUpIntervalMs } : {}),
-        ...(t.retryFailIntervalMs !== undefined ? { retryFailInterval: t.retryFailIntervalMs } : {}),
-        ...(t.syncTimeoutMs !== undefined ? { syncTimeout: t.syncTimeoutMs } : {}),
       });
       this.agents.push(agent);
     }
@@ -142,6 +132,7 @@ export class Fleet {
     const list = serverIndices.slice();
     if (shuffle) shuffleInPlace(list, shuffle);
     for (const s of list) agent.manager.addServer(this.network.servers[s] as Server);
+    wireAgent(agent.manager, agent.requestFullSync);
     agent.manager.on('serverUp', agent.onServerUp);
     agent.manager.on('online', agent.onServerUp);
     agent.manager.on('rebalanced', agent.onRebalanced);

@@ -9,7 +9,7 @@ import { clampDelay, clockNow, monotonicNow, type Clock } from '../shared/clock.
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
 import { describeValue } from '../shared/options.js';
-import { scaleFactor } from '../shared/stagger.js';
+import { clusterStagger } from '../shared/stagger.js';
 import { checkRandomValue } from '../shared/random.js';
 import { SyncRunner, type SyncKind, type SyncRunnerHost, type SyncState } from './syncRunner.js';
 import type { TriggerTarget } from './trigger.js';
@@ -201,7 +201,7 @@ export class SyncerEnv implements StateSyncerEnv, SyncRunnerHost, TriggerTarget 
     } catch (err) {
       return this.#failed(err, 'random is broken');
     }
-    return Math.floor(r * scaleFactor(this.#clusterSize.size()) * ms);
+    return clusterStagger(ms, r, this.#clusterSize.size());
   }
 
   clampDelay(ms: number): number {

@@ -12,7 +12,7 @@ function config(overrides: Partial<SimConfig> = {}): SimConfig {
     bucketMs: 10_000,
     warmupMs: 0,
     startSpreadMs: 10_000,
-    tuning: { syncIntervalMs: 60_000 },
+    tuning: { interval: 60_000 },
     changeIntervalMs: 30_000,
     ...overrides,
   };

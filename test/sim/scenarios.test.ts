@@ -46,7 +46,7 @@ describe('simulator scenarios (small N)', { timeout: 90_000 }, () => {
 
   it('rebalance-100k: with the cap binding, consul recycles at the cap and ae-sync at 0.8 × it, its last agent within 1.5 × the interval', async () => {
     // 500 agents, 5 servers, reuse 1.25 s, cap 32/s: N/(S × cap) = 3.125 s, above the 1.875 s reuse jitter.
-    const scenario = rebalanceCap({ tuning: { syncIntervalMs: 60_000, minReuseDurationMs: 1_250, connsPerSecPerServer: 32 } });
+    const scenario = rebalanceCap({ tuning: { interval: 60_000, minReuseDuration: 1_250, connsPerSecPerServer: 32 } });
     const r = await scenario.run({ seed: 7, agents: 500, servers: 5, durationMs: 2 * MIN });
     const consulRate = row(r, '[consul] connections recycled');
     const oursRate = row(r, '[ae-sync] connections recycled');

@@ -16,7 +16,7 @@ import type { ScenarioResult } from '../../src/sim/scenarios/types.js';
 // (~2 %) stays inside the 10 % the bound allows.
 const MIN = 60_000;
 const CAP = 32;
-const SCALED = { syncIntervalMs: 60_000, minReuseDurationMs: 1_250, connsPerSecPerServer: CAP };
+const SCALED = { interval: 60_000, minReuseDuration: 1_250, connsPerSecPerServer: CAP };
 const NETWORK = { unreachableMs: 500 };
 
 function row(result: ScenarioResult, what: string): ClaimRow {
@@ -88,7 +88,7 @@ describe('server manager scenarios (small N)', { timeout: 300_000 }, () => {
     const r = await churn({
       churnForMs: 1 * MIN,
       periodMs: 500,
-      tuning: { syncIntervalMs: 60_000, minReuseDurationMs: 2_500, connsPerSecPerServer: cap },
+      tuning: { interval: 60_000, minReuseDuration: 2_500, connsPerSecPerServer: cap },
       network: NETWORK,
       defaults: { agents: 500, servers: 5 },
     }).run({ seed: 7 });

@@ -17,17 +17,17 @@ export const SERVER_UP_INTERVAL_MS = 3 * SEC;
 /** Mean time between local changes of one agent in the background workload. */
 export const CHANGE_INTERVAL_MS = 10 * MIN;
 
-export const BASE_TUNING: AgentTuning = { syncIntervalMs: SYNC_INTERVAL_MS };
+export const BASE_TUNING: AgentTuning = { interval: SYNC_INTERVAL_MS };
 
 /** The manager as Consul's: failed servers only rotate, the cap counts every listed server, no re-arm, a fixed first wait. */
-export const CONSUL_MANAGER: NonNullable<AgentTuning['manager']> = { health: false, rearmOnChange: false, jitterFirstRebalance: false, jitterCappedWait: false };
+export const CONSUL_MANAGER: Pick<AgentTuning, 'health' | 'rearmOnChange' | 'jitterFirstRebalance' | 'jitterCappedWait'> = { health: false, rearmOnChange: false, jitterFirstRebalance: false, jitterCappedWait: false };
 
 /** The labels of a scenario that compares Consul's manager with this library's. */
 export type RunLabel = 'consul' | 'ae-sync';
 
 /** The tuning a labelled run uses: `consul` swaps in {@link CONSUL_MANAGER}, `ae-sync` keeps the defaults. */
 export function tuningFor(label: RunLabel, tuning: AgentTuning): AgentTuning {
-  return label === 'consul' ? { ...tuning, manager: CONSUL_MANAGER } : tuning;
+  return label === 'consul' ? { ...tuning, ...CONSUL_MANAGER } : tuning;
 }
 
 /** The rebalance constants a run uses (the library's defaults unless its tuning says otherwise). */
@@ -40,7 +40,7 @@ export interface RebalanceConstants {
 
 export function constantsOf(tuning: AgentTuning): RebalanceConstants {
   return {
-    minReuseMs: tuning.minReuseDurationMs ?? MIN_REUSE_MS,
+    minReuseMs: tuning.minReuseDuration ?? MIN_REUSE_MS,
     jitterFraction: tuning.jitterFraction ?? 2,
     cap: tuning.connsPerSecPerServer ?? CONNS_PER_SEC_PER_SERVER,
   };

@@ -1,0 +1,145 @@
+// The state syncers of many agents on one event queue: each agent's machine is the
+// state syncer definition advanced by its transition function (MachineDriver), its
+// waits come from the machine's own delays over one shared environment whose stagger is
+// the embedded syncer's rule (clusterStagger), and the worker is played by the engine:
+// a RUN asks `onSync` for the sync, whose answer comes back as an event. Emitted events
+// (fullSync.started, …) reach the host's `onEmit`.
+import { stateSyncerMachine, type StateSyncerEnv, type StateSyncerEvent, type SyncKind } from '../../../machines/index.js';
+import { clampDelay } from '../../shared/clock.js';
+import { clusterStagger } from '../../shared/stagger.js';
+import type { EventQueue } from './eventQueue.js';
+import { MachineDriver, type CancelParams, type EmitParams, type RaiseParams, type SendToParams } from './machineDriver.js';
+
+type Snapshot = ReturnType<MachineDriver<typeof stateSyncerMachine>['initial']>;
+
+/** The syncer settings every agent of the engine shares (resolved, ms). */
+export interface SyncerEngineSettings {
+  interval: number;
+  serverUpInterval: number;
+  retryFailInterval: number;
+}
+
+export interface SyncerHost {
+  now(): number;
+  random(agent: number): number;
+  /** The cluster size agent `agent`'s stagger scales with. */
+  clusterSize(agent: number): number;
+  /** Agent `agent`'s worker got RUN: the host answers later with {@link SyncerEngine.answer}. */
+  onSync(agent: number, id: number, kind: SyncKind): void;
+  onEmit?(agent: number, type: string): void;
+}
+
+/** The event kind this engine's delayed events carry in the queue. */
+export const SYNCER_DELAYED_EVENT = 11;
+
+const SYNC_FULL: StateSyncerEvent = { type: 'SYNC_FULL' };
+const SYNC_CHANGES: StateSyncerEvent = { type: 'SYNC_CHANGES' };
+/** Delay ids the engine holds per agent (the syncer has three named delays). */
+const SLOTS = 4;
+
+export class SyncerEngine {
+  readonly #driver = new MachineDriver(stateSyncerMachine);
+  readonly #snapshots: Snapshot[] = [];
+  readonly #delayIds = new Map<string, number>();
+  readonly #delayEvents: StateSyncerEvent[] = [];
+  readonly #pendingRecord: Int32Array;
+  readonly #pendingSeq: Float64Array;
+  #cursor = 0;
+  readonly #env: StateSyncerEnv;
+
+  constructor(
+    settings: SyncerEngineSettings,
+    private readonly queue: EventQueue,
+    private readonly host: SyncerHost,
+    readonly agents: number,
+  ) {
+    this.#pendingRecord = new Int32Array(agents * SLOTS).fill(-1);
+    this.#pendingSeq = new Float64Array(agents * SLOTS);
+    this.#env = {
+      interval: settings.interval,
+      serverUpInterval: settings.serverUpInterval,
+      retryFailInterval: settings.retryFailInterval,
+      stagger: (ms) => (ms > 0 ? clusterStagger(ms, host.random(this.#cursor), host.clusterSize(this.#cursor)) : 0),
+      now: () => host.now(),
+      clampDelay,
+      // The engine plays the worker: these are never called.
+      syncFull: () => undefined,
+      syncChanges: () => undefined,
+    };
+  }
+
+  /** Starts agent `agent`'s syncer: it enters fullSync and asks for the first full sync at once. */
+  start(agent: number): void {
+    this.#cursor = agent;
+    this.#snapshots[agent] = this.#driver.initial({ env: this.#env });
+    this.#interpret(agent);
+  }
+
+  fire(agent: number, slot: number): void {
+    this.#pendingRecord[agent * SLOTS + slot] = -1;
+    this.#send(agent, this.#delayEvents[slot] as StateSyncerEvent);
+  }
+
+  trigger(agent: number, kind: SyncKind): void {
+    this.#send(agent, kind === 'syncFull' ? SYNC_FULL : SYNC_CHANGES);
+  }
+
+  /** The host's answer to a RUN: done, or failed. */
+  answer(agent: number, id: number, ok: boolean): void {
+    this.#send(agent, ok ? { type: 'SYNC_DONE', id } : { type: 'SYNC_FAILED', id, error: undefined });
+  }
+
+  state(agent: number): unknown {
+    return (this.#snapshots[agent] as Snapshot).value;
+  }
+
+  #send(agent: number, event: StateSyncerEvent): void {
+    this.#cursor = agent;
+    this.#snapshots[agent] = this.#driver.transition(this.#snapshots[agent] as Snapshot, event);
+    this.#interpret(agent);
+  }
+
+  #slot(id: string, event: StateSyncerEvent): number {
+    let slot = this.#delayIds.get(id);
+    if (slot === undefined) {
+      slot = this.#delayIds.size;
+      if (slot >= SLOTS) throw new RangeError(`the state syncer machine has more delayed events than the engine holds per agent: ${id}`);
+      this.#delayIds.set(id, slot);
+      this.#delayEvents[slot] = event;
+    }
+    return slot;
+  }
+
+  #interpret(agent: number): void {
+    const now = this.host.now();
+    for (const action of this.#driver.actions) {
+      switch (action.type) {
+        case 'xstate.raise': {
+          const p = action.params as RaiseParams;
+          const i = agent * SLOTS + this.#slot(p.id ?? p.event.type, p.event as StateSyncerEvent);
+          this.#pendingSeq[i] = this.queue.push(now + (p.delay ?? 0), agent, SYNCER_DELAYED_EVENT, i - agent * SLOTS);
+          this.#pendingRecord[i] = this.queue.lastRecord;
+          break;
+        }
+        case 'xstate.cancel': {
+          const slot = this.#delayIds.get((action.params as CancelParams).sendId);
+          if (slot === undefined) break;
+          const i = agent * SLOTS + slot;
+          this.queue.cancel(this.#pendingRecord[i] as number, this.#pendingSeq[i] as number);
+          this.#pendingRecord[i] = -1;
+          break;
+        }
+        case 'xstate.sendTo': {
+          const event = (action.params as SendToParams).event as { type: string; id: number; kind: SyncKind };
+          if (event.type === 'RUN') this.host.onSync(agent, event.id, event.kind);
+          break;
+        }
+        case 'xstate.emit':
+          this.host.onEmit?.(agent, (action.params as EmitParams).event.type);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
