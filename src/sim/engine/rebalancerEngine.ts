@@ -17,6 +17,7 @@ import {
   type LoopState,
 } from '../../servers/loopRules.js';
 import type { EventQueue } from './eventQueue.js';
+import { DelayedEvents } from './delayedEvents.js';
 import { MachineDriver, type CancelParams, type RaiseParams, type SendToParams } from './machineDriver.js';
 
 type Snapshot = ReturnType<MachineDriver<typeof rebalancerMachine>['initial']>;
@@ -39,22 +40,18 @@ export class RebalancerEngine {
   readonly #driver = new MachineDriver(rebalancerMachine);
   readonly #snapshots: Snapshot[] = [];
   readonly #loops: LoopState[] = [];
-  // Pending delayed events per agent and delay id (a machine's few `after` ids, numbered on first sight).
-  readonly #delayIds = new Map<string, number>();
-  readonly #delayEvents: RebalancerEvent[] = [];
-  #pendingRecord: Int32Array;
-  #pendingSeq: Float64Array;
+  // Pending delayed events per agent and delay id (the machine's two `after` delays).
+  readonly #delayed: DelayedEvents<RebalancerEvent>;
   #cursor = 0;
   readonly #env: RebalancerEnv;
 
   constructor(
     private readonly settings: ManagerSettings,
-    private readonly queue: EventQueue,
+    queue: EventQueue,
     private readonly host: RebalancerHost,
     readonly agents: number,
   ) {
-    this.#pendingRecord = new Int32Array(agents * 2).fill(-1);
-    this.#pendingSeq = new Float64Array(agents * 2);
+    this.#delayed = new DelayedEvents(queue, DELAYED_EVENT, 2, agents, 'rebalancer');
     const random = (): number => host.random(this.#cursor);
     this.#env = {
       firstDelayMs: () => firstDelay(settings, this.#loop(), host.now(), host.servers(this.#cursor), random),
@@ -81,9 +78,7 @@ export class RebalancerEngine {
 
   /** A delayed event of agent `agent` came due (the host pops DELAYED_EVENT and calls this with its arg). */
   fire(agent: number, slot: number): void {
-    const i = agent * 2 + slot;
-    this.#pendingRecord[i] = -1;
-    this.#send(agent, this.#delayEvents[slot] as RebalancerEvent);
+    this.#send(agent, this.#delayed.due(agent, slot));
   }
 
   /** The host's answer to a RUN. */
@@ -128,38 +123,17 @@ export class RebalancerEngine {
     this.#interpret(agent);
   }
 
-  #slot(id: string, event: RebalancerEvent): number {
-    let slot = this.#delayIds.get(id);
-    if (slot === undefined) {
-      slot = this.#delayIds.size;
-      if (slot >= 2) throw new RangeError(`the rebalancer machine has more delayed events than the engine holds per agent: ${id}`);
-      this.#delayIds.set(id, slot);
-      this.#delayEvents[slot] = event;
-    }
-    return slot;
-  }
-
   /** The actions of the last transition, in order: delayed raises, cancels, and RUNs to the worker. */
   #interpret(agent: number): void {
     const now = this.host.now();
     for (const action of this.#driver.actions) {
       switch (action.type) {
-        case 'xstate.raise': {
-          const p = action.params as RaiseParams;
-          const slot = this.#slot(p.id ?? p.event.type, p.event as RebalancerEvent);
-          const i = agent * 2 + slot;
-          this.#pendingSeq[i] = this.queue.push(now + (p.delay ?? 0), agent, DELAYED_EVENT, slot);
-          this.#pendingRecord[i] = this.queue.lastRecord;
+        case 'xstate.raise':
+          this.#delayed.schedule(agent, now, action.params as RaiseParams);
           break;
-        }
-        case 'xstate.cancel': {
-          const slot = this.#delayIds.get((action.params as CancelParams).sendId);
-          if (slot === undefined) break;
-          const i = agent * 2 + slot;
-          this.queue.cancel(this.#pendingRecord[i] as number, this.#pendingSeq[i] as number);
-          this.#pendingRecord[i] = -1;
+        case 'xstate.cancel':
+          this.#delayed.cancel(agent, action.params as CancelParams);
           break;
-        }
         case 'xstate.sendTo': {
           const event = (action.params as SendToParams).event as { type: string; id: number };
           if (event.type === 'RUN') {

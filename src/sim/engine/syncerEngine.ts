@@ -8,6 +8,7 @@ import { stateSyncerMachine, type StateSyncerEnv, type StateSyncerEvent, type Sy
 import { clampDelay } from '../../shared/clock.js';
 import { clusterStagger } from '../../shared/stagger.js';
 import type { EventQueue } from './eventQueue.js';
+import { DelayedEvents } from './delayedEvents.js';
 import { MachineDriver, type CancelParams, type EmitParams, type RaiseParams, type SendToParams } from './machineDriver.js';
 
 type Snapshot = ReturnType<MachineDriver<typeof stateSyncerMachine>['initial']>;
@@ -40,21 +41,17 @@ const SLOTS = 4;
 export class SyncerEngine {
   readonly #driver = new MachineDriver(stateSyncerMachine);
   readonly #snapshots: Snapshot[] = [];
-  readonly #delayIds = new Map<string, number>();
-  readonly #delayEvents: StateSyncerEvent[] = [];
-  readonly #pendingRecord: Int32Array;
-  readonly #pendingSeq: Float64Array;
+  readonly #delayed: DelayedEvents<StateSyncerEvent>;
   #cursor = 0;
   readonly #env: StateSyncerEnv;
 
   constructor(
     settings: SyncerEngineSettings,
-    private readonly queue: EventQueue,
+    queue: EventQueue,
     private readonly host: SyncerHost,
     readonly agents: number,
   ) {
-    this.#pendingRecord = new Int32Array(agents * SLOTS).fill(-1);
-    this.#pendingSeq = new Float64Array(agents * SLOTS);
+    this.#delayed = new DelayedEvents(queue, SYNCER_DELAYED_EVENT, SLOTS, agents, 'state syncer');
     this.#env = {
       interval: settings.interval,
       serverUpInterval: settings.serverUpInterval,
@@ -76,8 +73,7 @@ export class SyncerEngine {
   }
 
   fire(agent: number, slot: number): void {
-    this.#pendingRecord[agent * SLOTS + slot] = -1;
-    this.#send(agent, this.#delayEvents[slot] as StateSyncerEvent);
+    this.#send(agent, this.#delayed.due(agent, slot));
   }
 
   trigger(agent: number, kind: SyncKind): void {
@@ -99,36 +95,16 @@ export class SyncerEngine {
     this.#interpret(agent);
   }
 
-  #slot(id: string, event: StateSyncerEvent): number {
-    let slot = this.#delayIds.get(id);
-    if (slot === undefined) {
-      slot = this.#delayIds.size;
-      if (slot >= SLOTS) throw new RangeError(`the state syncer machine has more delayed events than the engine holds per agent: ${id}`);
-      this.#delayIds.set(id, slot);
-      this.#delayEvents[slot] = event;
-    }
-    return slot;
-  }
-
   #interpret(agent: number): void {
     const now = this.host.now();
     for (const action of this.#driver.actions) {
       switch (action.type) {
-        case 'xstate.raise': {
-          const p = action.params as RaiseParams;
-          const i = agent * SLOTS + this.#slot(p.id ?? p.event.type, p.event as StateSyncerEvent);
-          this.#pendingSeq[i] = this.queue.push(now + (p.delay ?? 0), agent, SYNCER_DELAYED_EVENT, i - agent * SLOTS);
-          this.#pendingRecord[i] = this.queue.lastRecord;
+        case 'xstate.raise':
+          this.#delayed.schedule(agent, now, action.params as RaiseParams);
           break;
-        }
-        case 'xstate.cancel': {
-          const slot = this.#delayIds.get((action.params as CancelParams).sendId);
-          if (slot === undefined) break;
-          const i = agent * SLOTS + slot;
-          this.queue.cancel(this.#pendingRecord[i] as number, this.#pendingSeq[i] as number);
-          this.#pendingRecord[i] = -1;
+        case 'xstate.cancel':
+          this.#delayed.cancel(agent, action.params as CancelParams);
           break;
-        }
         case 'xstate.sendTo': {
           const event = (action.params as SendToParams).event as { type: string; id: number; kind: SyncKind };
           if (event.type === 'RUN') this.host.onSync(agent, event.id, event.kind);
