@@ -3,6 +3,7 @@
 // checks serialize to identical bytes; a value that does not decode is reported as a
 // visibly corrupt check that never equals a valid one, so the next full sync rewrites it.
 import type { Check, NodeInfo } from '../catalog/backend.js';
+import { isStringRecord, parseStored } from './keys.js';
 
 const STATUSES = new Set(['passing', 'warning', 'critical']);
 
@@ -17,12 +18,7 @@ export function encodeCheck(check: Check): string {
 
 /** The id always comes from the key; a malformed value decodes to a critical placeholder with an empty name. */
 export function decodeCheck(id: string, value: string): { check: Check; corrupt: boolean } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseStored(value);
   const v = parsed as Partial<Record<keyof Check, unknown>> | undefined;
   const optional = (x: unknown): boolean => x === undefined || typeof x === 'string';
   const ok =
@@ -49,15 +45,8 @@ export function encodeNodeInfo(info: NodeInfo): string {
 
 /** A malformed value decodes to an empty address, which never equals valid info. */
 export function decodeNodeInfo(value: string): NodeInfo {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseStored(value);
   const v = parsed as { address?: unknown; meta?: unknown } | undefined;
-  const metaOk = (m: unknown): m is Record<string, string> =>
-    typeof m === 'object' && m !== null && !Array.isArray(m) && Object.values(m).every((x) => typeof x === 'string');
-  if (typeof v !== 'object' || v === null || typeof v.address !== 'string' || (v.meta !== undefined && !metaOk(v.meta))) return { address: '' };
+  if (typeof v !== 'object' || v === null || typeof v.address !== 'string' || (v.meta !== undefined && !isStringRecord(v.meta))) return { address: '' };
   return v.meta === undefined ? { address: v.address } : { address: v.address, meta: v.meta };
 }

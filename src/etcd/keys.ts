@@ -68,7 +68,16 @@ export function encodeService(service: Service): string {
   return JSON.stringify(out);
 }
 
-function isStringRecord(value: unknown): value is Record<string, string> {
+/** A stored value as JSON, or undefined when it is not JSON at all (decoders then make a placeholder). */
+export function parseStored(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isStringRecord(value: unknown): value is Record<string, string> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
@@ -78,12 +87,7 @@ function isStringRecord(value: unknown): value is Record<string, string> {
  * that can never equal a valid local service, so the next full sync rewrites or deletes it.
  */
 export function decodeService(id: string, value: string): { service: Service; corrupt: boolean } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseStored(value);
   const v = parsed as Partial<Record<keyof Service, unknown>> | undefined;
   const ok =
     typeof v === 'object' && v !== null && !Array.isArray(v) &&
