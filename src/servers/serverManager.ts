@@ -3,7 +3,6 @@
 // a healthy server, per-server health, a periodic shuffle driven by
 // machines/rebalancer.machine.ts that spreads a fleet over every healthy server at a
 // bounded rate, autopilot-style cleanup of dead servers, and optional discovery.
-import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
 import { actorView, type ActorView } from '../shared/actorHost.js';
 import { TypedEmitter } from '../shared/emitter.js';
@@ -47,7 +46,8 @@ export type {
 export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   readonly #core: ManagerCore;
   readonly #inputs: ServerInputs;
-  #view: { actor: Actor<typeof rebalancerMachine>; view: ActorView<typeof rebalancerMachine> } | undefined;
+  // The loop's actor is made once, at start(): one view serves from then on.
+  #view: ActorView<typeof rebalancerMachine> | undefined;
   // Metrics and spans (docs/observability.md).
   readonly #telemetry: ManagerTelemetry;
   #queue: MembershipQueue<MembershipEvent> | undefined;
@@ -217,8 +217,7 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
   get actor(): ActorView<typeof rebalancerMachine> | undefined {
     const actor = this.#core.actor;
     if (!actor) return undefined;
-    if (this.#view?.actor !== actor) this.#view = { actor, view: actorView(actor) };
-    return this.#view.view;
+    return (this.#view ??= actorView(actor));
   }
 
   /**
