@@ -15,7 +15,7 @@ import { noop } from '../shared/waiters.js';
 import { KeyedRateLimit } from '../shared/rateLimit.js';
 import { lifetimeController, type CallContext } from './callPath.js';
 import { Discovery, type DiscoveryHost } from './discovery.js';
-import { RebalanceLoop, type LoopHost } from './loop.js';
+import { RebalanceLoop, type LoopHandle, type LoopHost } from './loop.js';
 import { serverPicture, type ServerPicture } from './inspection.js';
 import { API_MISMATCH_LOG_INTERVAL_MS, NO_SERVERS_LOG_INTERVAL_MS, type ManagerSettings } from './options.js';
 import { replaceBackups } from './merge.js';
@@ -39,7 +39,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
   #lifetime: AbortController | undefined;
-  loop: RebalanceLoop | undefined;
+  loop: LoopHandle | undefined;
   #discovery: Discovery | undefined;
   #inflight: Promise<void> | undefined;
   stopping: Promise<void> | undefined;
@@ -239,10 +239,15 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     return run;
   }
 
-  start(): void {
+  /**
+   * Starts the rebalance loop. `makeLoop` builds it (given whether a rebalance was requested
+   * before start): the embedded manager's RebalanceLoop, an actor, unless a host that
+   * drives the rebalancer machine itself (the simulator's event engine) gives its own.
+   */
+  start(makeLoop: (requested: boolean) => LoopHandle = (requested) => new RebalanceLoop(this.settings, this, requested)): void {
     if (this.stopped) throw new StoppedError('this server manager was stopped; create a new one');
     if (this.loop) return;
-    this.loop = new RebalanceLoop(this.settings, this, this.requestedBeforeStart);
+    this.loop = makeLoop(this.requestedBeforeStart);
     this.loop.start();
     // A fatal error while the loop was built or started (its first delay drew from a
     // broken random) stopped the manager before the loop could take the STOP: stop it now.

@@ -38,13 +38,29 @@ export interface LoopHost {
   picture(): ServerPicture;
 }
 
+/** What the manager holds of its rebalance loop, whoever hosts the machine. */
+export interface LoopHandle {
+  /** The loop's actor, when the machine runs as one (the embedded manager's). */
+  readonly actor?: Actor<typeof rebalancerMachine> | undefined;
+  /** The delay the loop armed last (before the cap's jitter), ms; NaN before the first. */
+  readonly delayInForceMs: number;
+  start(): void;
+  stop(): void;
+  /** A rebalance was requested (loopRules.ts, requestRebalance). */
+  request(): void;
+  /** The number of servers the cap divides by may have changed (loopRules.ts, serversChanged). */
+  serversChanged(): void;
+  /** The list or a health state changed (for an inspector). */
+  listChanged(): void;
+}
+
 /**
  * The machine's environment and the manager's handle on it. The rules are step
  * functions in loopRules.ts (docs/server-manager.md): this class holds one loop's
  * state, feeds the rules the manager's clock, counts and checked random source, and
  * turns what they ask for into events for the machine.
  */
-export class RebalanceLoop implements RebalancerEnv {
+export class RebalanceLoop implements RebalancerEnv, LoopHandle {
   readonly actor: Actor<typeof rebalancerMachine>;
   readonly #state: LoopState = initialLoopState();
   readonly #random = (): number => this.host.random();

@@ -8,6 +8,7 @@ import type { Pinger, Server } from '../servers/types.js';
 import type { StateSyncer, SyncState } from '../syncer/stateSyncer.js';
 import type { HeapClock } from './heapClock.js';
 import type { Network } from './network.js';
+import { FULL, PARTIAL } from './ledger.js';
 
 /** What an agent asks of the fleet it belongs to (the Fleet). */
 export interface AgentHost {
@@ -59,8 +60,7 @@ export function constant(n: number): () => number {
   return () => n;
 }
 
-export const FULL = 0;
-export const PARTIAL = 1;
+export { FULL, PARTIAL } from './ledger.js';
 
 /** One agent: the SyncState and Pinger its syncer and manager call. */
 export class SimAgent implements SyncState, Pinger {

@@ -2,7 +2,7 @@
 // servers, duration, tuning, network, workload and the server timeline. Nothing in it
 // is a function, so every worker builds the same run from it.
 import type { Server } from '../servers/types.js';
-import type { AgentTuning } from './fleet.js';
+import type { AgentTuning } from './agent.js';
 import type { NetworkOptions } from './network.js';
 import type { AgentRange, TimelineEvent } from './timeline.js';
 

@@ -27,10 +27,20 @@ export class SimRpcError extends Error {
   }
 }
 
-const DOWN = new SimRpcError('server down');
-const UNREACHABLE = new SimRpcError('server unreachable');
-const FLAKY = new SimRpcError('rpc failed');
 const ABORTED = new SimRpcError('aborted');
+
+/** What a request finds ({@link Network.exchange}). */
+export const OK = 0;
+export const UNREACHABLE_OUTCOME = 1;
+export const DOWN_OUTCOME = 2;
+export const FLAKY_OUTCOME = 3;
+/** The error an RPC rejects with, per outcome (undefined: none). */
+export const OUTCOME_ERRORS: readonly (SimRpcError | undefined)[] = [
+  undefined,
+  new SimRpcError('server unreachable'),
+  new SimRpcError('server down'),
+  new SimRpcError('rpc failed'),
+];
 
 /**
  * Servers are numbered 0..servers-1 (`serverIndex`); agents (numbered 0..agents-1
@@ -50,7 +60,7 @@ export class Network {
   private static readonly GROUPS = 256;
 
   constructor(
-    private readonly clock: HeapClock,
+    private readonly clock: Pick<HeapClock, 'setTimeout'>,
     private readonly random: (agent: number) => number,
     readonly servers: readonly Server[],
     agents: number,
@@ -99,25 +109,32 @@ export class Network {
     this.blocked.fill(0);
   }
 
-  /** Why a request from `agent` to `server` fails before it is sent, or undefined. */
-  private fault(agent: number, server: number, failRate: number): SimRpcError | undefined {
-    if (server < 0 || this.blocked[(this.group[agent] as number) * this.servers.length + server] === 1) return UNREACHABLE;
-    if (this.up[server] !== 1) return DOWN;
-    if (failRate > 0 && this.random(agent) < failRate) return FLAKY;
-    return undefined;
-  }
-
-  private rttMs(agent: number): number {
+  /**
+   * One request from `agent` to server `server` (-1: unknown), drawn now from the agent's
+   * stream: returns its round trip in ms and sets {@link outcome} to what it will find
+   * (OK, UNREACHABLE, DOWN or FLAKY). Unreachable takes `unreachableMs`. Both engines
+   * call this, so they draw alike; `ping` and `rpc` wrap it in a timer and a promise.
+   */
+  exchange(agent: number, server: number, failRate: number): number {
+    if (server < 0 || this.blocked[(this.group[agent] as number) * this.servers.length + server] === 1) {
+      this.outcome = UNREACHABLE_OUTCOME;
+      return this.unreachableMs;
+    }
+    if (this.up[server] !== 1) this.outcome = DOWN_OUTCOME;
+    else if (failRate > 0 && this.random(agent) < failRate) this.outcome = FLAKY_OUTCOME;
+    else this.outcome = OK;
     return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(this.random(agent) * this.jitterMs) : 0);
   }
 
+  /** What the last {@link exchange} will find: {@link OK} or why it fails. */
+  outcome = OK;
+
   /** A ping: true after one round trip; false when the server is down, flaky or aborted; unreachable takes `unreachableMs`. */
   ping(agent: number, server: Server, signal?: AbortSignal): Promise<boolean> {
-    const index = this.serverIndex(server);
-    const fault = this.fault(agent, index, this.pingFailRate);
-    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs(agent);
+    const delay = this.exchange(agent, this.serverIndex(server), this.pingFailRate);
+    const outcome = this.outcome;
     return new Promise<boolean>((resolve) => {
-      this.clock.setTimeout(() => resolve(fault === undefined && signal?.aborted !== true), delay);
+      this.clock.setTimeout(() => resolve(outcome === OK && signal?.aborted !== true), delay);
     });
   }
 
@@ -126,8 +143,8 @@ export class Network {
    * {@link SimRpcError} when the server is down, unreachable, flaky, or `signal` was aborted.
    */
   rpc(agent: number, index: number, signal?: AbortSignal): Promise<void> {
-    const fault = this.fault(agent, index, this.rpcFailRate);
-    const delay = fault === UNREACHABLE ? this.unreachableMs : this.rttMs(agent);
+    const delay = this.exchange(agent, index, this.rpcFailRate);
+    const fault = OUTCOME_ERRORS[this.outcome];
     return new Promise<void>((resolve, reject) => {
       this.clock.setTimeout(() => {
         if (fault !== undefined) reject(fault);

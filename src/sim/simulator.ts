@@ -7,12 +7,12 @@ import type { SimConfig } from './config.js';
 import type { Recorder, SeriesReport } from './metrics.js';
 import { mergeShards } from './shard/merge.js';
 import { runWorkers, type WorkerStats } from './shard/pool.js';
-import { runShard, type ShardContext } from './shard/shard.js';
+import { runShard, type ShardContext, type SimEngine } from './shard/shard.js';
 import type { FleetTotals } from './stats.js';
 
 export type { SimConfig } from './config.js';
 export { defaultBucketMs, serverFor } from './config.js';
-export { simLogger, type ShardContext } from './shard/shard.js';
+export { simLogger, type ShardContext, type SimEngine } from './shard/shard.js';
 
 export interface SimSummary {
   events: number;
@@ -46,7 +46,14 @@ export interface SimOptions {
   onProgress?: (simMs: number, totalMs: number, events: number) => void;
   /** A worker silent this long fails the run (ms). Defaults to 10 min. */
   stallMs?: number;
-  /** In-thread runs only: sees the live shard before time starts (tests that look inside a run). */
+  /**
+   * How agents run: `'events'` (default) advances every agent's machines by their
+   * transition functions on one event queue; `'actors'` runs a StateSyncer and a
+   * ServerManager per agent, as embedded users do — the reference the event engine is
+   * checked against. Results are byte-identical for either.
+   */
+  engine?: SimEngine;
+  /** In-thread runs of the actor engine only: sees the live shard before time starts (tests that look inside a run). */
   probe?: (ctx: ShardContext) => void;
 }
 
@@ -59,6 +66,8 @@ export async function simulate(config: SimConfig, options: SimOptions = {}): Pro
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be an integer ≥ 0, received ${workers}`);
   if (workers > 0 && options.probe) throw new RangeError('probe needs an in-thread run (workers: 0)');
+  const engine = options.engine ?? (options.probe ? 'actors' : 'events');
+  if (engine !== 'events' && engine !== 'actors') throw new RangeError(`engine must be 'events' or 'actors', received ${String(engine)}`);
   const progress = options.onProgress;
   const onProgress = progress ? (simMs: number, events: number) => progress(simMs, config.durationMs, events) : undefined;
   let shards;
@@ -67,11 +76,12 @@ export async function simulate(config: SimConfig, options: SimOptions = {}): Pro
     const { result } = await runShard(config, { first: 0, count: config.agents }, {
       ...(onProgress ? { onProgress } : {}),
       ...(options.probe ? { probe: options.probe } : {}),
-    });
+    }, engine);
     shards = [result];
   } else {
     const out = await runWorkers(config, {
       workers,
+      engine,
       ...(options.workerHeapMb !== undefined ? { workerHeapMb: options.workerHeapMb } : {}),
       ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
       ...(onProgress ? { onProgress } : {}),

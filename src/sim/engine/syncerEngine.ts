@@ -65,10 +65,14 @@ export class SyncerEngine {
     };
   }
 
-  /** Starts agent `agent`'s syncer: it enters fullSync and asks for the first full sync at once. */
-  start(agent: number): void {
+  /**
+   * Starts agent `agent`'s syncer: it enters fullSync and asks for the first full sync at
+   * once. `fullSyncPending`: a SyncFull trigger arrived before start (the input a
+   * StateSyncer carries over).
+   */
+  start(agent: number, fullSyncPending = false): void {
     this.#cursor = agent;
-    this.#snapshots[agent] = this.#driver.initial({ env: this.#env });
+    this.#snapshots[agent] = this.#driver.initial(fullSyncPending ? { env: this.#env, fullSyncPending } : { env: this.#env });
     this.#interpret(agent);
   }
 

@@ -2,8 +2,7 @@
 // of the agents it names. Events at ≤ 0 act at once (before time starts); spread
 // events give each agent a time of its own from the agent's own stream.
 import type { SimConfig } from '../config.js';
-import type { Fleet } from '../fleet.js';
-import type { HeapClock } from '../heapClock.js';
+import type { FleetDriver } from '../driver.js';
 import type { Network } from '../network.js';
 import { Stream, StreamTable } from '../streams.js';
 import { checkTimeline, localRange, type TimelineEvent } from '../timeline.js';
@@ -11,15 +10,16 @@ import { checkTimeline, localRange, type TimelineEvent } from '../timeline.js';
 export interface TimelineTarget {
   first: number;
   count: number;
-  clock: HeapClock;
-  fleet: Fleet;
+  fleet: FleetDriver;
   network: Network;
   /** A shared timer (every shard sets it alike). */
   at(atMs: number, fn: () => void): void;
+  /** Runs `fn(i)` for local agent `i` after `delayMs` (counted as the agent's event). */
+  agent(delayMs: number, i: number, fn: (i: number) => void): void;
 }
 
 /** What `event` does to local agent `i` (for per-agent events), or undefined for events on servers and links. */
-function perAgent(event: TimelineEvent, fleet: Fleet): ((i: number) => void) | undefined {
+function perAgent(event: TimelineEvent, fleet: FleetDriver): ((i: number) => void) | undefined {
   switch (event.op) {
     case 'join':
       return (i) => fleet.addServer(i, event.server);
@@ -84,10 +84,7 @@ export function applyTimeline(config: SimConfig, t: TimelineTarget): void {
       // Each agent's own time: a timer per agent (counted as the agent's event).
       draws ??= new StreamTable(config.seed, Stream.agentScenario, t.first, t.count);
       const { from, to } = localRange('agents' in event ? event.agents : undefined, t.first, t.count);
-      for (let i = from; i < to; i++) {
-        const agent = i;
-        t.clock.setTimeout(() => act(agent), Math.max(0, event.atMs) + Math.floor((draws.next(i)) * spread));
-      }
+      for (let i = from; i < to; i++) t.agent(Math.max(0, event.atMs) + Math.floor(draws.next(i) * spread), i, act);
     } else if (event.atMs <= 0) applyNow(event, t);
     else t.at(event.atMs, () => applyNow(event, t));
   }

@@ -5,10 +5,12 @@
 import { Worker } from 'node:worker_threads';
 import type { SimConfig } from '../config.js';
 import type { WorkerMessage } from './messages.js';
-import type { ShardRange, ShardResult } from './shard.js';
+import type { ShardRange, ShardResult, SimEngine } from './shard.js';
 
 export interface PoolOptions {
   workers: number;
+  /** How each worker runs its agents. Defaults to the event engine. */
+  engine?: SimEngine;
   /** resourceLimits.maxOldGenerationSizeMb of each worker. Defaults to Node's own limit. */
   workerHeapMb?: number;
   /** Progress over all workers: the least simulated time any has reached, and timers fired in all. */
@@ -78,7 +80,7 @@ export async function runWorkers(config: SimConfig, options: PoolOptions): Promi
         const name = `simulator worker ${k + 1} of ${n} (agents ${range.first}–${range.first + range.count - 1})`;
         const worker = new Worker(script, {
           eval: isEval,
-          workerData: { config, range, progressEvery: options.progressEvery ?? 20_000 },
+          workerData: { config, range, progressEvery: options.progressEvery ?? 20_000, engine: options.engine ?? 'events' },
           ...(options.workerHeapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb } } : {}),
         });
         workers.push(worker);

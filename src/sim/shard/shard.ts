@@ -11,6 +11,8 @@ import { Recorder, type RecorderData } from '../metrics.js';
 import { Network } from '../network.js';
 import type { FleetData } from '../stats.js';
 import { Stream, StreamTable, streamRandom } from '../streams.js';
+import { Workload, type FleetDriver } from '../driver.js';
+import { EngineFleet, HOST_EVENT_BASE } from '../engine/engineFleet.js';
 import { applyTimeline } from './applyTimeline.js';
 
 export interface ShardRange {
@@ -56,20 +58,133 @@ export function simLogger(): Logger {
   return (sharedLogger ??= pino({ level: 'silent' }));
 }
 
+/** How a shard runs its agents: the event engine (machines advanced by their transition functions), or an actor per machine. */
+export type SimEngine = 'events' | 'actors';
+
 /** Builds the shard, runs simulated time to the end and returns its cells and counters. */
-export async function runShard(config: SimConfig, range: ShardRange, hooks: ShardHooks = {}): Promise<{ result: ShardResult; context: ShardContext }> {
+export async function runShard(config: SimConfig, range: ShardRange, hooks: ShardHooks = {}, engine: SimEngine = 'events'): Promise<{ result: ShardResult; context?: ShardContext }> {
+  if (engine === 'events') {
+    if (hooks.probe) throw new RangeError('probe needs the actor engine');
+    return { result: runEngineShard(config, range, hooks) };
+  }
+  return runActorShard(config, range, hooks);
+}
+
+/** What the run's workload and timeline act through: the fleet, and two ways to schedule. */
+export interface ShardScheduler {
+  /** Runs `fn(i)` for local agent `i` after `delayMs` (an agent's event). `fn` is shared by many agents. */
+  agent(delayMs: number, i: number, fn: (i: number) => void): void;
+  /** Runs `fn` at simulated time `atMs` (a shared event: every shard sets it alike). */
+  at(atMs: number, fn: () => void): void;
+}
+
+/** Joins, schedules and starts every agent of the shard, the bucket samples and the timeline. */
+function schedule(config: SimConfig, range: ShardRange, fleet: FleetDriver, network: Network, recorder: Recorder, bucketMs: number, sched: ShardScheduler): void {
   const { first, count } = range;
+  // Agents join with their initial servers (in an order of their own) and start at a time of their own.
+  const workload = new Workload(config, first, count);
+  let current = 0;
+  const draw = (): number => workload.draw(current);
+  const { changeMs, everyMs } = workload;
+  // Local changes: a Poisson process of the agent's own, from its start on.
+  const onChange = (i: number): void => {
+    fleet.change(i);
+    sched.agent(workload.nextChangeMs(i), i, onChange);
+  };
+  const onStart = (i: number): void => {
+    fleet.start(i);
+    if (changeMs > 0) sched.agent(workload.nextChangeMs(i), i, onChange);
+  };
+  const onTick = (i: number): void => {
+    fleet.change(i);
+    sched.agent(everyMs, i, onTick);
+  };
+  for (let i = 0; i < count; i++) {
+    current = i;
+    fleet.join(i, workload.initialServers(i), draw);
+    sched.agent(workload.startAt(i), i, onStart);
+    if (everyMs > 0) sched.agent(workload.tickPhaseMs(i), i, onTick);
+  }
+  // Bucket ends: sample agents per server and connection ages.
+  for (let b = 0; b < recorder.buckets; b++) {
+    const bucket = b;
+    sched.at(Math.min(config.durationMs, (b + 1) * bucketMs), () => recorder.sample(bucket, fleet.agentsOn, fleet.connectionAgeSumsUs()));
+  }
+  applyTimeline(config, { first, count, fleet, network, at: (atMs, fn) => sched.at(atMs, fn), agent: (delayMs, i, fn) => sched.agent(delayMs, i, fn) });
+}
+
+function shardParts(config: SimConfig, range: ShardRange) {
   const totalServers = config.servers + (config.extraServers ?? 0);
   const servers = Array.from({ length: totalServers }, (_, i) => serverFor(i));
-  const clock = new HeapClock();
   const bucketMs = config.bucketMs ?? defaultBucketMs(config.durationMs);
   const recorder = new Recorder(
     servers.map((s) => s.name),
     bucketMs,
     config.durationMs,
   );
-  const netStreams = new StreamTable(config.seed, Stream.agentNetwork, first, count);
-  const network = new Network(clock, (agent) => netStreams.next(agent), servers, count, config.network);
+  const netStreams = new StreamTable(config.seed, Stream.agentNetwork, range.first, range.count);
+  return { servers, bucketMs, recorder, netRandom: (agent: number) => netStreams.next(agent) };
+}
+
+const HOST_START = HOST_EVENT_BASE;
+const HOST_SHARED = HOST_EVENT_BASE + 1;
+
+/** The event engine's shard: one queue for every agent's machines, replies and workload. */
+function runEngineShard(config: SimConfig, range: ShardRange, hooks: ShardHooks): ShardResult {
+  const { servers, bucketMs, recorder, netRandom } = shardParts(config, range);
+  const noTimers = { setTimeout: (): never => { throw new Error('the event engine sets no timers on a clock'); } };
+  const network = new Network(noTimers, netRandom, servers, range.count, config.network);
+  const agentFns: ((i: number) => void)[] = [];
+  const fnIndex = new Map<(i: number) => void, number>();
+  const shared: (() => void)[] = [];
+  let sharedEvents = 0;
+  const fleet: EngineFleet = new EngineFleet({
+    agents: range.count,
+    first: range.first,
+    seed: config.seed,
+    network,
+    recorder,
+    logger: simLogger(),
+    tuning: config.tuning,
+    clusterSize: config.agents,
+    warmupMs: config.warmupMs,
+    onEvent: (e) => {
+      if (e.kind === HOST_SHARED) {
+        sharedEvents++;
+        (shared[e.arg] as () => void)();
+      } else (agentFns[e.arg] as (i: number) => void)(e.agent);
+    },
+  });
+  const queue = fleet.queue;
+  const sched: ShardScheduler = {
+    agent: (delayMs, i, fn) => {
+      let k = fnIndex.get(fn);
+      if (k === undefined) {
+        k = agentFns.length;
+        agentFns.push(fn);
+        fnIndex.set(fn, k);
+      }
+      queue.push(fleet.now() + (delayMs > 0 ? delayMs : 0), i, HOST_START, k);
+    },
+    at: (atMs, fn) => {
+      shared.push(fn);
+      const now = fleet.now();
+      queue.push(atMs > now ? atMs : now, -1, HOST_SHARED, shared.length - 1);
+    },
+  };
+  schedule(config, range, fleet, network, recorder, bucketMs, sched);
+  const progress = hooks.onProgress;
+  fleet.run(config.durationMs, progress ? () => progress(fleet.now(), fleet.events) : undefined, hooks.progressEvery ?? 20_000);
+  progress?.(fleet.now(), fleet.events);
+  return { range, recorder: recorder.data(), fleet: fleet.data(), agentEvents: fleet.events - sharedEvents, sharedEvents };
+}
+
+/** The actor engine's shard: a StateSyncer and a ServerManager per agent on a heap clock. */
+async function runActorShard(config: SimConfig, range: ShardRange, hooks: ShardHooks): Promise<{ result: ShardResult; context: ShardContext }> {
+  const { first, count } = range;
+  const { servers, bucketMs, recorder, netRandom } = shardParts(config, range);
+  const clock = new HeapClock();
+  const network = new Network(clock, netRandom, servers, count, config.network);
   const n = config.agents;
   const fleet = new Fleet({
     agents: count,
@@ -90,47 +205,10 @@ export async function runShard(config: SimConfig, range: ShardRange, hooks: Shar
       sharedEvents++;
       fn();
     }, atMs - clock.now());
-
-  // Agents join with their initial servers (in an order of their own) and start at a time of their own.
-  const workload = new StreamTable(config.seed, Stream.agentWorkload, first, count);
-  const draw = (): number => workload.next(current);
-  let current = 0;
-  const everyInitial = Array.from({ length: config.servers }, (_, i) => i);
-  const changeMs = config.changeIntervalMs ?? 0;
-  const everyMs = config.changeEveryMs ?? 0;
-  for (let i = 0; i < count; i++) {
-    const global = first + i;
-    current = i;
-    const initial = config.initialServers?.find((r) => global >= r.agents.from && global < r.agents.to)?.servers ?? everyInitial;
-    fleet.join(i, initial, draw);
-    const startAt = Math.floor(workload.next(i) * config.startSpreadMs);
-    clock.setTimeout(() => {
-      fleet.start(i);
-      // Local changes: a Poisson process of the agent's own, from its start on.
-      if (changeMs > 0) {
-        const next = (): void => {
-          fleet.change(i);
-          clock.setTimeout(next, -Math.log(1 - workload.next(i)) * changeMs);
-        };
-        clock.setTimeout(next, -Math.log(1 - workload.next(i)) * changeMs);
-      }
-    }, startAt);
-    if (everyMs > 0) {
-      const tick = (): void => {
-        fleet.change(i);
-        clock.setTimeout(tick, everyMs);
-      };
-      clock.setTimeout(tick, Math.floor(workload.next(i) * everyMs));
-    }
-  }
-
-  // Bucket ends: sample agents per server and connection ages.
-  for (let b = 0; b < recorder.buckets; b++) {
-    const bucket = b;
-    at(Math.min(config.durationMs, (b + 1) * bucketMs), () => recorder.sample(bucket, fleet.agentsOn, fleet.connectionAgeSumsUs()));
-  }
-
-  applyTimeline(config, { first, count, clock, fleet, network, at });
+  schedule(config, range, fleet, network, recorder, bucketMs, {
+    agent: (delayMs, i, fn) => void clock.setTimeout(() => fn(i), delayMs),
+    at,
+  });
   const context: ShardContext = { config, range, clock, fleet, network, recorder, at };
   hooks.probe?.(context);
 

@@ -4,10 +4,10 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SimConfig } from '../config.js';
-import { runShard, type ShardRange } from './shard.js';
+import { runShard, type ShardRange, type SimEngine } from './shard.js';
 import type { WorkerMessage } from './messages.js';
 
-const { config, range, progressEvery } = workerData as { config: SimConfig; range: ShardRange; progressEvery: number };
+const { config, range, progressEvery, engine } = workerData as { config: SimConfig; range: ShardRange; progressEvery: number; engine: SimEngine };
 const port = parentPort;
 if (port === null) throw new Error('src/sim/shard/worker.ts runs only as a worker thread');
 
@@ -20,6 +20,6 @@ const { result } = await runShard(config, range, {
     if (used > peakHeap) peakHeap = used;
     send({ type: 'progress', simMs, events, heapUsed: used });
   },
-});
+}, engine);
 peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 send({ type: 'done', result, peakHeap });
