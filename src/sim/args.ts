@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { findScenario } from './scenarios/index.js';
 import { MAX_WORKERS } from './help.js';
+import type { SimEngine } from './shard/shard.js';
 
 export interface CliOptions {
   scenario: string;
@@ -18,6 +19,8 @@ export interface CliOptions {
   workers: number;
   /** Old-generation heap limit per worker, MB. */
   workerHeapMb?: number;
+  /** How agents run: the event engine (default) or an actor per machine (the reference). */
+  engine: SimEngine;
   help: boolean;
 }
 
@@ -58,6 +61,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         out: { type: 'string' },
         workers: { type: 'string' },
         'worker-heap': { type: 'string' },
+        engine: { type: 'string' },
         'no-progress': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -67,7 +71,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     throw new RangeError((err as Error).message);
   }
   const v = parsed.values;
-  const options: CliOptions = { scenario: v.scenario ?? '', seed: 42, progress: v['no-progress'] !== true, workers: availableParallelism(), help: v.help === true };
+  const options: CliOptions = { scenario: v.scenario ?? '', seed: 42, progress: v['no-progress'] !== true, workers: availableParallelism(), engine: 'events', help: v.help === true };
   if (options.help) return options;
   if (v.seed !== undefined) {
     const n = Number(v.seed);
@@ -82,6 +86,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (v.workers !== undefined) options.workers = positiveInt('--workers', v.workers);
   if (options.workers > MAX_WORKERS) throw new RangeError(`--workers must be at most ${MAX_WORKERS} (4 per core, at least 8), received ${options.workers}`);
   if (v['worker-heap'] !== undefined) options.workerHeapMb = positiveInt('--worker-heap', v['worker-heap']);
+  if (v.engine !== undefined) {
+    if (v.engine !== 'events' && v.engine !== 'actors') throw new RangeError(`--engine must be events or actors, received ${JSON.stringify(v.engine)}`);
+    options.engine = v.engine;
+  }
   if (options.scenario === '') throw new RangeError('--scenario is required');
   if (options.scenario !== 'all' && !findScenario(options.scenario)) throw new RangeError(`unknown scenario ${JSON.stringify(options.scenario)}`);
   if (options.servers !== undefined && options.servers > 200) throw new RangeError(`--servers must be at most 200, received ${options.servers}`);

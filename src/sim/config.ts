@@ -34,8 +34,9 @@ export interface SimConfig {
   agentsPerClock?: number;
 }
 
+/** Server `index` of a run. Frozen: a manager keeps a frozen server as it is instead of copying it, so agents share one each. */
 export function serverFor(index: number): Server {
-  return { name: `s${index}`, address: `10.0.0.${index + 1}:8300` };
+  return Object.freeze({ name: `s${index}`, address: `10.0.0.${index + 1}:8300` });
 }
 
 export function defaultBucketMs(durationMs: number): number {

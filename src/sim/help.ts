@@ -33,7 +33,8 @@ function duration(ms: number | undefined): string {
 }
 
 export const USAGE = `usage: ae-sync-sim --scenario <name|all> [--agents N] [--servers S] [--duration 1h]
-                   [--seed 42] [--workers N] [--worker-heap MB] [--out DIR] [--no-progress]`;
+                   [--seed 42] [--workers N] [--worker-heap MB] [--engine events|actors]
+                   [--out DIR] [--no-progress]`;
 
 /** The whole --help text; every line at most MAX_COLUMNS wide. */
 export function helpText(cores = availableParallelism()): string {
@@ -49,6 +50,8 @@ export function helpText(cores = availableParallelism()): string {
     '  --seed N               integer in [0, 2^32) (default 42): same seed, byte-identical output',
     `  --workers N            worker threads, at most ${MAX_WORKERS} (default: cores, here ${cores}); same output`,
     "  --worker-heap MB       old-generation heap limit of each worker (default: Node's)",
+    '  --engine E             events (default): one event queue drives every machine; actors:',
+    '                         a StateSyncer and a ServerManager per agent (slower); same output',
     '  --out DIR              report folder, wide tables too (default reports/sim-<scenario>-seed<seed>)',
     '  --no-progress          no progress bar on stderr',
     '',

@@ -29,6 +29,7 @@ export async function runSimulation(options: CliOptions, io: Io): Promise<{ resu
       onRunEnd: (_label, run) => bar.end(run.workers),
       sim: {
         workers: options.workers,
+        engine: options.engine,
         ...(options.workerHeapMb !== undefined ? { workerHeapMb: options.workerHeapMb } : {}),
         onProgress: (simMs, totalMs, events) => bar.update(simMs, totalMs, events),
       },

@@ -8,6 +8,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { CliOptions } from './args.js';
 import { SCENARIOS, findScenario } from './scenarios/index.js';
+import type { SimEngine } from './shard/shard.js';
 
 const BRAND = Symbol.for('ae-sync.sim.PreflightError');
 
@@ -25,12 +26,13 @@ export function isPreflightError(err: unknown): err is PreflightError {
 }
 
 /**
- * Heap one agent needs at the peak of a run, KB: ~17 KB live (its syncer and manager
- * with their xstate actors; see the simulator's memory notes) times 2 for the garbage
- * between collections (peak `heapUsed` runs 2–4× the live set; 2 is the floor, so the
- * check refuses only runs that cannot fit). 100,000 agents → ~3.3 GB.
+ * Heap one agent needs at the peak of a run, KB, per engine. Actors: ~17 KB live (its
+ * syncer and manager with their xstate actors) times 2 for the garbage between
+ * collections (peak `heapUsed` runs 2–4× the live set; 2 is the floor, so the check
+ * refuses only runs that cannot fit): 100,000 agents → ~3.3 GB. Events: ~2.6 KB live
+ * (two snapshots, the manager's roster and a few numbers), times 2: 6 KB.
  */
-export const PEAK_KB_PER_AGENT = 34;
+export const PEAK_KB_PER_AGENT: Readonly<Record<SimEngine, number>> = Object.freeze({ events: 6, actors: 34 });
 /** A worker thread's own heap before any agent (its isolate, modules, the simulator's tables), MB. */
 export const WORKER_BASE_MB = 12;
 
@@ -42,6 +44,8 @@ export interface MemoryEstimate {
   totalMb: number;
   /** Physical memory of the machine, MB. */
   machineMb: number;
+  /** The per-agent figure used (the engine's). */
+  kbPerAgent: number;
 }
 
 /** The largest agent count the run will use: `--agents`, else the largest default of the scenarios selected. */
@@ -54,9 +58,11 @@ export function agentsOf(options: CliOptions): number {
 export function estimateMemory(options: CliOptions, machineBytes = totalmem()): MemoryEstimate {
   const agents = agentsOf(options);
   const workers = Math.max(1, Math.min(options.workers, agents));
-  const perWorkerMb = Math.ceil(WORKER_BASE_MB + (Math.ceil(agents / workers) * PEAK_KB_PER_AGENT) / 1024);
+  const kbPerAgent = PEAK_KB_PER_AGENT[options.engine];
+  const perWorkerMb = Math.ceil(WORKER_BASE_MB + (Math.ceil(agents / workers) * kbPerAgent) / 1024);
   return {
     agents,
+    kbPerAgent,
     perWorkerMb,
     totalMb: perWorkerMb * workers,
     machineMb: Math.floor(machineBytes / 1024 / 1024),
@@ -70,8 +76,8 @@ export function estimateMemory(options: CliOptions, machineBytes = totalmem()): 
  * runs out fails the run with exit code 1 and a message naming it.
  */
 export function checkMemory(estimate: MemoryEstimate, workers: number): void {
-  const { agents, perWorkerMb, totalMb, machineMb } = estimate;
-  const need = `${agents.toLocaleString('en-US')} agents need about ${totalMb.toLocaleString('en-US')} MB of heap at the peak (${PEAK_KB_PER_AGENT} KB per agent, ${perWorkerMb.toLocaleString('en-US')} MB per worker over ${workers} workers)`;
+  const { agents, perWorkerMb, totalMb, machineMb, kbPerAgent } = estimate;
+  const need = `${agents.toLocaleString('en-US')} agents need about ${totalMb.toLocaleString('en-US')} MB of heap at the peak (${kbPerAgent} KB per agent, ${perWorkerMb.toLocaleString('en-US')} MB per worker over ${workers} workers)`;
   if (totalMb > machineMb) {
     throw new PreflightError(`--agents: ${need}, more than this machine's ${machineMb.toLocaleString('en-US')} MB of memory; run fewer agents or on a larger machine`);
   }

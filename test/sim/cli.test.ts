@@ -20,7 +20,7 @@ describe('simulate command', () => {
   });
 
   it('reads every flag when given in both --flag value and --flag=value forms', () => {
-    expect(parseArgs(['--scenario', 'steady', '--agents=100', '--servers', '3', '--duration', '10m', '--seed', '9', '--out', 'x', '--no-progress', '--workers=3', '--worker-heap', '512'])).toEqual({
+    expect(parseArgs(['--scenario', 'steady', '--agents=100', '--servers', '3', '--duration', '10m', '--seed', '9', '--out', 'x', '--no-progress', '--workers=3', '--worker-heap', '512', '--engine=actors'])).toEqual({
       scenario: 'steady',
       agents: 100,
       servers: 3,
@@ -30,9 +30,11 @@ describe('simulate command', () => {
       progress: false,
       workers: 3,
       workerHeapMb: 512,
+      engine: 'actors',
       help: false,
     });
     expect(parseArgs(['--scenario', 'all']).seed).toBe(42);
+    expect(parseArgs(['--scenario', 'all']).engine).toBe('events');
     expect(parseArgs(['--scenario', 'all']).workers).toBe(availableParallelism());
   });
 
@@ -45,6 +47,7 @@ describe('simulate command', () => {
     expect(() => parseArgs(['--scenario', 'steady', '--frobnicate'])).toThrow(/--frobnicate/);
     expect(() => parseArgs(['--scenario'])).toThrow(RangeError);
     expect(() => parseArgs(['--scenario', 'steady', '--workers', '0'])).toThrow(/--workers must be a positive integer, received "0"/);
+    expect(() => parseArgs(['--scenario', 'steady', '--engine', 'fast'])).toThrow(/--engine must be events or actors, received "fast"/);
     expect(() => parseArgs(['--scenario', 'steady', '--worker-heap', '1.5'])).toThrow(/--worker-heap/);
   });
 

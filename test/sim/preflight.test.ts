@@ -51,23 +51,28 @@ describe('simulate preflight', () => {
     expect(r.stderr).toMatch(/--workers must be at most/);
   });
 
-  it('estimates the peak heap from the agents and workers (worked numbers)', () => {
-    const options = parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2']);
+  it('estimates the peak heap from the agents, workers and engine (worked numbers)', () => {
+    const options = parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2', '--engine', 'actors']);
     const e = estimateMemory(options, 16_384 * MB);
     // 50,000 agents per worker × 34 KB = 1,660.2 MB, + 12 MB of the worker itself.
-    expect(e.perWorkerMb).toBe(Math.ceil(WORKER_BASE_MB + (50_000 * PEAK_KB_PER_AGENT) / 1024));
+    expect(e.perWorkerMb).toBe(Math.ceil(WORKER_BASE_MB + (50_000 * PEAK_KB_PER_AGENT.actors) / 1024));
     expect(e.perWorkerMb).toBe(1673);
     expect(e).toMatchObject({ agents: 100_000, totalMb: 3346, machineMb: 16_384 });
     expect(() => checkMemory(e, 2)).not.toThrow();
+    // The event engine: 50,000 × 6 KB = 293 MB, + 12 MB.
+    const events = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2']), 16_384 * MB);
+    expect(events).toMatchObject({ perWorkerMb: 305, totalMb: 610, kbPerAgent: 6 });
   });
 
   it('refuses agents beyond the machine\'s memory, at the boundary', () => {
     // 1 worker on a 1,000 MB machine: 12 MB + agents × 34 KB ≤ 1,000 MB holds up to 29,756 agents.
-    const at = (agents: number) => estimateMemory(parseArgs(['--scenario', 'steady', '--agents', String(agents), '--workers', '1']), 1_000 * MB);
+    const at = (agents: number) => estimateMemory(parseArgs(['--scenario', 'steady', '--agents', String(agents), '--workers', '1', '--engine', 'actors']), 1_000 * MB);
     expect(() => checkMemory(at(29_756), 1)).not.toThrow();
     expect(() => checkMemory(at(29_757), 1)).toThrow(/^--agents: 29,757 agents need about 1,001 MB of heap at the peak \(34 KB per agent, 1,001 MB per worker over 1 workers\), more than this machine's 1,000 MB of memory; run fewer agents or on a larger machine$/);
-    const e = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2']), 8_192 * MB);
+    const e = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2', '--engine', 'actors']), 8_192 * MB);
     expect(() => checkMemory(e, 2)).toThrow(/1,000,000 agents need about 33,228 MB .*more than this machine's 8,192 MB of memory/);
+    // The event engine fits a million agents in 8 GB: 500,000 × 6 KB + 12 MB = 2,942 MB per worker.
+    expect(() => checkMemory(estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2']), 8_192 * MB), 2)).not.toThrow();
   });
 
   it('exits 2 before running when --agents cannot fit in this machine', async () => {

@@ -58,11 +58,24 @@ export class MachineDriver<M extends AnyStateMachine> {
     };
   }
 
-  /** The initial snapshot for `input`; its actions in {@link actions}. */
+  /**
+   * The initial snapshot for `input`; its actions in {@link actions}. Every snapshot of
+   * this driver shares the first one's `children`: the worker a machine invokes at its
+   * root is played by the engine and never started, so one inert child per machine
+   * serves every agent (each initial snapshot would otherwise hold an actor of its own,
+   * ~1.6 KB; transitions carry the record forward unchanged). The equivalence test
+   * guards this reliance on the snapshot's shape.
+   */
   initial(input: InputFrom<M>): SnapshotFrom<M> {
     this.actions.length = 0;
-    return this.machine.getInitialSnapshot(this.#scope, input) as SnapshotFrom<M>;
+    const snapshot = this.machine.getInitialSnapshot(this.#scope, input) as SnapshotFrom<M>;
+    const shape = snapshot as unknown as { children: unknown };
+    if (this.#children === undefined) this.#children = shape.children;
+    else shape.children = this.#children;
+    return snapshot;
   }
+
+  #children: unknown;
 
   /** The snapshot after `event`; its actions in {@link actions}. */
   transition(snapshot: SnapshotFrom<M>, event: EventFromLogic<M>): SnapshotFrom<M> {
