@@ -24,6 +24,11 @@ export function tscBuild(name: string): ((path: string) => Promise<unknown>) | u
   return (path) => import(pathToFileURL(`${dir}/${path}`).href);
 }
 
+/** The folder {@link tscBuild} builds `name` into. */
+export function buildDir(name: string): string {
+  return `${root}.tmp/${name}`;
+}
+
 /** Removes the scratch build. */
 export function removeBuild(name: string): void {
   rmSync(`${root}.tmp/${name}`, { recursive: true, force: true });

@@ -6,6 +6,11 @@ if (argv.includes('--help') || argv.includes('-h')) {
   const { helpText } = await import('./help.js');
   process.stdout.write(helpText());
 } else {
+  // V8's allocation-site pretenuring moves the short-lived objects of every machine
+  // transition straight to the old generation; off, the simulator spends ~20 % less CPU
+  // (same results). Set before any worker starts, through Node's documented v8 API.
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--no-allocation-site-pretenuring');
   const { main } = await import('./main.js');
   const code = await main(argv, {
     stdout: (text) => process.stdout.write(text),

@@ -7,6 +7,14 @@ import type { SimConfig } from '../config.js';
 import type { WorkerMessage } from './messages.js';
 import type { ShardRange, ShardResult, SimEngine } from './shard.js';
 
+/**
+ * Each worker's young generation, MB (a process started with `--max-semi-space-size`
+ * keeps its own). The event engine's garbage is short-lived snapshots: a larger young
+ * generation only adds resident memory. 30K agents × 20 min on 2 workers: 391 MB peak
+ * RSS at 16 MB, 457 MB at V8's default, 665 MB with 64 MB semi-spaces; CPU within noise.
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 export interface PoolOptions {
   workers: number;
   /** How each worker runs its agents. Defaults to the event engine. */
@@ -81,7 +89,10 @@ export async function runWorkers(config: SimConfig, options: PoolOptions): Promi
         const worker = new Worker(script, {
           eval: isEval,
           workerData: { config, range, progressEvery: options.progressEvery ?? 20_000, engine: options.engine ?? 'events' },
-          ...(options.workerHeapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb } } : {}),
+          resourceLimits: {
+            maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+            ...(options.workerHeapMb !== undefined ? { maxOldGenerationSizeMb: options.workerHeapMb } : {}),
+          },
         });
         workers.push(worker);
         let done = false;
