@@ -1,6 +1,12 @@
 // `ae-sync/testing`: helpers for testing code that embeds ae-sync — a fake clock
 // the library accepts as its `Clock`, deterministic random sources, and test
 // doubles for the two things an agent supplies (its SyncState and its Pinger).
+
+/**
+ * Helpers for testing code that embeds ae-sync: a fake clock, deterministic random sources and test doubles. Needs the optional peer `@sinonjs/fake-timers`.
+ *
+ * @module ae-sync/testing
+ */
 import type * as FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from './shared/clock.js';
 import { importPeer } from './shared/peer.js';

@@ -1,5 +1,11 @@
 // `ae-sync/etcd`: the etcd catalog backend for the service registry, and the key
 // layout and value encoding for readers of the catalog it writes.
+
+/**
+ * The etcd catalog backend and the key layout and value encoding of the catalog it writes. Needs the optional peer `etcd3`.
+ *
+ * @module ae-sync/etcd
+ */
 export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
