@@ -21,4 +21,6 @@ export {
 } from './options.js';
 export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
 export { encodeCheck, decodeCheck, encodeNodeInfo, decodeNodeInfo } from './checkCodec.js';
-export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';
+export { SessionLostError, isSessionLostError } from '../catalog/errors.js';
+export { LOST_AFTER_TTLS } from './lostAfter.js';
+export type { EtcdMemberClient } from './backend.js';
