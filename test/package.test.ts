@@ -96,9 +96,25 @@ describe('the packed package', () => {
     for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/machines/index.js', 'dist/src/view/client/app.js', 'dist/src/view/client/style.css', 'dist/src/demo/main.js', 'dist/src/sim/cli.js']) {
       expect(files, f).toContain(f);
     }
-    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|docs|\.ci|\.tmp)\/|^dist\/(test|bench|scripts)\//);
+    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|\.ci|\.tmp)\/|^dist\/(test|bench|scripts)\//);
     expect(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('Mozilla Public License Version 2.0')).toBe(true);
     expect(pkg.license).toBe('MPL-2.0');
+  });
+
+  it('ships the guides, so that every relative link of README.md and docs/*.md resolves in node_modules', () => {
+    const guides = files.filter((f) => f === 'README.md' || /^docs\/[^/]+\.md$/.test(f));
+    expect(guides).toEqual(expect.arrayContaining(['README.md', 'docs/api.md', 'docs/tuning.md', 'docs/testing.md', 'docs/observability.md']));
+    const broken: string[] = [];
+    for (const guide of guides) {
+      const dir = guide.includes('/') ? guide.slice(0, guide.lastIndexOf('/') + 1) : '';
+      for (const m of readFileSync(join(root, guide), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = (m[1] as string).split('#')[0] as string;
+        if (target === '' || /^[a-z]+:/i.test(target)) continue;
+        const path = join(dir, target).replace(/\\/g, '/');
+        if (!files.includes(path)) broken.push(`${guide} -> ${m[1] as string}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it('keeps subpath-only packages as optional peers (and dev dependencies for our own tests)', () => {

@@ -23,6 +23,12 @@ describe('the user guides', () => {
     expect(guides.flatMap((f) => sourcePaths(f, readFileSync(join(root, f), 'utf8')))).toEqual([]);
   });
 
+  it('are each linked from the README', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = new Set([...readme.matchAll(/\]\((docs\/[\w.-]+\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]));
+    expect(guides.filter((f) => f.startsWith('docs/') && !linked.has(f))).toEqual([]);
+  });
+
   it('would report a path, at its line (the check can fail)', () => {
     const markdown = ['# t', 'The registry (`src/catalog/registry.ts`) is tested in test/catalog/x.test.ts,', 'see [the machine](../machines/stateSyncer.machine.ts) and `bench/sim.bench.ts`.'].join('\n');
     expect(sourcePaths('docs/x.md', markdown)).toEqual([
