@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import layers from './scripts/lint-layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'coverage/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'coverage/**', '.tmp/**', 'api-reference/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

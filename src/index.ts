@@ -4,6 +4,12 @@
 // 'ae-sync/view' (the live view of running machines).
 // test/exports.test.ts snapshots this list: a change to it shows as a diff.
 
+/**
+ * The main entry: the state syncer, the server manager, the agents that wire them, the service registry with its embedded cluster, and the typed errors.
+ *
+ * @module ae-sync
+ */
+
 // --- errors (guards check a brand, never the name) ---------------------------
 export {
   AeSyncError,
@@ -40,6 +46,7 @@ export type { Clock } from './shared/clock.js';
 export { MAX_TIMER_MS } from './shared/clock.js';
 export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
 export type { Logger } from './shared/logger.js';
+export type { Listener } from './shared/emitter.js';
 
 // --- state syncer ------------------------------------------------------------------
 export {
@@ -55,7 +62,8 @@ export { whenSynced, type WaitOptions } from './syncer/whenSynced.js';
 export type { StateSyncerStateName } from '../machines/stateSyncer.machine.js';
 
 // --- server manager and agent --------------------------------------------------------
-export type { Server, Pinger, MembershipEvent } from './servers/types.js';
+export type { Server, Pinger, MembershipEvent, HealthCause } from './servers/types.js';
+export type { ActorView } from './shared/actorHost.js';
 export {
   ServerManager,
   MIN_REUSE_DURATION_MS,
@@ -111,6 +119,6 @@ export {
   type CheckRegistration,
 } from './catalog/registry.js';
 export { MemoryCluster } from './catalog/memory/cluster.js';
-export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord } from './catalog/memory/types.js';
+export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord, ServerStatus } from './catalog/memory/types.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
 export { whenWritten } from './catalog/whenWritten.js';

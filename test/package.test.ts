@@ -4,11 +4,12 @@
 // `bin` is run, and a TypeScript project typechecks against the shipped declarations.
 // One project has the tarball alone (the optional peers missing), one has the peers too.
 import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tsBlocks } from './docs/blocks.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -95,9 +96,25 @@ describe('the packed package', () => {
     for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/machines/index.js', 'dist/src/view/client/app.js', 'dist/src/view/client/style.css', 'dist/src/demo/main.js', 'dist/src/sim/cli.js']) {
       expect(files, f).toContain(f);
     }
-    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|docs|\.ci|\.tmp)\/|^dist\/(test|bench|scripts)\//);
+    for (const f of files) expect(f).not.toMatch(/^(test|bench|scripts|\.ci|\.tmp)\/|^dist\/(test|bench|scripts)\//);
     expect(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('Mozilla Public License Version 2.0')).toBe(true);
     expect(pkg.license).toBe('MPL-2.0');
+  });
+
+  it('ships the guides, so that every relative link of README.md and docs/*.md resolves in node_modules', () => {
+    const guides = files.filter((f) => f === 'README.md' || /^docs\/[^/]+\.md$/.test(f));
+    expect(guides).toEqual(expect.arrayContaining(['README.md', 'docs/api.md', 'docs/tuning.md', 'docs/testing.md', 'docs/observability.md']));
+    const broken: string[] = [];
+    for (const guide of guides) {
+      const dir = guide.includes('/') ? guide.slice(0, guide.lastIndexOf('/') + 1) : '';
+      for (const m of readFileSync(join(root, guide), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = (m[1] as string).split('#')[0] as string;
+        if (target === '' || /^[a-z]+:/i.test(target)) continue;
+        const path = join(dir, target).replace(/\\/g, '/');
+        if (!files.includes(path)) broken.push(`${guide} -> ${m[1] as string}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it('keeps subpath-only packages as optional peers (and dev dependencies for our own tests)', () => {
@@ -175,6 +192,47 @@ await Promise.all([syncer.stop(), agent.stop()]);
       JSON.stringify({
         compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
         files: ['quick.ts'],
+      }),
+    );
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], bare, 150_000);
+  }, 180_000);
+
+  it('typechecks the README quick starts and a consumer of every entry under strict, without skipLibCheck, with no optional peer installed', () => {
+    // The entries' declarations must not import an optional peer's types: a user who has not
+    // installed etcd3 (say) gets a MissingPeerError at run time, never a tsc error inside node_modules.
+    const quickStarts = tsBlocks('README.md', readFileSync(join(root, 'README.md'), 'utf8')).filter((b) => b.heading.startsWith('Quick start'));
+    expect(quickStarts.length).toBe(3);
+    const files = quickStarts.map((b, i) => {
+      writeFileSync(join(bare, `readme-${i}.ts`), `${b.given}\n${b.code}\nexport {};\n`);
+      return `readme-${i}.ts`;
+    });
+    writeFileSync(
+      join(bare, 'entries.ts'),
+      `import { StateSyncer } from 'ae-sync';
+import { stateSyncerMachine, rebalancerMachine } from 'ae-sync/machines';
+import { createTestClock, type TestClock } from 'ae-sync/testing';
+import { createEtcdBackend, type EtcdBackend, type EtcdMemberClient, type EtcdBackendOptions } from 'ae-sync/etcd';
+import { startLiveView, type LiveView } from 'ae-sync/view';
+export async function consumer(options: EtcdBackendOptions): Promise<number> {
+  const clock: TestClock = createTestClock(0);
+  const backend: EtcdBackend = createEtcdBackend(options);
+  const client: EtcdMemberClient = backend.memberClient(backend.initialServers()[0]!);
+  client.close();
+  const view: LiveView = await startLiveView({ port: 0 });
+  new StateSyncer({ state: { syncFull: () => undefined, syncChanges: () => undefined }, interval: 1_000, clusterSize: () => 1, clock, inspect: view.inspect });
+  await clock.tickAsync(1_000);
+  return stateSyncerMachine.id.length + rebalancerMachine.id.length + clock.countTimers();
+}
+`,
+    );
+    for (const peer of ['etcd3', '@sinonjs/fake-timers', 'elkjs', 'ws', '@statelyai/inspect']) expect(existsSync(join(bare, 'node_modules', peer)), peer).toBe(false);
+    // The quick starts log with pino, which the user installs when ae-sync does not bring it.
+    const paths = existsSync(join(bare, 'node_modules/pino')) ? {} : { pino: [join(root, 'node_modules/pino')] };
+    writeFileSync(
+      join(bare, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')], paths },
+        files: [...files, 'entries.ts'],
       }),
     );
     run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], bare, 150_000);

@@ -6,6 +6,7 @@ import type { DemoTarget } from './target.js';
 import type { DemoTiming } from './scenarioTypes.js';
 import { FaultInjectingBackend } from './faultyBackend.js';
 import { createEtcdBackend } from '../etcd/index.js';
+import { rawMemberClient } from '../etcd/rawClient.js';
 import type { Service } from '../catalog/backend.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -26,7 +27,7 @@ export async function etcdTarget(options: EtcdTargetOptions): Promise<DemoTarget
   const all = etcd.initialServers();
   const joiner = all.at(-1)?.name as string;
   const faulty = new FaultInjectingBackend(etcd, [joiner]);
-  const admin = (): ReturnType<typeof etcd.memberClient> => etcd.memberClient(all[0] as (typeof all)[number]);
+  const admin = (): ReturnType<typeof rawMemberClient> => rawMemberClient(etcd, all[0] as (typeof all)[number]);
   // Fail fast with a clear message when the cluster is not there.
   try {
     await admin().get(`${prefix}/probe`).string();

@@ -41,14 +41,29 @@ export const REDACT_PATHS = [
 export interface EtcdBackend extends CatalogBackend {
   /** The key layout in use (`<prefix>/nodes/<node>/services/<id>`, `<prefix>/sessions/<node>`). */
   readonly keys: KeyLayout;
-  /** The raw etcd3 client of one member (created on first use, closed after `idleCloseMs` unused). */
-  memberClient(server: Server): Etcd3;
+  /**
+   * The raw etcd3 client of one member (created on first use, closed after `idleCloseMs`
+   * unused): an `Etcd3` of the `etcd3` package, typed here as {@link EtcdMemberClient} so
+   * that ae-sync's declarations never need etcd3's. With etcd3 installed,
+   * `backend.memberClient(server) as unknown as Etcd3` gives its whole API.
+   */
+  memberClient(server: Server): EtcdMemberClient;
   /** Names of the members this backend holds an open client for, sorted. */
   openMembers(): string[];
   /** The shortest session TTL this backend accepts, ms (the registry refuses a shorter `sessionTtl` at construction). */
   readonly minSessionTtlMs: number;
   /** Most writes per transaction (`maxTxnOps`). */
   readonly maxBatchOps: number;
+}
+
+/**
+ * The raw client of one etcd member, as {@link EtcdBackend.memberClient} returns it: an
+ * `Etcd3` instance of the `etcd3` package, declared here by the one member ae-sync's
+ * types promise so that a project without etcd3 installed still typechecks.
+ */
+export interface EtcdMemberClient {
+  /** etcd3's `close()`. The backend's own `close()` closes every member's client. */
+  close(): void;
 }
 
 /** How many granted lease ids a backend remembers as its own (for taking its node over after a local loss). */

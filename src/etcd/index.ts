@@ -1,5 +1,11 @@
 // `ae-sync/etcd`: the etcd catalog backend for the service registry, and the key
 // layout and value encoding for readers of the catalog it writes.
+
+/**
+ * The etcd catalog backend and the key layout and value encoding of the catalog it writes. Needs the optional peer `etcd3`.
+ *
+ * @module ae-sync/etcd
+ */
 export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -15,4 +21,6 @@ export {
 } from './options.js';
 export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
 export { encodeCheck, decodeCheck, encodeNodeInfo, decodeNodeInfo } from './checkCodec.js';
-export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';
+export { SessionLostError, isSessionLostError } from '../catalog/errors.js';
+export { LOST_AFTER_TTLS } from './lostAfter.js';
+export type { EtcdMemberClient } from './backend.js';

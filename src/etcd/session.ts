@@ -11,6 +11,7 @@ import { monotonicNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { isSessionLostError, SessionLostError } from '../catalog/errors.js';
 import { boundedCall } from './client.js';
+import { LOST_AFTER_TTLS } from './lostAfter.js';
 
 const never = new AbortController().signal;
 
@@ -26,15 +27,7 @@ export interface SessionDeps {
   onEnd: (session: EtcdSession) => void;
 }
 
-/**
- * A session is given up locally after this many TTLs without a successful renewal:
- * one, the conservative side of the session contract (docs/catalog.md, "Sessions").
- * etcd holds the lease for TTL × sessionGrace (2 by default) and a new leader
- * refreshes every lease by its full granted TTL, so when the client gives up the
- * entries are still there, and the new session takes them over. An expiry etcd
- * reports (TTL ≤ 0, "lease not found") is acted on at once.
- */
-export const LOST_AFTER_TTLS = 1;
+export { LOST_AFTER_TTLS };
 
 export { SessionLostError, isSessionLostError };
 

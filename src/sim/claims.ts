@@ -3,6 +3,11 @@
 // "differs"; bounds ("at most") hold when the measurement stays under them; exact
 // figures (integer factors) hold only when equal. A claim is the upstream figure only
 // where the run's size is the one upstream gives it for; elsewhere it is the formula's.
+// Also: where the consul and ae-sync runs start to differ (the library's own cap rule),
+// and upstream sources named for operators.
+import { capIntervalMs } from '../servers/rebalance.js';
+import { jitterTopMs } from '../servers/loopRules.js';
+import { CONNS_PER_SEC_PER_SERVER, JITTER_FRACTION, MIN_REUSE_DURATION_MS } from '../servers/options.js';
 
 export type Verdict = 'holds' | 'roughly' | 'differs' | 'not reached' | 'run ended first' | 'n/a';
 
@@ -28,7 +33,7 @@ export interface ClaimRow {
   /** measured / claim; null when either is missing or the claim is 0. */
   ratio: number | null;
   verdict: Verdict;
-  /** Where the claim comes from (upstream project, file and wording) or how it was derived. */
+  /** Where the claim comes from (upstream component and wording, see {@link operatorSource}) or how it was derived. */
   source: string;
 }
 
@@ -73,7 +78,7 @@ export function claimRow(
     unit,
     ratio: c !== null && c !== 0 && m !== null ? round(m / c) : null,
     verdict: verdictFor(c, m, options.mode),
-    source,
+    source: operatorSource(source),
   };
 }
 
@@ -97,4 +102,74 @@ export function formatNumber(x: number | null): string {
   const abs = Math.abs(x);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   return x.toFixed(digits);
+}
+
+/**
+ * Upstream citations as an operator knows them: the component, not its Go file, and the
+ * setting, not its Go identifier. Scenarios cite upstream as contributors do ("Consul
+ * agent/router/manager.go"); every row's source passes through {@link operatorSource} once.
+ */
+const COMPONENTS: readonly (readonly [string, string])[] = [
+  ['Consul agent/router/manager.go', "Consul's server manager"],
+  ['Nomad client/rpc_proxy/rpc_proxy.go', "Nomad's RPC proxy"],
+  ['Consul agent/ae/ae.go', "Consul's anti-entropy sync"],
+  ['the manager.go', "Consul's server manager"],
+];
+const SETTINGS: readonly (readonly [string, string])[] = [
+  ['newRebalanceConnsPerSecPerServer', 'connection cap'],
+  ['clientRPCJitterFraction', 'reuse jitter'],
+  ['clientRPCMinReuseDuration', 'minimum reuse duration'],
+  ['scaleThreshold comment', 'comment on its scale threshold'],
+  ['staggerFn', 'stagger'],
+  ['serverUpIntv', 'server-up interval'],
+  ['syncChangesEventFn', 'handling of local changes'],
+];
+
+/** `source` with upstream Go file names and identifiers replaced by what they are ({@link COMPONENTS}, {@link SETTINGS}). */
+export function operatorSource(source: string): string {
+  let out = source;
+  for (const [file, component] of COMPONENTS) {
+    for (const [id, name] of SETTINGS) out = out.split(`${file} ${id}`).join(`${component}'s ${name}`);
+    out = out.split(file).join(component);
+  }
+  for (const [id, name] of SETTINGS) out = out.split(id).join(name);
+  return out;
+}
+
+/** The server manager's settings that decide when its rate cap binds. */
+export interface CapSettings {
+  minReuseMs: number;
+  jitterFraction: number;
+  connsPerSecPerServer: number;
+}
+
+/** The library's defaults (`minReuseDuration`, `jitterFraction`, `connsPerSecPerServer`). */
+export const LIBRARY_CAP_SETTINGS: CapSettings = { minReuseMs: MIN_REUSE_DURATION_MS, jitterFraction: JITTER_FRACTION, connsPerSecPerServer: CONNS_PER_SEC_PER_SERVER };
+
+/** Past this many agents the search gives up: the cap never binds (a reuse window beyond the longest timer). */
+const MAX_FLEET = 2 ** 40;
+
+/**
+ * The fewest agents on `servers` servers for which the server manager's rate cap binds:
+ * its cap interval (`capIntervalMs`, the wait that keeps each server under
+ * `connsPerSecPerServer` new connections/s) is above the whole reuse jitter window
+ * (`jitterTopMs`). Below it the cap never stretches a wait, so the ae-sync run's cap-only
+ * behaviour (re-arming a stretched wait, jittering it, dividing by reachable servers)
+ * changes nothing against the consul run. Found by bisection over the library's own rule
+ * (monotone in the fleet size), not a copy of its arithmetic; Infinity when it never binds.
+ */
+export function capBindingFleet(servers: number, settings: CapSettings = LIBRARY_CAP_SETTINGS): number {
+  if (!(Number.isInteger(servers) && servers >= 1)) throw new RangeError(`servers must be an integer >= 1, received ${String(servers)}`);
+  const rule = { ...settings, health: true, jitterFirstRebalance: true, jitterCappedWait: true, rearmOnChange: true };
+  const top = jitterTopMs(rule);
+  const binds = (n: number): boolean => capIntervalMs(rule, servers, n) > top;
+  if (!binds(MAX_FLEET)) return Number.POSITIVE_INFINITY;
+  let lo = 0; // does not bind (no agents)
+  let hi = MAX_FLEET; // binds
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (binds(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }

@@ -2,6 +2,7 @@
 // loading the simulator (so it prints in well under a second). The scenario list here
 // is checked against the scenarios themselves by test/sim/help.test.ts.
 import { availableParallelism } from 'node:os';
+import { capBindingFleet, LIBRARY_CAP_SETTINGS } from './claims.js';
 
 /**
  * The most worker threads a run may ask for: each costs ~12 MB of heap and an isolate
@@ -61,11 +62,16 @@ export function helpText(cores = availableParallelism()): string {
     const head = `  ${s.name.padEnd(19)}${`${s.agents} × ${s.servers}, ${duration(s.durationMs)}`.padEnd(20)}`;
     lines.push(`${head}${s.summary}`);
   }
+  const c = LIBRARY_CAP_SETTINGS;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const windowSec = (c.minReuseMs * (1 + 1 / c.jitterFraction)) / 1000;
   lines.push(
     '',
-    "Each scenario runs twice: as Consul's server manager behaves ('consul') and as ae-sync does",
-    "('ae-sync'). They differ only once the rate cap binds: N/(64·S) > 180 s, i.e. above",
-    '11,520 agents per server (57,600 agents on 5 servers). Below that, both runs give the same result.',
+    "The scenarios that compare run twice: as Consul's server manager behaves ('consul') and as",
+    `ae-sync's does ('ae-sync'). Their rebalance waits differ only once the rate cap binds:`,
+    `N/(${c.connsPerSecPerServer}·S) s > ${windowSec} s, i.e. above ${n(capBindingFleet(1) - 1)} agents per server (${n(capBindingFleet(5) - 1)} agents on 5 servers).`,
+    "Below that, both runs give the same result, ae-sync's jittered first wait (fleet-restart) apart.",
+    'Each run prints the same line with its own size.',
   );
   return `${lines.join('\n')}\n`;
 }

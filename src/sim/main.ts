@@ -6,7 +6,7 @@ import { helpText, parseArgs, USAGE, type CliOptions } from './args.js';
 import { markEndedFirst } from './claims.js';
 import { progressBar, type Io } from './progress.js';
 import { isPreflightError, preflight } from './preflight.js';
-import { claimsTable, summaryLines, writeReport } from './report.js';
+import { claimsText, summaryLines, writeReport } from './report.js';
 import { SCENARIOS, findScenario, type ScenarioParams, type ScenarioResult } from './scenarios/index.js';
 
 export { parseArgs, parseDuration, USAGE, helpText, type CliOptions } from './args.js';
@@ -36,7 +36,7 @@ export async function runSimulation(options: CliOptions, io: Io): Promise<{ resu
     });
     results.push({ ...result, claims: markEndedFirst(result.claims, result.params.durationMs) });
   }
-  const stdout = claimsTable(results.flatMap((r) => r.claims)) + '\n' + summaryLines(results);
+  const stdout = claimsText(results.flatMap((r) => r.claims)) + '\n' + summaryLines(results);
   return { results, stdout };
 }
 

@@ -1,12 +1,14 @@
-// Turns scenario results into the three outputs: a plain-text claims table (stdout),
-// a JSON file and SVG charts of the per-server time series (vega-lite compiled to
-// vega, rendered headless). Everything here is a pure function of the results, so
-// the same seed gives byte-identical files.
+// Turns scenario results into the outputs: the claims as text that fits MAX_COLUMNS
+// (stdout), the wide claims table, a JSON file and SVG charts of the per-server time
+// series (vega-lite compiled to vega, rendered headless), all in the report folder.
+// Everything here is a pure function of the results, so the same seed gives
+// byte-identical files.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { formatNumber, type ClaimRow } from './claims.js';
+import { capBindingFleet, formatNumber, LIBRARY_CAP_SETTINGS, type ClaimRow } from './claims.js';
+import { MAX_COLUMNS } from './help.js';
 import type { SeriesName, SeriesReport } from './metrics.js';
 import type { ScenarioResult } from './scenarios/index.js';
 import { otelPoints } from './otelNames.js';
@@ -35,6 +37,82 @@ export function claimsTable(rows: readonly ClaimRow[]): string {
   return [header, '-'.repeat(header.length), ...cells.map(line)].join('\n') + '\n';
 }
 
+/**
+ * `text` broken at spaces into lines of at most `width` columns: the first keeps `text`'s own
+ * leading spaces, the others start with `indent`. A word longer than the width stays whole.
+ */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const lines: string[] = [];
+  let line = lead;
+  let start = lead; // what `line` holds before its first word
+  for (const word of text.slice(lead.length).split(' ')) {
+    if (word === '') continue;
+    if (line === start || `${line} ${word}`.length <= width) line = line === start ? `${line}${word}` : `${line} ${word}`;
+    else {
+      lines.push(line);
+      start = indent;
+      line = `${indent}${word}`;
+    }
+  }
+  if (line !== start || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * The claims for a terminal: per scenario a heading, then per claim what is compared and,
+ * on the next line, the claim, the measurement, the ratio, the verdict and a numbered
+ * source; the sources follow in full. Every line fits `width` columns (a word longer than
+ * the width alone excepted); the same rows as one wide table go to the report folder
+ * (claims.txt, {@link claimsTable}).
+ */
+export function claimsText(rows: readonly ClaimRow[], width = MAX_COLUMNS): string {
+  const sources: string[] = [];
+  const out: string[] = [];
+  let scenario: string | undefined;
+  for (const r of rows) {
+    if (r.scenario !== scenario) {
+      if (scenario !== undefined) out.push('');
+      scenario = r.scenario;
+      out.push(r.scenario);
+    }
+    let n = sources.indexOf(r.source);
+    if (n < 0) n = sources.push(r.source) - 1;
+    const claim = r.basis === 'none' ? `claim ${r.claimText}` : `claim ${r.claimText} ${r.unit} (${r.basis})`;
+    const ratio = r.ratio === null ? '' : ` · ratio ${r.ratio.toFixed(2)}`;
+    out.push(...wrap(`  ${r.what}`, width, '    '));
+    out.push(...wrap(`    ${claim} · measured ${r.measuredText} ${r.unit}${ratio} · ${r.verdict} · source [${n + 1}]`, width, '      '));
+  }
+  if (sources.length > 0) out.push('', 'sources:');
+  sources.forEach((source, i) => out.push(...wrap(`[${i + 1}] ${source}`, width, '    ')));
+  return out.join('\n') + '\n';
+}
+
+/**
+ * For a scenario run both as Consul's server manager (`consul`) and as ae-sync's
+ * (`ae-sync`): from which fleet size the two can differ, by the library's own cap rule
+ * ({@link capBindingFleet}), beside this run's size. Lines fit `width`.
+ */
+export function divergenceLines(result: ScenarioResult, width = MAX_COLUMNS): string[] {
+  const labels = new Set(result.runs.map((run) => run.label));
+  if (!labels.has('consul') || !labels.has('ae-sync')) return [];
+  const { agents, servers } = result.params;
+  const c = LIBRARY_CAP_SETTINGS;
+  const perServer = capBindingFleet(1) - 1;
+  const fleet = capBindingFleet(servers) - 1;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const windowSec = (c.minReuseMs * (1 + 1 / c.jitterFraction)) / 1000;
+  const binds = agents > fleet ? 'the cap binds here' : agents > perServer ? 'the cap binds here only for agents that know one server' : 'the cap does not bind here';
+  return wrap(
+    `${result.scenario}: the rebalance waits of the consul and ae-sync runs differ only where the cap binds ` +
+      `(N/(${c.connsPerSecPerServer}·S) s over the ${windowSec} s reuse window; ae-sync's jittered first wait apart): ` +
+      `above ${n(perServer)} agents per server, ${n(fleet)} agents on ${servers} servers; ` +
+      `this run has ${n(agents)} agents, so ${binds}.`,
+    width,
+    '  ',
+  );
+}
+
 /** Per-run summaries under the table: counts that explain the claims. */
 export function summaryLines(results: readonly ScenarioResult[]): string {
   const out: string[] = [];
@@ -48,8 +126,9 @@ export function summaryLines(results: readonly ScenarioResult[]): string {
           `${s.fullSyncs} full syncs, ${s.partialSyncs} partial syncs, ${s.rebalances} rebalances, ${s.newConnections} new connections`,
       );
     }
+    out.push(...divergenceLines(r));
   }
-  return out.join('\n') + '\n';
+  return out.flatMap((line) => wrap(line, MAX_COLUMNS, '  ')).join('\n') + '\n';
 }
 
 /** The JSON report (stable key order, rounded numbers). */
@@ -164,7 +243,7 @@ function slug(s: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** Writes results.json, results.txt and one SVG per (scenario run, charted series) into `dir`. Returns the file names. */
+/** Writes results.json, results.txt (stdout), claims.txt (the wide claims table) and one SVG per (scenario run, charted series) into `dir`. Returns the file names. */
 export async function writeReport(dir: string, seed: number, results: readonly ScenarioResult[], stdoutText: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
@@ -172,6 +251,8 @@ export async function writeReport(dir: string, seed: number, results: readonly S
   files.push('results.json');
   await writeFile(join(dir, 'results.txt'), stdoutText);
   files.push('results.txt');
+  await writeFile(join(dir, 'claims.txt'), claimsTable(results.flatMap((r) => r.claims)));
+  files.push('claims.txt');
   for (const r of results) {
     for (const run of r.runs) {
       const base = run.label === r.scenario ? r.scenario : `${r.scenario}-${slug(run.label)}`;

@@ -3,6 +3,12 @@
 // statechart (laid out by elkjs in the browser), highlights its active state and
 // scrolls an event log; pass `view.inspect` (or `view.inspector(name)`) as the
 // `inspect` option of StateSyncer, createSyncAgent or createCatalogAgent.
+
+/**
+ * A live view of running machines in the browser, served on 127.0.0.1. Needs the optional peer `elkjs`.
+ *
+ * @module ae-sync/view
+ */
 import type { InspectionEvent } from 'xstate';
 import { loadAssets } from './assets.js';
 import { resolveViewOptions, type LiveViewOptions } from './options.js';

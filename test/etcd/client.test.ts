@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createClock } from '@sinonjs/fake-timers';
 import { boundedCall } from '../../src/etcd/client.js';
 import { createEtcdBackend } from '../../src/etcd/index.js';
+import { rawMemberClient } from '../../src/etcd/rawClient.js';
 import { isTimeoutError } from '../../src/shared/errors.js';
 
 const never = new AbortController().signal;
@@ -35,7 +36,7 @@ describe('etcd backend calls that never settle', () => {
     const clock = createClock();
     const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], clock, callTimeoutMs: 500 });
     const [server] = backend.initialServers();
-    backend.memberClient(server!).mock({ exec: () => new Promise(() => undefined) } as never);
+    rawMemberClient(backend, server!).mock({ exec: () => new Promise(() => undefined) } as never);
     const c = backend.client(server!);
     const calls: Array<[string, Promise<unknown>]> = [
       ['listServices', c.listServices('n', never)],

@@ -6,6 +6,7 @@ import { createClock } from '@sinonjs/fake-timers';
 import type { Etcd3 } from 'etcd3';
 import { EtcdSession, LOST_AFTER_TTLS, SessionLostError, isSessionLostError } from '../../src/etcd/session.js';
 import { createEtcdBackend } from '../../src/etcd/index.js';
+import { rawMemberClient } from '../../src/etcd/rawClient.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { MembershipEvent } from '../../src/catalog/backend.js';
 import { captureLogger } from '../helpers/index.js';
@@ -248,7 +249,7 @@ describe('createEtcdBackend watchMembers', () => {
     const [server] = backend.initialServers();
     let members = [{ ID: '11', name: 'm1', peerURLs: [], clientURLs: ['http://127.0.0.1:1'], isLearner: false }];
     let polls = 0;
-    backend.memberClient(server!).mock({
+    rawMemberClient(backend, server!).mock({
       exec: (service: string, method: string) => {
         if (service !== 'Cluster' || method !== 'memberList') return Promise.reject(new Error(`unexpected ${service}.${method}`));
         polls++;
@@ -256,7 +257,7 @@ describe('createEtcdBackend watchMembers', () => {
       },
     } as never);
     // The new member answers at its advertised address (it joins only then).
-    backend.memberClient({ name: '127.0.0.1:2', address: '127.0.0.1:2' }).mock({
+    rawMemberClient(backend, { name: '127.0.0.1:2', address: '127.0.0.1:2' }).mock({
       exec: (service: string, method: string) =>
         service === 'Maintenance' && method === 'status' ? Promise.resolve({ header: {}, leader: '11' }) : Promise.reject(new Error(`unexpected ${service}.${method}`)),
     } as never);
@@ -289,12 +290,12 @@ describe('createEtcdBackend watchMembers', () => {
       { ID: '11', name: 'm1', peerURLs: [], clientURLs: ['http://127.0.0.1:11'], isLearner: false },
       { ID: '12', name: 'm2', peerURLs: [], clientURLs: ['http://127.0.0.1:12'], isLearner: false },
     ];
-    backend.memberClient(server!).mock({ exec: () => Promise.resolve({ header: {}, members }) } as never);
+    rawMemberClient(backend, server!).mock({ exec: () => Promise.resolve({ header: {}, members }) } as never);
     const probes: string[] = [];
     let m2Answers = false;
     for (const port of [11, 12]) {
       const address = `127.0.0.1:${port}`;
-      backend.memberClient({ name: address, address }).mock({
+      rawMemberClient(backend, { name: address, address }).mock({
         exec: (service: string, method: string) => {
           probes.push(`${address} ${service}.${method}`);
           if (port === 12 && m2Answers) return Promise.resolve({ header: {}, leader: '11' });
@@ -325,7 +326,7 @@ describe('createEtcdBackend watchMembers', () => {
     const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembers: false, pollMembersMs: 1000, clock });
     const [server] = backend.initialServers();
     let calls = 0;
-    backend.memberClient(server!).mock({
+    rawMemberClient(backend, server!).mock({
       exec: () => {
         calls++;
         return Promise.resolve({ header: {}, members: [{ ID: '12', name: 'm2', peerURLs: [], clientURLs: ['http://127.0.0.1:2'], isLearner: false }] });
@@ -345,7 +346,7 @@ describe('createEtcdBackend watchMembers', () => {
     const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, clock });
     const [server] = backend.initialServers();
     let answer: 'fail' | 'empty' = 'fail';
-    backend.memberClient(server!).mock({
+    rawMemberClient(backend, server!).mock({
       exec: () => (answer === 'fail' ? Promise.reject(new Error('unavailable')) : Promise.resolve({ header: {}, members: [] })),
     } as never);
     const events: MembershipEvent[] = [];

@@ -60,7 +60,7 @@ describe('ServerManager fails loudly when random or clock.now throws', () => {
     const fake = createTestClock();
     const clock = {
       setTimeout: (fn: () => void, ms: number) => fake.setTimeout(fn, ms),
-      clearTimeout: (handle: unknown) => fake.clearTimeout(handle as never),
+      clearTimeout: (handle: unknown) => fake.clearTimeout(handle),
       now: () => {
         if (broken) throw new Error('clock unplugged');
         return fake.now;

@@ -32,7 +32,7 @@ describe('claims', () => {
     const [header, rule, first, second, third] = table.split('\n');
     expect(header).toMatch(/^scenario\s+what\s+claim\s+claim from\s+measured\s+unit\s+ratio\s+verdict\s+source$/);
     expect(rule).toMatch(/^-+$/);
-    expect(first).toMatch(/steady\s+x\s+13\.0\s+upstream\s+13\.3\s+1\/s\s+1\.02\s+holds\s+Consul agent\/router\/manager\.go$/);
+    expect(first).toMatch(/steady\s+x\s+13\.0\s+upstream\s+13\.3\s+1\/s\s+1\.02\s+holds\s+Consul's server manager$/);
     expect(second).toMatch(/—\s+—\s+2\.00.*—\s+n\/a\s+measured only$/);
     expect(third).toMatch(/3\.00\s+formula\s+2\.00/);
   });

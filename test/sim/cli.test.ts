@@ -63,7 +63,7 @@ describe('simulate command', () => {
     );
     for (const s of SCENARIOS) expect(stdout).toMatch(new RegExp(`^  ${s.name} +${s.defaults.agents} × ${s.defaults.servers}, `, 'm'));
     for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(MAX_COLUMNS);
-    expect(stdout).toContain('above\n11,520 agents per server');
+    expect(stdout).toContain('N/(64·S) s > 180 s, i.e. above 11,520 agents per server (57,600 agents on 5 servers)');
   });
 
   it('exits with code 2 and prints the usage on stderr when the arguments are bad', async () => {

@@ -262,7 +262,7 @@ describe('StateSyncer with a broken random source or clock', () => {
     const testClock = clock;
     const flaky: Clock = {
       setTimeout: (fn, ms) => testClock.setTimeout(fn, ms),
-      clearTimeout: (handle) => testClock.clearTimeout(handle as never),
+      clearTimeout: (handle) => testClock.clearTimeout(handle),
       now: () => (broken ? brokenNow() : testClock.now),
     };
     make({ clock: flaky }).start();
