@@ -39,7 +39,7 @@ export { MissingPeerError, isMissingPeerError } from './shared/peer.js';
 export type { Clock } from './shared/clock.js';
 export { MAX_TIMER_MS } from './shared/clock.js';
 export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
-export type { Logger } from './shared/logger.js';
+export { fromConsole, silentLogger, type Logger, type LogFn, type ConsoleLike } from './shared/logger.js';
 
 // --- state syncer ------------------------------------------------------------------
 export {

@@ -19,23 +19,9 @@ import { MIN_SESSION_TTL_MS, resolveOptions, type EtcdBackendOptions, type Resol
 import { isNodeConflictError } from '../catalog/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
+import { redactingLogger } from './redact.js';
 
-/** pino redaction paths: credentials can never reach a log line, even if someone logs the options. */
-export const REDACT_PATHS = [
-  'password',
-  'auth.password',
-  'auth.username',
-  '*.password',
-  '*.auth.password',
-  '*.auth.username',
-  'privateKey',
-  'options.auth.password',
-  'options.auth.username',
-  'options.tls.privateKey',
-  'tls.privateKey',
-  '*.privateKey',
-  '*.tls.privateKey',
-];
+export { REDACT_PATHS } from './redact.js';
 
 /** The etcd CatalogBackend, plus what the tests and tools around it need. */
 export interface EtcdBackend extends CatalogBackend {
@@ -78,7 +64,7 @@ class EtcdCatalogBackend implements EtcdBackend {
   constructor(private readonly options: ResolvedOptions) {
     this.keys = new KeyLayout(options.prefix);
     this.maxBatchOps = options.maxTxnOps;
-    this.log = componentLogger(options.logger, 'etcd').child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+    this.log = redactingLogger(componentLogger(options.logger, 'etcd'));
     for (const server of this.initialServers()) this.known.set(server.name, server);
     this.pinger = { ping: (server, signal) => this.ping(server, signal) };
     this.pool = new MemberPool({

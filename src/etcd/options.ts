@@ -3,7 +3,7 @@
 // which are never echoed back.
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
 import { describeValue, durationMs, checkClock } from '../shared/options.js';
 
 /** Client TLS material, handed to etcd3 (`credentials`) unchanged. */
@@ -69,7 +69,7 @@ export interface EtcdBackendOptions {
    * (etcd's default `--max-txn-ops`).
    */
   maxTxnOps?: number;
-  /** pino logger; the backend logs through `child({ component: 'etcd' })` with credentials redacted. */
+  /** A `Logger` (pino, `fromConsole(console)`, or any object with its five members); the backend logs through `child({ component: 'etcd' })`, credentials censored whatever the logger. Defaults to silent. */
   logger?: Logger;
   /** Username/password authentication, passed through to etcd3. Needs TLS unless `insecureAuth`. */
   auth?: EtcdAuthOptions;
@@ -210,9 +210,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (seen.has(e.address)) throw new RangeError(`endpoints must not repeat a member, received ${describeValue(e.address)} twice`);
     seen.add(e.address);
   }
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.child !== 'function')) {
-    throw new TypeError(`logger must be a pino logger, received ${describeValue(o.logger)}`);
-  }
+  checkLogger('logger', o.logger);
   const clock = o.clock === undefined ? systemClock : checkClock('clock', o.clock);
   const callTimeoutMs = durationMs('callTimeoutMs', o.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
   const idleCloseMs = durationMs('idleCloseMs', o.idleCloseMs, DEFAULT_IDLE_CLOSE_MS);

@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import type { IMember } from 'etcd3';
 import { createEtcdBackend, decodeService, encodeService, KeyLayout, CORRUPT_META_KEY } from '../../src/etcd/index.js';
 import { REDACT_PATHS } from '../../src/etcd/backend.js';
+import { redact, redactingLogger } from '../../src/etcd/redact.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { createCatalogAgent } from '../../src/catalog/catalogAgent.js';
 import { diffServers, membersToServers } from '../../src/etcd/members.js';
 import type { Server } from '../../src/servers/types.js';
@@ -38,7 +40,7 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], pollMembers: 'no' }, TypeError, /pollMembers must be a boolean, received "no"/],
     [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
     [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
-    [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a pino logger/],
+    [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a logger with debug, info, warn, error and child methods .*received an object without debug, info, warn, error, child$/],
     // Durations a timer cannot hold (Node turns them into 1 ms timers).
     [{ endpoints: ['a:1'], callTimeoutMs: 2 ** 31 }, RangeError, /callTimeoutMs must be at most 2147483647 ms.*received 2147483648/],
     [{ endpoints: ['a:1'], pollMembersMs: 30 * 86_400_000 }, RangeError, /pollMembersMs must be at most 2147483647 ms.*received 2592000000/],
@@ -141,14 +143,33 @@ describe('createEtcdBackend options', () => {
 });
 
 describe('REDACT_PATHS', () => {
-  it('censors credentials wherever an options-like object puts them, through a child logger', () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
-    const log = pino({ level: 'info' }, sink).child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
-    log.info({ password: 'pw-top', auth: { username: 'user-a', password: 'pw-a' }, options: { auth: { username: 'user-b', password: 'pw-b' }, tls: { privateKey: 'key-b' } }, tls: { privateKey: 'key-a' } }, 'm');
-    const out = lines.join('');
+  const secrets = { password: 'pw-top', auth: { username: 'user-a', password: 'pw-a' }, options: { auth: { username: 'user-b', password: 'pw-b' }, tls: { privateKey: 'key-b' } }, tls: { privateKey: 'key-a' }, keep: 'visible' };
+
+  it('censors credentials wherever an options-like object puts them, without touching the object logged', () => {
+    const before = structuredClone(secrets);
+    const out = JSON.stringify(redact(secrets));
     for (const secret of ['pw-top', 'user-a', 'pw-a', 'user-b', 'pw-b', 'key-a', 'key-b']) expect(out).not.toContain(secret);
     expect(out.match(/\[redacted\]/g)).toHaveLength(7);
+    expect(out).toContain('visible');
+    expect(secrets).toEqual(before);
+    expect(REDACT_PATHS).toContain('*.auth.password');
+  });
+
+  it('censors them for any logger, through children too (not only pino)', () => {
+    const seen: unknown[] = [];
+    const plain = (bindings: object): Logger => ({
+      debug: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      info: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      warn: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      error: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      child: (more) => plain({ ...bindings, ...more }),
+    });
+    const log = redactingLogger(plain({})).child({ auth: { username: 'user-c', password: 'pw-c' } });
+    log.warn(secrets, 'm');
+    log.info('no object');
+    const out = JSON.stringify(seen);
+    for (const secret of ['pw-top', 'user-a', 'pw-a', 'user-b', 'pw-b', 'key-a', 'key-b', 'user-c', 'pw-c']) expect(out).not.toContain(secret);
+    expect(seen[1]).toEqual([{ auth: { username: '[redacted]', password: '[redacted]' } }, 'no object', undefined]);
   });
 });
 

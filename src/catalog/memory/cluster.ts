@@ -5,7 +5,7 @@ import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeInfo, N
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
 import { TypedEmitter } from '../../shared/emitter.js';
-import { type Logger, componentLogger } from '../../shared/logger.js';
+import { type Logger, checkLogger, componentLogger } from '../../shared/logger.js';
 import { describeValue, durationMs, positiveNumber } from '../../shared/options.js';
 import { MemoryConnection } from './connection.js';
 import { MemoryNetwork } from './network.js';
@@ -57,7 +57,7 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.#log.warn({ event, err }, 'listener failed'));
     this.clock = options.clock ?? systemClock;
-    this.#log = componentLogger(options.logger, 'memoryCluster');
+    this.#log = componentLogger(checkLogger('logger', options.logger), 'memoryCluster');
     const fixed = options.latencyMs ?? 0;
     let latency: (op: MemoryOp, server: string) => number;
     if (typeof fixed === 'function') latency = fixed;

@@ -52,6 +52,7 @@ export interface MemoryClusterOptions {
    * 1,572,864 (1.5 MiB).
    */
   maxEntryBytes?: number;
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the cluster logs through `logger.child({ component: 'memoryCluster' })`. Defaults to silent. */
   logger?: Logger;
 }
 
