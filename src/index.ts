@@ -114,3 +114,4 @@ export { MemoryCluster } from './catalog/memory/cluster.js';
 export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord } from './catalog/memory/types.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
 export { whenWritten } from './catalog/whenWritten.js';
+export { DEFAULT_CALL_TIMEOUT_MS } from './catalog/registryOptions.js';

@@ -82,6 +82,11 @@ export interface ServiceRegistryOptions {
 }
 
 export const DEFAULT_SESSION_TTL_MS = 10_000;
+/**
+ * The default `callTimeout` of a registry and a catalog agent: one whole catalog call
+ * (through whichever backend), ms. The etcd backend's own per-request deadline is
+ * `DEFAULT_ETCD_CALL_TIMEOUT_MS` (2 s) in `ae-sync/etcd`.
+ */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;

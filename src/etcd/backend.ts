@@ -2,7 +2,7 @@
 // call, a ping and a failure each concern exactly one member), services stored
 // as JSON under the node's prefix and attached to the node's lease, a node held by
 // one live lease at a time, membership from the endpoints given plus a polled member list. Connections open
-// on the first call and close after `idleCloseMs` unused (src/etcd/pool.ts).
+// on the first call and close after `idleClose` unused (pool.ts).
 import type { Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
@@ -27,7 +27,7 @@ export { REDACT_PATHS } from './redact.js';
 export interface EtcdBackend extends CatalogBackend {
   /** The key layout in use (`<prefix>/nodes/<node>/services/<id>`, `<prefix>/sessions/<node>`). */
   readonly keys: KeyLayout;
-  /** The raw etcd3 client of one member (created on first use, closed after `idleCloseMs` unused). */
+  /** The raw etcd3 client of one member (created on first use, closed after `idleClose` unused). */
   memberClient(server: Server): Etcd3;
   /** Names of the members this backend holds an open client for, sorted. */
   openMembers(): string[];
@@ -77,7 +77,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeout: options.callTimeoutMs, pollMembers: options.pollMembers, pollMembersInterval: options.pollMembersMs, idleClose: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {

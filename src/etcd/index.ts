@@ -2,7 +2,7 @@
 // layout and value encoding for readers of the catalog it writes.
 export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
-  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_ETCD_CALL_TIMEOUT_MS,
   DEFAULT_IDLE_CLOSE_MS,
   DEFAULT_POLL_MEMBERS_MS,
   DEFAULT_SESSION_GRACE,
