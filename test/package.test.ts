@@ -124,6 +124,19 @@ console.log(JSON.stringify(out));`,
     expect(result['ae-sync']![0]).toMatch(/\/node_modules\/ae-sync\/dist\/src\/index\.js$/);
     expect(result['ae-sync']).toEqual(expect.arrayContaining(['StateSyncer', 'ServerManager', 'createSyncAgent', 'createCatalogAgent', 'MemoryCluster', 'MissingPeerError', 'fromConsole']));
     expect(result['ae-sync/machines']).toEqual(expect.arrayContaining(['stateSyncerMachine', 'rebalancerMachine']));
+    // Logging needs no pino: a failed sync's line reaches console through fromConsole.
+    const logged = node<unknown[][]>(
+      bare,
+      `import { StateSyncer, fromConsole } from 'ae-sync';
+const calls = [];
+const target = { debug() {}, info() {}, warn() {}, error: (...args) => calls.push(args) };
+const state = { syncFull: async () => { throw new Error('down'); }, syncChanges: async () => undefined };
+const syncer = new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, random: () => 0, logger: fromConsole(target) }).start();
+for (let i = 0; i < 100 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+await syncer.stop();
+console.log(JSON.stringify(calls.map(([msg, fields]) => [msg, fields.component, fields.retryInMs, fields.err.message])));`,
+    );
+    expect(logged).toEqual([['full sync failed; will retry in 15 s (retryFailInterval plus stagger)', 'stateSyncer', 15_000, 'down']]);
   });
 
   it('fails to import an entry whose optional peer is missing with a MissingPeerError naming the package', () => {
