@@ -125,6 +125,22 @@ describe('ServerManager discovery', () => {
     await manager.stop();
   });
 
+  it('says no poll follows a failed one when a server became usable while it ran', async () => {
+    const { manager, clock, polls, log } = withDiscovery();
+    manager.start();
+    await advance(clock, 15_000);
+    manager.addServer(server('s1'));
+    polls[0]?.reject(new Error('dns down'));
+    await flushPromises();
+    expect(manager.isOffline()).toBe(false);
+    expect(log.warnings().filter((l) => l.msg.startsWith('discover() failed'))).toEqual([
+      expect.objectContaining({ msg: 'discover() failed; not polling again: a server is usable now', retry: 'none' }),
+    ]);
+    await advance(clock, 600_000);
+    expect(polls).toHaveLength(1);
+    await manager.stop();
+  });
+
   it('skips malformed and too-new entries, keeps the backups on an empty or non-array result', async () => {
     const { manager, clock, polls, names, log } = withDiscovery({ apiVersion: 1 });
     manager.start();
