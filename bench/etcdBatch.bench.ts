@@ -82,7 +82,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const cluster = new EtcdCluster({ basePort: 25661, inMemory: true });
   await cluster.start();
   try {
-    const etcd = (): CatalogBackend => createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/bench', callTimeoutMs: 10_000 });
+    const etcd = (): CatalogBackend => createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/bench', callTimeout: 10_000 });
     const b1 = etcd();
     const one = await firstRegistration(b1, 'etcd-single', 1);
     await b1.close();

@@ -56,8 +56,9 @@ export const stateSyncerMachine = setup({
     fullSyncDeadline: ({ context: { env, deadline } }) => env.clampDelay(deadline - env.now()),
     // A SyncFull trigger waits a random part of serverUpInterval, scaled by cluster size: no thundering herd.
     serverUpStagger: ({ context: { env } }) => env.clampDelay(env.stagger(env.serverUpInterval)),
-    // After a failure: at least retryFailInterval, plus a scaled random part of it.
-    retryFailDelay: ({ context: { env } }) => env.clampDelay(env.retryFailInterval + env.stagger(env.retryFailInterval)),
+    // The wait planned on entry to retryFullSync.waiting (planRetry): kept in context so the
+    // runtime can say when the retry happens.
+    retryFailDelay: ({ context }) => context.retryDelay,
   },
   actions: {
     // One assign per full sync: the deadline, the triggers it satisfies (partial ones
@@ -76,6 +77,11 @@ export const stateSyncerMachine = setup({
     // starts no sooner than interval / 2 after this one ended.
     holdFullSyncGap: assign(({ context: { env, deadline } }) => ({
       deadline: Math.max(deadline, env.now() + env.interval / 2),
+    })),
+    // After a failure: at least retryFailInterval, plus a scaled random part of it. Computed
+    // on entry, just before the retry timer is set from it (the same draw, at the same point).
+    planRetry: assign(({ context: { env } }) => ({
+      retryDelay: env.clampDelay(env.retryFailInterval + env.stagger(env.retryFailInterval)),
     })),
     consumeChangesTrigger: assign({ changesPending: false }),
     markDeadlinePassed: assign({ deadlinePassed: true }),
@@ -115,6 +121,7 @@ export const stateSyncerMachine = setup({
     deadlinePassed: false,
     skippedWhilePaused: false,
     request: 0,
+    retryDelay: 0,
   }),
   // The worker lives as long as the machine: no actor is built or stopped per sync.
   invoke: { id: 'worker', src: 'syncWorker', input: ({ context }) => context.env },
@@ -205,6 +212,7 @@ export const stateSyncerMachine = setup({
       initial: 'waiting',
       states: {
         waiting: {
+          entry: 'planRetry',
           always: { guard: 'hasFullSyncPending', target: 'waitingToSyncFull' },
           after: {
             // Still paused: skip again and wait a fresh retry delay.

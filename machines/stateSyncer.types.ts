@@ -56,6 +56,8 @@ export interface StateSyncerContext {
   skippedWhilePaused: boolean;
   /** Id of the latest request sent to the worker; only an answer carrying it completes the sync. */
   request: number;
+  /** The retry wait (ms) planned on the latest entry to `retryFullSync.waiting`; 0 before the first. */
+  retryDelay: number;
 }
 
 /** Which of the environment's two sync methods a request runs. */

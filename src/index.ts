@@ -45,7 +45,7 @@ export { MissingPeerError, isMissingPeerError } from './shared/peer.js';
 export type { Clock } from './shared/clock.js';
 export { MAX_TIMER_MS } from './shared/clock.js';
 export { scaleFactor, randomStagger, rateScaledInterval, SCALE_THRESHOLD } from './shared/stagger.js';
-export type { Logger } from './shared/logger.js';
+export { fromConsole, silentLogger, type Logger, type LogFn, type ConsoleLike } from './shared/logger.js';
 export type { Listener } from './shared/emitter.js';
 
 // --- state syncer ------------------------------------------------------------------
@@ -122,3 +122,4 @@ export { MemoryCluster } from './catalog/memory/cluster.js';
 export type { MemoryClusterOptions, MemoryClusterEvents, MemoryOp, MemoryOpRecord, ServerStatus } from './catalog/memory/types.js';
 export { createCatalogAgent, SYNC_TIMEOUT_CALL_TIMEOUTS, type CatalogAgent, type CatalogAgentOptions } from './catalog/catalogAgent.js';
 export { whenWritten } from './catalog/whenWritten.js';
+export { DEFAULT_CALL_TIMEOUT_MS } from './catalog/registryOptions.js';

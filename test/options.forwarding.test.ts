@@ -3,7 +3,7 @@
 // what the owning part resolved. The fixtures are `Required<…>`, so an option added to
 // either type fails to compile here until it is set and looked for.
 import { createNoopMeter, ProxyTracerProvider, type MeterProvider } from '@opentelemetry/api';
-import { pino } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createSyncAgent, type SyncAgentOptions } from '../src/agent.js';
 import { createCatalogAgent, type CatalogAgentOptions } from '../src/catalog/catalogAgent.js';
@@ -179,7 +179,7 @@ describe('option forwarding', () => {
     seen.last = {};
     const agent = createCatalogAgent(options);
     expectLanded(where, options);
-    expect(seen.last.manager!.input.logger?.bindings()).toEqual({ node: 'n7' });
+    expect((seen.last.manager!.input.logger as PinoLogger | undefined)?.bindings()).toEqual({ node: 'n7' });
     expect(seen.last.syncer!.input.logger).toBe(seen.last.manager!.input.logger);
     await agent.stop();
     await cluster.close();

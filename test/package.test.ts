@@ -119,15 +119,18 @@ describe('the packed package', () => {
 
   it('keeps subpath-only packages as optional peers (and dev dependencies for our own tests)', () => {
     // @opentelemetry/api: a no-op until the application installs an SDK (docs/observability.md).
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/api', 'pino', 'xstate']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/api', 'xstate']);
+    // pino: any Logger-shaped object is accepted; only the demo's --log-level loads pino.
+    expect(pkg.peerDependenciesMeta.pino?.optional).toBe(true);
     for (const peer of Object.values(PEERS_OF_ENTRIES)) {
       expect(pkg.peerDependenciesMeta[peer]?.optional, peer).toBe(true);
       expect(pkg.devDependencies[peer], peer).toBe(pkg.peerDependencies[peer]);
     }
   });
 
-  it('installs with only pino, xstate and @opentelemetry/api besides itself, and the root and machines entries load from dist', () => {
+  it('installs with only xstate and @opentelemetry/api besides itself (no pino), and the root and machines entries load from dist', () => {
     const installed = readFileSync(join(bare, 'package-lock.json'), 'utf8');
+    expect(installed).not.toContain('"node_modules/pino"');
     for (const peer of Object.values(PEERS_OF_ENTRIES)) expect(installed).not.toContain(`"node_modules/${peer}"`);
     const result = node<Record<string, string[]>>(
       bare,
@@ -136,8 +139,21 @@ for (const e of ['ae-sync', 'ae-sync/machines']) out[e] = [import.meta.resolve(e
 console.log(JSON.stringify(out));`,
     );
     expect(result['ae-sync']![0]).toMatch(/\/node_modules\/ae-sync\/dist\/src\/index\.js$/);
-    expect(result['ae-sync']).toEqual(expect.arrayContaining(['StateSyncer', 'ServerManager', 'createSyncAgent', 'createCatalogAgent', 'MemoryCluster', 'MissingPeerError']));
+    expect(result['ae-sync']).toEqual(expect.arrayContaining(['StateSyncer', 'ServerManager', 'createSyncAgent', 'createCatalogAgent', 'MemoryCluster', 'MissingPeerError', 'fromConsole']));
     expect(result['ae-sync/machines']).toEqual(expect.arrayContaining(['stateSyncerMachine', 'rebalancerMachine']));
+    // Logging needs no pino: a failed sync's line reaches console through fromConsole.
+    const logged = node<unknown[][]>(
+      bare,
+      `import { StateSyncer, fromConsole } from 'ae-sync';
+const calls = [];
+const target = { debug() {}, info() {}, warn() {}, error: (...args) => calls.push(args) };
+const state = { syncFull: async () => { throw new Error('down'); }, syncChanges: async () => undefined };
+const syncer = new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, random: () => 0, logger: fromConsole(target) }).start();
+for (let i = 0; i < 100 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+await syncer.stop();
+console.log(JSON.stringify(calls.map(([msg, fields]) => [msg, fields.component, fields.retryInMs, fields.err.message])));`,
+    );
+    expect(logged).toEqual([['full sync failed; will retry in 15 s (retryFailInterval plus stagger)', 'stateSyncer', 15_000, 'down']]);
   });
 
   it('fails to import an entry whose optional peer is missing with a MissingPeerError naming the package', () => {

@@ -3,7 +3,7 @@
 import type { CatalogBackend } from './backend.js';
 import type { Server } from '../servers/types.js';
 import { type Clock, systemClock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
 import { describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
 import { validateNodeName } from './validate.js';
 
@@ -77,10 +77,16 @@ export interface ServiceRegistryOptions {
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;
   clock?: Clock;
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the registry logs through `logger.child({ component: 'registry', node })`. Defaults to silent. */
   logger?: Logger;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 10_000;
+/**
+ * The default `callTimeout` of a registry and a catalog agent: one whole catalog call
+ * (through whichever backend), ms. The etcd backend's own per-request deadline is
+ * `DEFAULT_ETCD_CALL_TIMEOUT_MS` (2 s) in `ae-sync/etcd`.
+ */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
@@ -124,6 +130,7 @@ function batchLimit(option: unknown, backendLimit: unknown): number {
 export function resolveRegistryOptions(options: ServiceRegistryOptions): ResolvedRegistryOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('ServiceRegistry options must be an object');
   const { backend } = options;
+  checkLogger('logger', options.logger);
   if (typeof backend !== 'object' || backend === null) throw new TypeError('backend must be a CatalogBackend');
   if (typeof backend.client !== 'function' || typeof backend.openSession !== 'function') {
     throw new TypeError('backend must be a CatalogBackend (client() and openSession() missing)');

@@ -23,7 +23,7 @@ export const ETCD_TIMING: Partial<DemoTiming> = { callTimeout: 2_000, pingTimeou
 export async function etcdTarget(options: EtcdTargetOptions): Promise<DemoTarget & { timing: Partial<DemoTiming> }> {
   if (options.endpoints.length < 2) throw new RangeError('--etcd needs at least two endpoints (one is held back to join later)');
   const prefix = options.prefix ?? `/ae-sync-demo/${process.pid}-${Date.now()}`;
-  const etcd = createEtcdBackend({ endpoints: options.endpoints, prefix, callTimeoutMs: 2_000, logger: options.logger });
+  const etcd = createEtcdBackend({ endpoints: options.endpoints, prefix, callTimeout: 2_000, logger: options.logger });
   const all = etcd.initialServers();
   const joiner = all.at(-1)?.name as string;
   const faulty = new FaultInjectingBackend(etcd, [joiner]);

@@ -4,7 +4,6 @@
 // status view and a summary, and exits 0 only if every check held. `--inspect` serves
 // the live view of every agent's syncer machine (ae-sync/view); see USAGE for the rest.
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { runDemo, type DemoCheck, type DemoTiming } from './scenario.js';
 import { memoryTarget, type DemoTarget } from './target.js';
@@ -33,7 +32,7 @@ const USAGE = `usage: npm run demo -- [options]          (from the installed pac
   --metrics-port N       port for --metrics (default 9464)
   --agents N             number of agents (default 6)
   --seed N               random seed (default 1)
-  --log-level LEVEL      pino log level on stderr (default: silent)
+  --log-level LEVEL      pino log level on stderr (default: silent; needs pino installed)
   --help                 print this and exit`;
 
 type Observer = (event: InspectionEvent) => void;
@@ -47,6 +46,14 @@ interface Inspection {
   /** Shows a phase in the viewer (the live view only). */
   mark?(text: string): void;
   close(): Promise<void>;
+}
+
+/** A pino logger on stderr at `level`; pino is an optional peer, loaded only when asked for. */
+async function stderrPino(level: string): Promise<Logger> {
+  const { pino } = await importPeer('pino', 'ae-sync-demo --log-level', () => import('pino'));
+  // Typed as our Logger: pino's own type has an open index, which `async` would take for a thenable.
+  const logger: Logger = pino({ level }, pino.destination(2));
+  return logger;
 }
 
 async function startLiveViewInspection(port: number, logger: Logger | undefined): Promise<Inspection> {
@@ -153,7 +160,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const metricsPort = positiveInt('metrics-port', values['metrics-port'], DEFAULT_METRICS_PORT);
   const agents = positiveInt('agents', values.agents, 6);
   const seed = positiveInt('seed', values.seed, 1);
-  const logger: Logger | undefined = values['log-level'] ? pino({ level: values['log-level'] }, pino.destination(2)) : undefined;
+  const logger = values['log-level'] ? await stderrPino(values['log-level']) : undefined;
 
   // The inspection server first: a taken port ends the demo before anything else starts.
   const inspection =

@@ -44,7 +44,7 @@ export function memoryTarget(options: MemoryTargetOptions = {}): DemoTarget & { 
     servers: options.servers ?? 3,
     clock: options.clock,
     logger: options.logger,
-    latencyMs: () => low + Math.floor(random() * (high - low + 1)),
+    latency: () => low + Math.floor(random() * (high - low + 1)),
   });
   let joined = cluster.serverNames().length;
   return {

@@ -2,7 +2,7 @@
 // call, a ping and a failure each concern exactly one member), services stored
 // as JSON under the node's prefix and attached to the node's lease, a node held by
 // one live lease at a time, membership from the endpoints given plus a polled member list. Connections open
-// on the first call and close after `idleCloseMs` unused (src/etcd/pool.ts).
+// on the first call and close after `idleClose` unused (pool.ts).
 import type { Etcd3 } from 'etcd3';
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
@@ -19,30 +19,16 @@ import { MIN_SESSION_TTL_MS, resolveOptions, type EtcdBackendOptions, type Resol
 import { isNodeConflictError } from '../catalog/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
+import { redactingLogger } from './redact.js';
 
-/** pino redaction paths: credentials can never reach a log line, even if someone logs the options. */
-export const REDACT_PATHS = [
-  'password',
-  'auth.password',
-  'auth.username',
-  '*.password',
-  '*.auth.password',
-  '*.auth.username',
-  'privateKey',
-  'options.auth.password',
-  'options.auth.username',
-  'options.tls.privateKey',
-  'tls.privateKey',
-  '*.privateKey',
-  '*.tls.privateKey',
-];
+export { REDACT_PATHS } from './redact.js';
 
 /** The etcd CatalogBackend, plus what the tests and tools around it need. */
 export interface EtcdBackend extends CatalogBackend {
   /** The key layout in use (`<prefix>/nodes/<node>/services/<id>`, `<prefix>/sessions/<node>`). */
   readonly keys: KeyLayout;
   /**
-   * The raw etcd3 client of one member (created on first use, closed after `idleCloseMs`
+   * The raw etcd3 client of one member (created on first use, closed after `idleClose`
    * unused): an `Etcd3` of the `etcd3` package, typed here as {@link EtcdMemberClient} so
    * that ae-sync's declarations never need etcd3's. With etcd3 installed,
    * `backend.memberClient(server) as unknown as Etcd3` gives its whole API.
@@ -93,7 +79,7 @@ class EtcdCatalogBackend implements EtcdBackend {
   constructor(private readonly options: ResolvedOptions) {
     this.keys = new KeyLayout(options.prefix);
     this.maxBatchOps = options.maxTxnOps;
-    this.log = componentLogger(options.logger, 'etcd').child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+    this.log = redactingLogger(componentLogger(options.logger, 'etcd'));
     for (const server of this.initialServers()) this.known.set(server.name, server);
     this.pinger = { ping: (server, signal) => this.ping(server, signal) };
     this.pool = new MemberPool({
@@ -106,7 +92,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeout: options.callTimeoutMs, pollMembers: options.pollMembers, pollMembersInterval: options.pollMembersMs, idleClose: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {

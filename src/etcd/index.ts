@@ -8,7 +8,7 @@
  */
 export { createEtcdBackend, type EtcdBackend } from './backend.js';
 export {
-  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_ETCD_CALL_TIMEOUT_MS,
   DEFAULT_IDLE_CLOSE_MS,
   DEFAULT_POLL_MEMBERS_MS,
   DEFAULT_SESSION_GRACE,

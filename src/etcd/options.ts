@@ -3,8 +3,8 @@
 // which are never echoed back.
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
-import { describeValue, durationMs, checkClock } from '../shared/options.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
+import { describeValue, durationMs, checkClock, renamedOption } from '../shared/options.js';
 
 /** Client TLS material, handed to etcd3 (`credentials`) unchanged. */
 export interface EtcdTlsOptions {
@@ -29,8 +29,10 @@ export interface EtcdBackendOptions {
   prefix?: string;
   /**
    * Deadline of every unary etcd call, in ms: a call to a frozen member fails
-   * after this long instead of hanging. Defaults to 2,000 ms.
+   * after this long instead of hanging. Defaults to 2 s (`DEFAULT_ETCD_CALL_TIMEOUT_MS`).
    */
+  callTimeout?: number;
+  /** @deprecated Renamed `callTimeout` (same unit, ms); this name goes in the next release. */
   callTimeoutMs?: number;
   /**
    * Poll etcd's member list for `watchMembers`: members not among `endpoints` are added
@@ -40,7 +42,9 @@ export interface EtcdBackendOptions {
    * `endpoints`; `watchMembers` then reports nothing. Defaults to true.
    */
   pollMembers?: boolean;
-  /** How often the member list is polled for `watchMembers` (first at once), in ms. Defaults to 5,000 ms. */
+  /** How often the member list is polled for `watchMembers` (first at once), in ms. Defaults to 5 s. */
+  pollMembersInterval?: number;
+  /** @deprecated Renamed `pollMembersInterval` (same unit, ms); this name goes in the next release. */
   pollMembersMs?: number;
   /**
    * Server-side grace of a session, as a multiple of its TTL (≥ 1): the lease is granted
@@ -51,9 +55,11 @@ export interface EtcdBackendOptions {
   sessionGrace?: number;
   /**
    * A member's connection is closed after this long without a call, in ms, and reopened
-   * on demand. Must exceed `callTimeoutMs`. Defaults to 127,000 ms (the first prime
-   * above 120 s: once-a-minute jobs with up to 59 s of drift reuse the connection).
+   * on demand. Must exceed `callTimeout`. Defaults to 127 s (the first prime above
+   * 120 s: once-a-minute jobs with up to 59 s of drift reuse the connection).
    */
+  idleClose?: number;
+  /** @deprecated Renamed `idleClose` (same unit, ms); this name goes in the next release. */
   idleCloseMs?: number;
   /**
    * Accept `auth` over plain `http://` endpoints, where the password crosses the network
@@ -69,7 +75,7 @@ export interface EtcdBackendOptions {
    * (etcd's default `--max-txn-ops`).
    */
   maxTxnOps?: number;
-  /** pino logger; the backend logs through `child({ component: 'etcd' })` with credentials redacted. */
+  /** A `Logger` (pino, `fromConsole(console)`, or any object with its five members); the backend logs through `child({ component: 'etcd' })`, credentials censored whatever the logger. Defaults to silent. */
   logger?: Logger;
   /** Username/password authentication, passed through to etcd3. Needs TLS unless `insecureAuth`. */
   auth?: EtcdAuthOptions;
@@ -102,7 +108,12 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_PREFIX = '/ae-sync';
-export const DEFAULT_CALL_TIMEOUT_MS = 2_000;
+/**
+ * The default `callTimeout` of the etcd backend: one unary etcd call to one member, ms.
+ * Not the registry's `DEFAULT_CALL_TIMEOUT_MS` (5 s, one whole catalog call).
+ */
+export const DEFAULT_ETCD_CALL_TIMEOUT_MS = 2_000;
+/** The default `pollMembersInterval`, ms. */
 export const DEFAULT_POLL_MEMBERS_MS = 5_000;
 export const DEFAULT_SESSION_GRACE = 2;
 /** etcd's default `--max-txn-ops`. */
@@ -210,13 +221,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (seen.has(e.address)) throw new RangeError(`endpoints must not repeat a member, received ${describeValue(e.address)} twice`);
     seen.add(e.address);
   }
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.child !== 'function')) {
-    throw new TypeError(`logger must be a pino logger, received ${describeValue(o.logger)}`);
-  }
+  checkLogger('logger', o.logger);
   const clock = o.clock === undefined ? systemClock : checkClock('clock', o.clock);
-  const callTimeoutMs = durationMs('callTimeoutMs', o.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
-  const idleCloseMs = durationMs('idleCloseMs', o.idleCloseMs, DEFAULT_IDLE_CLOSE_MS);
-  if (idleCloseMs <= callTimeoutMs) throw new RangeError(`idleCloseMs must exceed callTimeoutMs (${callTimeoutMs} ms), received ${describeValue(idleCloseMs)}`);
+  const callTimeout = renamedOption(o, 'callTimeout', 'callTimeoutMs');
+  const idleClose = renamedOption(o, 'idleClose', 'idleCloseMs');
+  const pollInterval = renamedOption(o, 'pollMembersInterval', 'pollMembersMs');
+  const callTimeoutMs = durationMs(callTimeout.name, callTimeout.value, DEFAULT_ETCD_CALL_TIMEOUT_MS);
+  const idleCloseMs = durationMs(idleClose.name, idleClose.value, DEFAULT_IDLE_CLOSE_MS);
+  if (idleCloseMs <= callTimeoutMs) throw new RangeError(`${idleClose.name} must exceed ${callTimeout.name} (${callTimeoutMs} ms), received ${describeValue(idleCloseMs)}`);
   if (o.insecureAuth !== undefined && typeof o.insecureAuth !== 'boolean') throw new TypeError(`insecureAuth must be a boolean, received ${describeValue(o.insecureAuth)}`);
   const insecureAuth = o.insecureAuth === true;
   if (o.pollMembers !== undefined && typeof o.pollMembers !== 'boolean') throw new TypeError(`pollMembers must be a boolean, received ${describeValue(o.pollMembers)}`);
@@ -230,7 +242,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     prefix: validatePrefix(o.prefix),
     callTimeoutMs,
     pollMembers: o.pollMembers !== false,
-    pollMembersMs: durationMs('pollMembersMs', o.pollMembersMs, DEFAULT_POLL_MEMBERS_MS),
+    pollMembersMs: durationMs(pollInterval.name, pollInterval.value, DEFAULT_POLL_MEMBERS_MS),
     sessionGrace: validateGrace(o.sessionGrace),
     idleCloseMs,
     insecureAuth,

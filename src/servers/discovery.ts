@@ -32,6 +32,8 @@ export class Discovery {
   /** No poll yet since the manager last had a server to use: the next wait is the short, spreading one. */
   #fresh = true;
   #stopped = false;
+  /** The wait of the poll armed last, ms: what a failure's log line says comes next. */
+  #armedWaitMs = 0;
 
   constructor(
     private readonly settings: ManagerSettings,
@@ -59,6 +61,7 @@ export class Discovery {
     }
     this.#fresh = false;
     this.#armed = true;
+    this.#armedWaitMs = waitMs;
     this.#timer = this.clock.setTimeout(() => {
       this.#armed = false;
       this.#timer = undefined;
@@ -88,22 +91,34 @@ export class Discovery {
     const timeoutMs = this.settings.discoverTimeoutMs;
     const limit = deadline(this.clock, timeoutMs, () => new TimeoutError(`discover() timed out after ${timeoutMs} ms`), this.host.lifetime);
     const work = attempt(() => this.discover(limit.signal));
+    // Logged once the next poll is armed (or not needed), so the line can say which.
+    let failure: { err?: unknown; reason?: unknown; msg: string } | undefined;
     // A discover() that ignores its signal is abandoned at the timeout all the same.
     this.#polling = Promise.race([work, limit.abandoned]).then(
       (result) => {
         if (limit.signal.aborted) {
-          if (!this.host.lifetime.aborted) this.host.log.warn({ reason: limit.signal.reason }, 'discover() gave no answer in time');
+          failure = { reason: limit.signal.reason, msg: 'discover() gave no answer in time' };
           return;
         }
         this.host.found(result);
       },
       (err: unknown) => {
-        if (!this.host.lifetime.aborted) this.host.log.warn({ err }, 'discover() failed');
+        failure = { err, msg: 'discover() failed' };
       },
     ).catch((err: unknown) => this.host.fatal(err)).finally(() => {
       limit.dispose();
       this.#polling = undefined;
       this.check();
+      if (failure && !this.host.lifetime.aborted && !this.#stopped) this.#logFailure(failure);
     });
+  }
+
+  #logFailure({ msg, ...fields }: { err?: unknown; reason?: unknown; msg: string }): void {
+    if (this.#armed) {
+      const retryInMs = this.#armedWaitMs;
+      this.host.log.warn({ ...fields, retryInMs }, `${msg}; polling again in ${Math.round(retryInMs / 100) / 10} s (discoverInterval plus jitter)`);
+    } else {
+      this.host.log.warn({ ...fields, retry: 'none' }, `${msg}; not polling again: a server is usable now`);
+    }
   }
 }

@@ -2,7 +2,7 @@
 // the trade-off it controls, and the validation that turns user options into settings
 // (one message form: TypeError/RangeError naming the option and the value received).
 import { MAX_TIMER_MS, systemClock, type Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
 import { checkClock, describeValue, durationMs, fn, optionalPositiveNumber } from '../shared/options.js';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Pinger, Server } from './types.js';
@@ -82,7 +82,7 @@ export interface ServerManagerOptions extends TelemetryOptions {
   pinger: Pinger;
   /** Live cluster size (e.g. gossip member count). When absent, heartbeats/`setNumNodes` supply it. */
   clusterSize?: () => number;
-  /** pino logger; the manager logs through `logger.child({ component: 'serverManager' })`. */
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the manager logs through `logger.child({ component: 'serverManager' })`. Defaults to silent. */
   logger?: Logger;
   /** Timers and time. Defaults to the system clock. */
   clock?: Clock;
@@ -199,6 +199,7 @@ export function resolveOptions(options: ServerManagerOptions): ManagerSettings {
   const pinger = options.pinger as Partial<Pinger> | undefined;
   if (typeof pinger !== 'object' || pinger === null || typeof pinger.ping !== 'function')
     throw new TypeError(`pinger must be an object with a ping(server, signal) method, received ${describeValue(pinger)}`);
+  checkLogger('logger', options.logger);
   if (options.apiVersion !== undefined && (typeof options.apiVersion !== 'number' || !Number.isFinite(options.apiVersion)))
     throw new RangeError(`apiVersion must be a finite number, received ${describeValue(options.apiVersion)}`);
   const threshold = options.failureThreshold;

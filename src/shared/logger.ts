@@ -1,15 +1,82 @@
-// Logging: ae-sync logs through pino. Each component takes a child logger
-// tagged with `component`, and logs objects first, messages second.
-import { pino, type Logger } from 'pino';
+// Logging: ae-sync logs through any logger with pino's shape — the four level methods,
+// object first and message second, and `child(bindings)`. pino fits as it is; console
+// fits through fromConsole(); nothing here needs pino installed. Each component takes a
+// child tagged with `component`.
+import { describeValue } from './options.js';
 
-export type { Logger };
+/** One level method: `log.warn({ server, err }, 'ping failed')` or `log.warn('no servers')` — pino's signature. */
+export interface LogFn {
+  (obj: object, msg?: string): void;
+  (msg: string): void;
+}
 
-let silent: Logger | undefined;
-const silentChildren = new Map<string, Logger>();
+/**
+ * The logger ae-sync accepts wherever an option is called `logger`: the subset of pino it
+ * calls. A pino logger (9 or 10) is one as it is; `console` is one through
+ * `fromConsole(console)`; any object with these five members works.
+ */
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  /** A logger that adds `bindings` to every line it writes. */
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+const noop = (): void => undefined;
 
 /** The logger that discards everything: the default when none is given. One for the whole process. */
+const SILENT: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop, child: () => SILENT });
+
+/** The logger that discards everything (the default when none is given); its children are itself. */
 export function silentLogger(): Logger {
-  return (silent ??= pino({ level: 'silent' }));
+  return SILENT;
+}
+
+/** What `fromConsole` needs of a console: the four level methods, message first. */
+export interface ConsoleLike {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/**
+ * `console` (or anything console-shaped) as a `Logger`: `log.warn({ server }, 'ping failed')`
+ * becomes `console.warn('ping failed', { server })`, with a child's bindings merged into
+ * the object (`{ component: 'stateSyncer', server }`). A line with no object and no
+ * bindings is just the message.
+ */
+export function fromConsole(target: ConsoleLike, bindings: Readonly<Record<string, unknown>> = {}): Logger {
+  const method =
+    (level: keyof ConsoleLike): LogFn =>
+    (objOrMsg: object | string, msg?: string): void => {
+      const fields = typeof objOrMsg === 'string' ? bindings : { ...bindings, ...objOrMsg };
+      const text = typeof objOrMsg === 'string' ? objOrMsg : (msg ?? '');
+      if (Object.keys(fields).length === 0) target[level](text);
+      else target[level](text, fields);
+    };
+  return {
+    debug: method('debug'),
+    info: method('info'),
+    warn: method('warn'),
+    error: method('error'),
+    child: (more) => fromConsole(target, { ...bindings, ...more }),
+  };
+}
+
+const MEMBERS = ['debug', 'info', 'warn', 'error', 'child'] as const;
+
+/** The members of a `Logger` that `value` lacks (all five for a non-object). */
+function missingMembers(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [...MEMBERS];
+  return MEMBERS.filter((k) => typeof (value as Record<string, unknown>)[k] !== 'function');
+}
+
+/** True when `value` has the five members of a `Logger`. */
+export function isLogger(value: unknown): value is Logger {
+  return missingMembers(value).length === 0;
 }
 
 /** The methods that write a line: each is guarded (a throw is dropped), as `child` is. */
@@ -34,10 +101,11 @@ function loggerThrew(err: unknown): void {
  * can never crash a sync, a listener or `findServer()`. One Node warning per process
  * says it happened. Everything else passes through. Idempotent.
  */
-export function guardLogger(logger: Logger): Logger {
-  if (guarded.has(logger)) return logger;
+export function guardLogger<L extends Logger>(logger: L): L {
+  // The silent logger cannot throw, and a fleet of 100,000 must not build a proxy each.
+  if (guarded.has(logger) || logger === SILENT) return logger;
   const methods = new Map<PropertyKey, unknown>();
-  const proxy: Logger = new Proxy(logger, {
+  const proxy: L = new Proxy(logger, {
     get(target, key, receiver) {
       if (!WRITERS.has(key) && key !== 'child') return Reflect.get(target, key, receiver) as unknown;
       let method = methods.get(key);
@@ -70,12 +138,16 @@ export function guardLogger(logger: Logger): Logger {
 
 /**
  * `logger.child({ component })`, guarded (see `guardLogger`), or — when none was given —
- * one shared silent logger per component: a simulation of 100,000 agents must not build
- * 100,000 pino children.
+ * the silent logger: a simulation of 100,000 agents must not build 100,000 children.
  */
 export function componentLogger(logger: Logger | undefined, component: string): Logger {
   if (logger) return guardLogger(logger).child({ component });
-  let child = silentChildren.get(component);
-  if (!child) silentChildren.set(component, (child = silentLogger().child({ component })));
-  return child;
+  return SILENT;
+}
+
+/** Checks a `logger` option: undefined or a `Logger`; a TypeError naming what was received otherwise. */
+export function checkLogger(name: string, value: unknown): Logger | undefined {
+  if (value === undefined || isLogger(value)) return value;
+  const what = typeof value === 'object' && value !== null ? `an object without ${missingMembers(value).join(', ')}` : describeValue(value);
+  throw new TypeError(`${name} must be a logger with debug, info, warn, error and child methods (a pino logger, or fromConsole(console)), received ${what}`);
 }

@@ -71,3 +71,23 @@ export function checkClock(name: string, value: unknown): Clock {
 }
 
 export { show as describeValue };
+
+/**
+ * An option renamed, its old name kept as a deprecated alias: the name and value given
+ * (the old name only when the new one is absent). Both given with different values is a
+ * TypeError naming both; the same value twice is accepted.
+ */
+export function renamedOption<K extends string, O extends string>(
+  options: Partial<Record<K | O, unknown>>,
+  name: K,
+  oldName: O,
+): { name: K | O; value: unknown } {
+  const value = options[name];
+  const old = options[oldName];
+  if (old === undefined) return { name, value };
+  if (value === undefined) return { name: oldName, value: old };
+  if (!Object.is(value, old)) {
+    throw new TypeError(`${name} and its deprecated alias ${oldName} were both given, with different values: received ${show(value)} and ${show(old)}; pass ${name} only`);
+  }
+  return { name, value };
+}

@@ -2,7 +2,7 @@
 // Every duration is refused above 2^31 − 1 ms (the longest timer Node can hold).
 import type { InspectionEvent, Observer } from 'xstate';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
 import { checkClock, durationMs, fn, positiveNumber } from '../shared/options.js';
 import type { SyncState } from './syncRunner.js';
 import type { TelemetryOptions } from '../telemetry/providers.js';
@@ -22,7 +22,7 @@ export interface StateSyncerOptions extends TelemetryOptions {
   syncTimeout?: number;
   /** How long (ms) stop() waits for a sync that ignores its AbortSignal. Defaults to 10 000 ms. */
   stopTimeout?: number;
-  /** pino logger; the syncer logs through `logger.child({ component: 'stateSyncer' })`. Defaults to silent. */
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the syncer logs through `logger.child({ component: 'stateSyncer' })`. Defaults to silent. */
   logger?: Logger;
   /**
    * Random source; every value must be a number in [0, 1). One that throws or gives
@@ -67,6 +67,7 @@ export function resolveSyncerOptions(options: StateSyncerOptions): ResolvedSynce
   ) {
     throw new TypeError('state must have syncFull(signal) and syncChanges(signal) methods');
   }
+  checkLogger('logger', options.logger);
   return {
     state,
     // Required: undefined is refused by positiveNumber with the same message form.

@@ -14,6 +14,7 @@ import { addWaiter, flushWaiters, type Waiters } from '../shared/waiters.js';
 import { NotPausedError, StoppedError } from '../shared/errors.js';
 import { resolveSyncerOptions, type StateSyncerOptions } from './options.js';
 import { statePath, topLevel } from './statePath.js';
+import { afterFullSyncFailure, afterPartialSyncFailure, type NextStep } from './nextStep.js';
 import { SyncerEnv, type SyncActor } from './syncerEnv.js';
 import type { SyncKind, SyncState } from './syncRunner.js';
 import { SyncTrigger, type Trigger } from './trigger.js';
@@ -227,13 +228,13 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
       case 'fullSync.failed':
         this.#fullSyncFailures++;
         this.#failed(emitted.error);
-        this.#env.logger().error({ err: emitted.error }, 'full sync failed; will retry');
+        this.#logNext(emitted.error, afterFullSyncFailure(this.#env.actor?.getSnapshot()));
         this.emit('fullSyncFailed', this.#failure(emitted.error));
         return;
       case 'syncChanges.failed':
         this.#partialSyncFailures++;
         this.#failed(emitted.error);
-        this.#env.logger().error({ err: emitted.error }, 'partial sync failed');
+        this.#logNext(emitted.error, afterPartialSyncFailure(this.#env.actor?.getSnapshot(), this.#env.now()));
         this.emit('syncChangesFailed', this.#failure(emitted.error));
         return;
       case 'fullSync.skipped':
@@ -241,6 +242,11 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         this.emit('fullSyncSkipped', { reason: 'paused' });
         return;
     }
+  }
+
+  // Emitted events arrive after the machine's step: the snapshot shows what follows the failure.
+  #logNext(err: unknown, next: NextStep): void {
+    this.#env.logger().error({ err, ...next.fields }, next.msg);
   }
 
   #sinceSyncStarted(): number {

@@ -1,7 +1,7 @@
 // The live view's options: defaults, units and validation in one place.
 import { checkClock, describeValue } from '../shared/options.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import { checkLogger, type Logger } from '../shared/logger.js';
 
 export interface LiveViewOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one (see `LiveView.url`). Defaults to 0. */
@@ -28,7 +28,7 @@ export interface LiveViewOptions {
   title?: string;
   /** Time source of the event log's timestamps. Defaults to Node's clock. */
   clock?: Clock;
-  /** pino logger; the view logs through `logger.child({ component: 'liveView' })`. Defaults to silent. */
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the view logs through `logger.child({ component: 'liveView' })`. Defaults to silent. */
   logger?: Logger;
 }
 
@@ -59,6 +59,7 @@ export function resolveViewOptions(options: LiveViewOptions | undefined): Resolv
     throw new TypeError(`live view options must be an object, received ${describeValue(options)}`);
   }
   const o = options ?? {};
+  checkLogger('logger', o.logger);
   if (o.maxClients !== undefined && o.maxConnections !== undefined && o.maxConnections < o.maxClients) {
     throw new RangeError(`maxConnections must be at least maxClients (${String(o.maxClients)}), received ${describeValue(o.maxConnections)}`);
   }

@@ -93,7 +93,7 @@ const signal = (): AbortSignal => new AbortController().signal;
 describe('quarantine with a classifying backend (MemoryCluster over its entry limit)', () => {
   it('keeps the agent in partialSync, lands a later registration within one partial sync and retries the refused entry once per full sync', async () => {
     const clock = createTestClock();
-    const cluster = new MemoryCluster({ clock, latencyMs: 5, maxEntryBytes: 2048 });
+    const cluster = new MemoryCluster({ clock, latency: 5, maxEntryBytes: 2048 });
     cleanups.push(() => cluster.close());
     const a = agentOn(clock, cluster.connect('n1'));
     for (let i = 0; i < 5; i++) a.registry.register(svc(`s${i}`));
@@ -128,7 +128,7 @@ describe('quarantine with a classifying backend (MemoryCluster over its entry li
 
   it('clears the block at once and writes the entry in a partial sync when it is re-registered with new content', async () => {
     const clock = createTestClock();
-    const cluster = new MemoryCluster({ clock, latencyMs: 5, maxEntryBytes: 2048 });
+    const cluster = new MemoryCluster({ clock, latency: 5, maxEntryBytes: 2048 });
     cleanups.push(() => cluster.close());
     const a = agentOn(clock, cluster.connect('n1'));
     a.registry.register(big('huge'));
@@ -147,7 +147,7 @@ describe('quarantine with a classifying backend (MemoryCluster over its entry li
 describe('quarantine with a backend that cannot classify its errors', () => {
   it('fails blockAfterFailures full syncs, then quarantines the entry: partialSync, later registrations land, one attempt per full sync', async () => {
     const clock = createTestClock();
-    const cluster = new MemoryCluster({ clock, latencyMs: 5 });
+    const cluster = new MemoryCluster({ clock, latency: 5 });
     cleanups.push(() => cluster.close());
     const w = wrapped(cluster, { put: (s) => (s.id === 'bad' ? new Error('boom') : undefined) }, false);
     const a = agentOn(clock, w.backend, { blockAfterFailures: 3 });

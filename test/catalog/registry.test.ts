@@ -35,7 +35,7 @@ afterEach(async () => {
 /** A registry on a 3-server MemoryCluster with a real (not started) ServerManager. */
 function setup(options: Partial<ServiceRegistryOptions> & { latencyMs?: number } = {}): Fixture {
   const clock = createTestClock();
-  const cluster = new MemoryCluster({ clock, latencyMs: options.latencyMs ?? 0 });
+  const cluster = new MemoryCluster({ clock, latency: options.latencyMs ?? 0 });
   const servers = new ServerManager({ pinger: cluster.pinger, clock, random: constantRandom(0) });
   for (const s of cluster.initialServers()) servers.addServer(s);
   const fired = { syncFull: 0, syncChanges: 0 };

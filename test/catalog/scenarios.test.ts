@@ -18,7 +18,7 @@ const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
 beforeEach(() => {
   clock = createTestClock();
-  cluster = new MemoryCluster({ clock, latencyMs: 5 });
+  cluster = new MemoryCluster({ clock, latency: 5 });
   agents = [];
   unhandled.length = 0;
   process.on('unhandledRejection', onUnhandled);

@@ -137,7 +137,7 @@ describe.skipIf(!run)('catalog agent on etcd at its limits (real cluster)', () =
 
   it('refuses a second agent with the same node on the same backend exactly as on another backend: NodeConflictError, the first one\'s entries kept', async () => {
     const prefix = '/t-dup-shared';
-    const shared = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeoutMs: 1000, pollMembersMs: 500 });
+    const shared = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeout: 1000, pollMembersInterval: 500 });
     try {
       const first = startTestAgent({ endpoints: cluster.endpoints, node: 'dup', prefix, intervalMs: 1000, backend: shared });
       agents.push(first);

@@ -25,7 +25,7 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
   beforeAll(async () => {
     cluster = new EtcdCluster({ basePort: 24791 });
     await cluster.start();
-    backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeoutMs: 1000, pollMembersMs: 200 });
+    backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeout: 1000, pollMembersInterval: 200 });
     servers = backend.initialServers();
   }, 60_000);
 
@@ -111,7 +111,7 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
   }, 15_000);
 
   it('holds a node with one live lease: another backend gets NodeConflictError naming the holder until the holder closes', async () => {
-    const other = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeoutMs: 1000 });
+    const other = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeout: 1000 });
     const admin = cluster.adminClient();
     try {
       const first = await backend.openSession(server(0), 'node-dup', 5000, signal());
@@ -143,7 +143,7 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
   }, 15_000);
 
   it('grants the lease for ceil(TTL × sessionGrace) seconds: the TTL is a lower bound', async () => {
-    const graced = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeoutMs: 1000, sessionGrace: 1.5 });
+    const graced = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-backend', callTimeout: 1000, sessionGrace: 1.5 });
     const admin = cluster.adminClient();
     try {
       const s1 = await backend.openSession(server(0), 'node-grace-1', 3000, signal());
@@ -281,7 +281,7 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
   }, 90_000);
 
   it('emits join events for members not given as endpoints and update events adding member names', async () => {
-    const single = createEtcdBackend({ endpoints: [cluster.endpoints[0]!], prefix: '/t-backend', callTimeoutMs: 1000, pollMembersMs: 100 });
+    const single = createEtcdBackend({ endpoints: [cluster.endpoints[0]!], prefix: '/t-backend', callTimeout: 1000, pollMembersInterval: 100 });
     const events: MembershipEvent[] = [];
     const stop = single.watchMembers((e) => events.push(e));
     await until(() => events.length >= 3, 5000, 'three membership events');
@@ -297,7 +297,7 @@ describe.skipIf(!run)('etcd backend (real cluster)', () => {
 
   it('emits a leave event when a member the poll added is removed from the cluster', async () => {
     // m3 is no endpoint of this backend: the poll added it, and its removal takes it away again.
-    const single = createEtcdBackend({ endpoints: [cluster.endpoints[0]!], prefix: '/t-backend', callTimeoutMs: 1000, pollMembersMs: 200 });
+    const single = createEtcdBackend({ endpoints: [cluster.endpoints[0]!], prefix: '/t-backend', callTimeout: 1000, pollMembersInterval: 200 });
     const events: MembershipEvent[] = [];
     const stop = single.watchMembers((e) => events.push(e));
     await until(() => events.filter((e) => e.type === 'join').length === 2, 5000, 'the other two members to join');
@@ -322,8 +322,8 @@ describe.skipIf(!run)('etcd backend credentials (real cluster with auth enabled)
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
     const logger = pino({ level: 'trace' }, sink);
-    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' }, insecureAuth: true });
-    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeoutMs: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' }, insecureAuth: true });
+    const good = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeout: 1000, logger, auth: { username: 'root', password: 'pw-Sekr1t-42' }, insecureAuth: true });
+    const bad = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-auth', callTimeout: 1000, logger, auth: { username: 'root', password: 'wrong-Sekr1t-43' }, insecureAuth: true });
     try {
       const admin = cluster.adminClient();
       // etcd3 retries a call whose answer was lost, so "already exists/granted" means the first attempt landed.
@@ -359,8 +359,8 @@ describe.skipIf(!run)('etcd backend credentials (real cluster with auth enabled)
 describe.skipIf(!run || !opensslAvailable())('etcd backend over TLS (real cluster with a throwaway CA)', () => {
   it('passes the TLS material through to etcd3 and refuses to talk plain gRPC to a TLS member', async () => {
     const cluster = new EtcdCluster({ basePort: 24891, tls: true });
-    const secure = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-tls', callTimeoutMs: 1000, tls: { rootCertificate: cluster.tls!.ca } });
-    const plain = createEtcdBackend({ endpoints: cluster.endpoints.map((e) => `http://${e}`), prefix: '/t-tls', callTimeoutMs: 1000 });
+    const secure = createEtcdBackend({ endpoints: cluster.endpoints, prefix: '/t-tls', callTimeout: 1000, tls: { rootCertificate: cluster.tls!.ca } });
+    const plain = createEtcdBackend({ endpoints: cluster.endpoints.map((e) => `http://${e}`), prefix: '/t-tls', callTimeout: 1000 });
     try {
       await cluster.start();
       const s = secure.initialServers()[0]!;

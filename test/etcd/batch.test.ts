@@ -41,7 +41,7 @@ describe.skipIf(!run)('batched writes and refused entries on etcd (real cluster)
   }, 30_000);
 
   function registryOn(prefix: string, maxTxnOps?: number): { registry: ServiceRegistry; backend: EtcdBackend } {
-    const backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeoutMs: 2000, ...(maxTxnOps ? { maxTxnOps } : {}) });
+    const backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeout: 2000, ...(maxTxnOps ? { maxTxnOps } : {}) });
     const servers = new ServerManager({ pinger: backend.pinger });
     servers.setServers(backend.initialServers());
     const registry = new ServiceRegistry({ backend, servers, node: 'n1', callTimeout: 3000, sessionTtl: 10_000 });

@@ -1,6 +1,6 @@
 // Unit tests of the bound on every etcd call: a call that never settles (a stuck
 // channel, a bug, a member that accepted the connection and froze) rejects after
-// callTimeoutMs on the backend's clock, whatever its gRPC deadline does.
+// callTimeout on the backend's clock, whatever its gRPC deadline does.
 import { describe, expect, it } from 'vitest';
 import { createClock } from '@sinonjs/fake-timers';
 import { boundedCall } from '../../src/etcd/client.js';
@@ -32,9 +32,9 @@ describe('boundedCall', () => {
 });
 
 describe('etcd backend calls that never settle', () => {
-  it('bounds every catalog call, the ping and openSession by callTimeoutMs', async () => {
+  it('bounds every catalog call, the ping and openSession by callTimeout', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], clock, callTimeoutMs: 500 });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], clock, callTimeout: 500 });
     const [server] = backend.initialServers();
     rawMemberClient(backend, server!).mock({ exec: () => new Promise(() => undefined) } as never);
     const c = backend.client(server!);

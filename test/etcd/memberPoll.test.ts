@@ -49,7 +49,7 @@ describe.skipIf(!run)('etcd member poll with unreachable advertised URLs (real c
     expect(await listening(m2!.advertised)).toBe(false);
     expect(await listening(m3!.advertised)).toBe(false);
     expect((await admin.cluster.memberList({})).members.map((m) => m.clientURLs[0]).sort()).toEqual([m1, m2, m3].map((m) => `http://${m!.advertised}`).sort());
-    const backend = createEtcdBackend({ endpoints: [m2!.endpoint], prefix: '/t-poll', callTimeoutMs: 500, pollMembersMs: 100 });
+    const backend = createEtcdBackend({ endpoints: [m2!.endpoint], prefix: '/t-poll', callTimeout: 500, pollMembersInterval: 100 });
     const events: MembershipEvent[] = [];
     const stop = backend.watchMembers((e) => events.push(e));
     try {
@@ -91,7 +91,7 @@ describe.skipIf(!run)('etcd member poll with unreachable advertised URLs (real c
 
   it('uses exactly the endpoints given when pollMembers is false', async () => {
     const [, m2] = cluster.members;
-    const backend = createEtcdBackend({ endpoints: [m2!.endpoint], prefix: '/t-poll', callTimeoutMs: 500, pollMembers: false, pollMembersMs: 100 });
+    const backend = createEtcdBackend({ endpoints: [m2!.endpoint], prefix: '/t-poll', callTimeout: 500, pollMembers: false, pollMembersInterval: 100 });
     const events: MembershipEvent[] = [];
     const stop = backend.watchMembers((e) => events.push(e));
     try {

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import type { IMember } from 'etcd3';
-import { createEtcdBackend, decodeService, encodeService, KeyLayout, CORRUPT_META_KEY } from '../../src/etcd/index.js';
+import { createEtcdBackend, decodeService, encodeService, KeyLayout, CORRUPT_META_KEY, DEFAULT_ETCD_CALL_TIMEOUT_MS, DEFAULT_IDLE_CLOSE_MS, DEFAULT_POLL_MEMBERS_MS } from '../../src/etcd/index.js';
 import { REDACT_PATHS } from '../../src/etcd/backend.js';
+import { redact, redactingLogger } from '../../src/etcd/redact.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { createCatalogAgent } from '../../src/catalog/catalogAgent.js';
 import { diffServers, membersToServers } from '../../src/etcd/members.js';
 import type { Server } from '../../src/servers/types.js';
@@ -32,18 +34,27 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], prefix: 'nope' }, RangeError, /prefix.*"nope"/],
     [{ endpoints: ['a:1'], prefix: '/' }, RangeError, /prefix.*"\/"/],
     [{ endpoints: ['a:1'], prefix: 7 }, TypeError, /prefix must be a string, received 7/],
-    [{ endpoints: ['a:1'], callTimeoutMs: 0 }, RangeError, /callTimeoutMs.*received 0/],
-    [{ endpoints: ['a:1'], callTimeoutMs: '5' }, TypeError, /callTimeoutMs must be a number, received "5"/],
-    [{ endpoints: ['a:1'], pollMembersMs: -1 }, RangeError, /pollMembersMs.*received -1/],
+    [{ endpoints: ['a:1'], callTimeout: 0 }, RangeError, /callTimeout.*received 0/],
+    [{ endpoints: ['a:1'], callTimeout: '5' }, TypeError, /callTimeout must be a number, received "5"/],
+    [{ endpoints: ['a:1'], pollMembersInterval: -1 }, RangeError, /pollMembersInterval.*received -1/],
+    // The deprecated names are checked under the name given.
+    [{ endpoints: ['a:1'], callTimeoutMs: 0 }, RangeError, /^callTimeoutMs must be a finite number > 0, received 0$/],
+    [{ endpoints: ['a:1'], pollMembersMs: -1 }, RangeError, /^pollMembersMs must be a finite number > 0, received -1$/],
+    [{ endpoints: ['a:1'], idleCloseMs: 2000 }, RangeError, /^idleCloseMs must exceed callTimeout \(2000 ms\), received 2000$/],
+    // A new name and its alias with different values: which one was meant is unknown.
+    [{ endpoints: ['a:1'], callTimeout: 1000, callTimeoutMs: 3000 }, TypeError, /^callTimeout and its deprecated alias callTimeoutMs were both given, with different values: received 1000 and 3000; pass callTimeout only$/],
+    [{ endpoints: ['a:1'], pollMembersInterval: 1000, pollMembersMs: 2000 }, TypeError, /pollMembersInterval and its deprecated alias pollMembersMs were both given/],
+    [{ endpoints: ['a:1'], idleClose: 200_000, idleCloseMs: 100_000 }, TypeError, /idleClose and its deprecated alias idleCloseMs were both given/],
     [{ endpoints: ['a:1'], pollMembers: 'no' }, TypeError, /pollMembers must be a boolean, received "no"/],
     [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
     [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
-    [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a pino logger/],
+    [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a logger with debug, info, warn, error and child methods .*received an object without debug, info, warn, error, child$/],
     // Durations a timer cannot hold (Node turns them into 1 ms timers).
-    [{ endpoints: ['a:1'], callTimeoutMs: 2 ** 31 }, RangeError, /callTimeoutMs must be at most 2147483647 ms.*received 2147483648/],
-    [{ endpoints: ['a:1'], pollMembersMs: 30 * 86_400_000 }, RangeError, /pollMembersMs must be at most 2147483647 ms.*received 2592000000/],
-    [{ endpoints: ['a:1'], idleCloseMs: 2 ** 31 }, RangeError, /idleCloseMs must be at most 2147483647 ms/],
-    [{ endpoints: ['a:1'], idleCloseMs: 2000 }, RangeError, /idleCloseMs must exceed callTimeoutMs \(2000 ms\), received 2000/],
+    [{ endpoints: ['a:1'], callTimeout: 2 ** 31 }, RangeError, /callTimeout must be at most 2147483647 ms.*received 2147483648/],
+    [{ endpoints: ['a:1'], pollMembersInterval: 30 * 86_400_000 }, RangeError, /pollMembersInterval must be at most 2147483647 ms.*received 2592000000/],
+    [{ endpoints: ['a:1'], idleClose: 2 ** 31 }, RangeError, /idleClose must be at most 2147483647 ms/],
+    [{ endpoints: ['a:1'], idleClose: 2000 }, RangeError, /^idleClose must exceed callTimeout \(2000 ms\), received 2000$/],
+    [{ endpoints: ['a:1'], callTimeout: 5000, idleClose: 5000 }, RangeError, /^idleClose must exceed callTimeout \(5000 ms\), received 5000$/],
     [{ endpoints: ['a:1'], sessionGrace: 0.5 }, RangeError, /sessionGrace must be a finite number in \[1, 1000\], received 0.5/],
     [{ endpoints: ['a:1'], sessionGrace: Infinity }, RangeError, /sessionGrace.*received Infinity/],
     [{ endpoints: ['a:1'], sessionGrace: '2' }, TypeError, /sessionGrace must be a number, received "2"/],
@@ -140,15 +151,63 @@ describe('createEtcdBackend options', () => {
   });
 });
 
+describe('createEtcdBackend renamed options', () => {
+  /** The effective configuration the backend logs at debug level when created. */
+  async function effective(options: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    let logged: Record<string, unknown> | undefined;
+    const logger: Logger = {
+      debug: (o: object | string, m?: string) => {
+        if (m === 'etcd backend created') logged = (o as { options: Record<string, unknown> }).options;
+      },
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => logger,
+    };
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], logger, ...options });
+    await backend.close();
+    return logged;
+  }
+
+  it('takes callTimeout, pollMembersInterval and idleClose, with their defaults when absent', async () => {
+    expect(await effective({})).toMatchObject({ callTimeout: DEFAULT_ETCD_CALL_TIMEOUT_MS, pollMembersInterval: DEFAULT_POLL_MEMBERS_MS, idleClose: DEFAULT_IDLE_CLOSE_MS });
+    expect(await effective({ callTimeout: 700, pollMembersInterval: 900, idleClose: 60_000 })).toMatchObject({ callTimeout: 700, pollMembersInterval: 900, idleClose: 60_000 });
+  });
+
+  it('still takes the deprecated callTimeoutMs, pollMembersMs and idleCloseMs, alone or with the same value as the new name', async () => {
+    expect(await effective({ callTimeoutMs: 700, pollMembersMs: 900, idleCloseMs: 60_000 })).toMatchObject({ callTimeout: 700, pollMembersInterval: 900, idleClose: 60_000 });
+    expect(await effective({ callTimeout: 700, callTimeoutMs: 700 })).toMatchObject({ callTimeout: 700 });
+  });
+});
+
 describe('REDACT_PATHS', () => {
-  it('censors credentials wherever an options-like object puts them, through a child logger', () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
-    const log = pino({ level: 'info' }, sink).child({}, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
-    log.info({ password: 'pw-top', auth: { username: 'user-a', password: 'pw-a' }, options: { auth: { username: 'user-b', password: 'pw-b' }, tls: { privateKey: 'key-b' } }, tls: { privateKey: 'key-a' } }, 'm');
-    const out = lines.join('');
+  const secrets = { password: 'pw-top', auth: { username: 'user-a', password: 'pw-a' }, options: { auth: { username: 'user-b', password: 'pw-b' }, tls: { privateKey: 'key-b' } }, tls: { privateKey: 'key-a' }, keep: 'visible' };
+
+  it('censors credentials wherever an options-like object puts them, without touching the object logged', () => {
+    const before = structuredClone(secrets);
+    const out = JSON.stringify(redact(secrets));
     for (const secret of ['pw-top', 'user-a', 'pw-a', 'user-b', 'pw-b', 'key-a', 'key-b']) expect(out).not.toContain(secret);
     expect(out.match(/\[redacted\]/g)).toHaveLength(7);
+    expect(out).toContain('visible');
+    expect(secrets).toEqual(before);
+    expect(REDACT_PATHS).toContain('*.auth.password');
+  });
+
+  it('censors them for any logger, through children too (not only pino)', () => {
+    const seen: unknown[] = [];
+    const plain = (bindings: object): Logger => ({
+      debug: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      info: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      warn: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      error: (o: object | string, m?: string) => void seen.push([bindings, o, m]),
+      child: (more) => plain({ ...bindings, ...more }),
+    });
+    const log = redactingLogger(plain({})).child({ auth: { username: 'user-c', password: 'pw-c' } });
+    log.warn(secrets, 'm');
+    log.info('no object');
+    const out = JSON.stringify(seen);
+    for (const secret of ['pw-top', 'user-a', 'pw-a', 'user-b', 'pw-b', 'key-a', 'key-b', 'user-c', 'pw-c']) expect(out).not.toContain(secret);
+    expect(seen[1]).toEqual([{ auth: { username: '[redacted]', password: '[redacted]' } }, 'no object', undefined]);
   });
 });
 

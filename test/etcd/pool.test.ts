@@ -74,7 +74,7 @@ describe('MemberPool', () => {
 describe('etcd backend idle close', () => {
   it('opens member clients lazily and closes them after idleCloseMs', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1', '127.0.0.1:2'], clock, idleCloseMs: 10_000 });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1', '127.0.0.1:2'], clock, idleClose: 10_000 });
     const [s1] = backend.initialServers();
     expect(backend.openMembers()).toEqual([]);
     backend.memberClient(s1!);

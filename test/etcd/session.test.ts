@@ -245,7 +245,7 @@ describe('EtcdSession', () => {
 describe('createEtcdBackend watchMembers', () => {
   it('polls at once and then every pollMembersMs, emitting only changes', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, clock });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersInterval: 1000, clock });
     const [server] = backend.initialServers();
     let members = [{ ID: '11', name: 'm1', peerURLs: [], clientURLs: ['http://127.0.0.1:1'], isLearner: false }];
     let polls = 0;
@@ -283,7 +283,7 @@ describe('createEtcdBackend watchMembers', () => {
 
   it('keeps the endpoints given and adds an advertised member only once it answers, removing it when the list drops it', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, callTimeoutMs: 500, clock });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersInterval: 1000, callTimeout: 500, clock });
     const [server] = backend.initialServers();
     // Behind NAT: the member behind the endpoint advertises another address, and so does a second member.
     let members = [
@@ -323,7 +323,7 @@ describe('createEtcdBackend watchMembers', () => {
 
   it('reports nothing and asks nothing when pollMembers is false', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembers: false, pollMembersMs: 1000, clock });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembers: false, pollMembersInterval: 1000, clock });
     const [server] = backend.initialServers();
     let calls = 0;
     rawMemberClient(backend, server!).mock({
@@ -343,7 +343,7 @@ describe('createEtcdBackend watchMembers', () => {
 
   it('emits nothing when the member list fails or comes back empty', async () => {
     const clock = createClock();
-    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersMs: 1000, clock });
+    const backend = createEtcdBackend({ endpoints: ['127.0.0.1:1'], pollMembersInterval: 1000, clock });
     const [server] = backend.initialServers();
     let answer: 'fail' | 'empty' = 'fail';
     rawMemberClient(backend, server!).mock({

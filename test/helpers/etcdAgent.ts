@@ -43,8 +43,8 @@ export interface TestAgentOptions {
 export function startTestAgent(options: TestAgentOptions): TestAgent {
   const callTimeoutMs = options.callTimeoutMs ?? 1000;
   const logger = options.logger ? { logger: options.logger } : {};
-  const idle = options.idleCloseMs === undefined ? {} : { idleCloseMs: options.idleCloseMs };
-  const backend = options.backend ?? createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs, pollMembersMs: 500, ...idle, ...logger });
+  const idle = options.idleCloseMs === undefined ? {} : { idleClose: options.idleCloseMs };
+  const backend = options.backend ?? createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeout: callTimeoutMs, pollMembersInterval: 500, ...idle, ...logger });
   const catalog = createCatalogAgent({
     backend,
     node: options.node,

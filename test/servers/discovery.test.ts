@@ -97,7 +97,9 @@ describe('ServerManager discovery', () => {
     expect(polls[0]?.signal.aborted).toBe(false);
     await advance(clock, 1);
     expect(polls[0]?.signal.reason).toBeInstanceOf(TimeoutError);
-    expect(log.warnings().some((l) => l.msg.includes('no answer in time'))).toBe(true);
+    expect(log.warnings().filter((l) => l.msg.includes('no answer in time'))).toEqual([
+      expect.objectContaining({ msg: 'discover() gave no answer in time; polling again in 37.5 s (discoverInterval plus jitter)', retryInMs: 37_500 }),
+    ]);
     // The next poll is armed from the end of this one: 37.5 s later.
     await advance(clock, 37_499);
     expect(polls).toHaveLength(1);
@@ -112,9 +114,30 @@ describe('ServerManager discovery', () => {
     await advance(clock, 15_000);
     polls[0]?.reject(new Error('dns down'));
     await flushPromises();
-    expect(log.warnings().some((l) => l.msg === 'discover() failed')).toBe(true);
-    await advance(clock, 37_500);
+    // The line says when the next poll is (the wait armed from the end of this one) and why.
+    expect(log.warnings().filter((l) => l.msg.startsWith('discover() failed'))).toEqual([
+      expect.objectContaining({ msg: 'discover() failed; polling again in 37.5 s (discoverInterval plus jitter)', retryInMs: 37_500, err: expect.objectContaining({ message: 'dns down' }) }),
+    ]);
+    await advance(clock, 37_499);
+    expect(polls).toHaveLength(1);
+    await advance(clock, 1);
     expect(polls).toHaveLength(2);
+    await manager.stop();
+  });
+
+  it('says no poll follows a failed one when a server became usable while it ran', async () => {
+    const { manager, clock, polls, log } = withDiscovery();
+    manager.start();
+    await advance(clock, 15_000);
+    manager.addServer(server('s1'));
+    polls[0]?.reject(new Error('dns down'));
+    await flushPromises();
+    expect(manager.isOffline()).toBe(false);
+    expect(log.warnings().filter((l) => l.msg.startsWith('discover() failed'))).toEqual([
+      expect.objectContaining({ msg: 'discover() failed; not polling again: a server is usable now', retry: 'none' }),
+    ]);
+    await advance(clock, 600_000);
+    expect(polls).toHaveLength(1);
     await manager.stop();
   });
 

@@ -1,15 +1,16 @@
 // A logger that throws (a broken transport, serializer or hook) must never crash what
 // logs through it: every component's logger is guarded in one place (guardLogger).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { pino, type Logger } from 'pino';
-import { componentLogger, guardLogger } from '../../src/shared/logger.js';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { componentLogger, fromConsole, guardLogger, silentLogger, type ConsoleLike, type LogFn } from '../../src/shared/logger.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { StateSyncer } from '../../src/syncer/stateSyncer.js';
 import { ServerManager } from '../../src/servers/serverManager.js';
 import { constantRandom, createTestClock } from '../../src/testing.js';
 import { scriptedSyncState, settle } from '../helpers/index.js';
 
 /** A real pino logger whose every line throws (a logMethod hook standing in for a broken serializer). */
-function throwingLogger(): { logger: Logger; attempts: () => number } {
+function throwingLogger(): { logger: PinoLogger; attempts: () => number } {
   let attempts = 0;
   const logger = pino({
     level: 'trace',
@@ -50,7 +51,7 @@ describe('guardLogger', () => {
 
   it('answers a child() that throws with the guarded parent, and guards the children it makes', () => {
     const { logger, attempts } = throwingLogger();
-    const broken = Object.assign(Object.create(logger) as Logger, {
+    const broken = Object.assign(Object.create(logger) as PinoLogger, {
       child: () => {
         throw new Error('child down');
       },
@@ -58,7 +59,7 @@ describe('guardLogger', () => {
     const log = componentLogger(broken, 'stateSyncer');
     expect(() => log.error('still fine')).not.toThrow();
     expect(attempts()).toBe(1);
-    expect(() => componentLogger(logger, 'x').child({ a: 1 }).fatal('f')).not.toThrow();
+    expect(() => componentLogger(logger, 'x').child({ a: 1 }).error('f')).not.toThrow();
   });
 });
 
@@ -89,5 +90,92 @@ describe('a throwing logger', () => {
     const manager = new ServerManager({ clock, random: constantRandom(0), clusterSize: () => 1, logger, pinger: { ping: () => Promise.resolve(true) } });
     expect(manager.findServer()).toBeUndefined();
     expect(attempts()).toBe(1); // it did warn, through the broken logger
+  });
+});
+
+/** A console stand-in that records each call as [level, ...args]. */
+function recordingConsole(): { target: ConsoleLike; calls: unknown[][] } {
+  const calls: unknown[][] = [];
+  const at =
+    (level: string) =>
+    (...args: unknown[]): void =>
+      void calls.push([level, ...args]);
+  return { target: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, calls };
+}
+
+/** A StateSyncer whose first full sync fails, logging through `logger`; resolves once that is logged. */
+async function failOnce(logger: Logger): Promise<void> {
+  const clock = createTestClock();
+  const state = scriptedSyncState(clock);
+  state.mode.syncFull = 'reject';
+  const syncer = new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, random: constantRandom(0), clock, logger, retryFailInterval: 15_000 });
+  syncer.start();
+  await settle(clock);
+  const stopped = syncer.stop();
+  await clock.tickAsync(20_000);
+  await stopped;
+}
+
+describe('fromConsole', () => {
+  it('writes message first and the object second, with the child bindings merged in', () => {
+    const { target, calls } = recordingConsole();
+    const log = fromConsole(target);
+    log.info('plain');
+    log.warn({ server: 's1' }, 'ping failed');
+    log.child({ component: 'c' }).child({ node: 'n' }).error({ server: 's2' }, 'down');
+    log.child({ component: 'c' }).debug('bound');
+    expect(calls).toEqual([
+      ['info', 'plain'],
+      ['warn', 'ping failed', { server: 's1' }],
+      ['error', 'down', { component: 'c', node: 'n', server: 's2' }],
+      ['debug', 'bound', { component: 'c' }],
+    ]);
+  });
+});
+
+describe('the loggers a user can give', () => {
+  const line = 'full sync failed; will retry in 15 s (retryFailInterval plus stagger)';
+
+  it('gets the syncer\'s lines to pino', async () => {
+    const records: Record<string, unknown>[] = [];
+    await failOnce(pino({ level: 'info' }, { write: (l: string) => void records.push(JSON.parse(l) as Record<string, unknown>) }));
+    expect(records).toEqual([expect.objectContaining({ level: 50, component: 'stateSyncer', msg: line, retryInMs: 15_000, err: expect.objectContaining({ message: 'syncFull failed' }) })]);
+  });
+
+  it('gets the syncer\'s lines to a console through fromConsole', async () => {
+    const { target, calls } = recordingConsole();
+    await failOnce(fromConsole(target));
+    expect(calls).toEqual([['error', line, { component: 'stateSyncer', err: expect.objectContaining({ message: 'syncFull failed' }), retryInMs: 15_000 }]]);
+  });
+
+  it('gets the syncer\'s lines to any object with the five members', async () => {
+    const lines: { level: string; bindings: Record<string, unknown>; obj: unknown; msg: unknown }[] = [];
+    const custom = (bindings: Record<string, unknown>): Logger => {
+      const at =
+        (level: string): LogFn =>
+        (obj: object | string, msg?: string) =>
+          void lines.push({ level, bindings, obj, msg });
+      return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => custom({ ...bindings, ...more }) };
+    };
+    await failOnce(custom({}));
+    expect(lines).toEqual([{ level: 'error', bindings: { component: 'stateSyncer' }, obj: expect.objectContaining({ retryInMs: 15_000 }), msg: line }]);
+  });
+
+  it('refuses console itself (no child, message-first) with a TypeError that names fromConsole', () => {
+    const state = scriptedSyncState(createTestClock());
+    // @ts-expect-error console is not a Logger: it has no child() and takes the message first
+    const attempt = (): unknown => new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, logger: console });
+    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow(/logger must be a logger with debug, info, warn, error and child methods \(a pino logger, or fromConsole\(console\)\), received an object without child$/);
+    // The adapter's result is one, at compile time too.
+    const ok = new StateSyncer({ state, interval: 60_000, clusterSize: () => 1, logger: fromConsole(console) });
+    expect(ok.state).toBe('fullSync');
+  });
+
+  it('needs no pino for the default: the silent logger is its own child and writes nothing', () => {
+    const silent = silentLogger();
+    expect(silent.child({ component: 'x' })).toBe(silent);
+    expect(componentLogger(undefined, 'x')).toBe(silent);
+    expect(guardLogger(silent)).toBe(silent);
   });
 });

@@ -91,8 +91,9 @@ describe('StateSyncer start and full sync', () => {
     syncer.start();
     await settle(clock);
     expect(syncer.state).toBe('retryFullSync');
-    expect(log.messages('error')).toContain('full sync failed; will retry');
-    expect(log.records.find((r) => r.level === 50)?.component).toBe('stateSyncer');
+    expect(log.messages('error')).toEqual(['full sync failed; will retry in 22.5 s (retryFailInterval plus stagger)']);
+    const line = log.records.find((r) => r.level === 50);
+    expect(line).toMatchObject({ component: 'stateSyncer', retryInMs: 22_500, err: { message: 'syncFull failed' } });
     // 15 s + stagger(15 s) with random 0.5 = 22.5 s
     await clock.tickAsync(22_499);
     expect(state.times('syncFull')).toEqual([0]);
@@ -141,7 +142,11 @@ describe('StateSyncer partial syncs', () => {
     syncer.syncChanges.trigger();
     await settle(clock);
     expect(syncer.state).toBe('partialSync');
-    expect(log.messages('error')).toEqual(['partial sync failed']);
+    // The first full sync was at 0: the next one is due at 60 s + stagger(60 s) = 90 s.
+    expect(log.messages('error')).toEqual([
+      'partial sync failed; not retried by itself: the next syncChanges trigger, or the full sync due in 90 s, writes the changes',
+    ]);
+    expect(log.records.find((r) => r.level === 50)).toMatchObject({ retry: 'nextTrigger', fullSyncInMs: 90_000, err: { message: 'syncChanges failed' } });
     expect(syncer.stats()).toMatchObject({ partialSyncs: 0, partialSyncFailures: 1 });
   });
 

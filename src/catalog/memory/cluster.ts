@@ -5,8 +5,8 @@ import type { CatalogBackend, CatalogClient, Check, MembershipEvent, NodeInfo, N
 import type { Pinger, Server } from '../../servers/types.js';
 import { type Clock, systemClock, clockNow } from '../../shared/clock.js';
 import { TypedEmitter } from '../../shared/emitter.js';
-import { type Logger, componentLogger } from '../../shared/logger.js';
-import { describeValue, durationMs, positiveNumber } from '../../shared/options.js';
+import { type Logger, checkLogger, componentLogger } from '../../shared/logger.js';
+import { describeValue, durationMs, positiveNumber, renamedOption } from '../../shared/options.js';
 import { MemoryConnection } from './connection.js';
 import { MemoryNetwork } from './network.js';
 import { MemoryServers } from './servers.js';
@@ -57,12 +57,13 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   constructor(options: MemoryClusterOptions = {}) {
     super((event, err) => this.#log.warn({ event, err }, 'listener failed'));
     this.clock = options.clock ?? systemClock;
-    this.#log = componentLogger(options.logger, 'memoryCluster');
-    const fixed = options.latencyMs ?? 0;
+    this.#log = componentLogger(checkLogger('logger', options.logger), 'memoryCluster');
+    const given = renamedOption(options, 'latency', 'latencyMs');
+    const fixed = given.value ?? 0;
     let latency: (op: MemoryOp, server: string) => number;
-    if (typeof fixed === 'function') latency = fixed;
+    if (typeof fixed === 'function') latency = fixed as (op: MemoryOp, server: string) => number;
     else {
-      const ms = durationMs('latencyMs', fixed, 0, { allowZero: true });
+      const ms = durationMs(given.name, fixed, 0, { allowZero: true });
       latency = () => ms;
     }
     const grace = options.sessionGrace === undefined ? DEFAULT_SESSION_GRACE : positiveNumber('sessionGrace', options.sessionGrace);

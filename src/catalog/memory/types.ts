@@ -37,6 +37,8 @@ export interface MemoryClusterOptions {
   /** Clock for latency and session TTLs. Defaults to the system clock. */
   clock?: Clock;
   /** Delay per operation, in ms on the clock, fixed or per op/server. Defaults to 0 (no timer at all). */
+  latency?: number | ((op: MemoryOp, server: string) => number);
+  /** @deprecated Renamed `latency` (same unit, ms); this name goes in the next release. */
   latencyMs?: number | ((op: MemoryOp, server: string) => number);
   /**
    * Server-side grace, as a multiple of each session's TTL (Chubby): the servers expire
@@ -52,6 +54,7 @@ export interface MemoryClusterOptions {
    * 1,572,864 (1.5 MiB).
    */
   maxEntryBytes?: number;
+  /** A `Logger`: pino, `fromConsole(console)`, or any object with `debug`, `info`, `warn`, `error` and `child`; the cluster logs through `logger.child({ component: 'memoryCluster' })`. Defaults to silent. */
   logger?: Logger;
 }
 

@@ -2,8 +2,7 @@
 // StateSyncer and ServerManager, on a heap clock of their own, with the run's server
 // timeline applied to them. Every random draw is an agent's own, so an agent behaves
 // the same in any shard; the result is integer cells and counters that merge exactly.
-import { pino } from 'pino';
-import type { Logger } from '../../shared/logger.js';
+import { silentLogger, type Logger } from '../../shared/logger.js';
 import { serverFor, defaultBucketMs, type SimConfig } from '../config.js';
 import { Fleet } from '../fleet.js';
 import { HeapClock } from '../heapClock.js';
@@ -52,10 +51,9 @@ export interface ShardHooks {
   probe?: (ctx: ShardContext) => void;
 }
 
-let sharedLogger: Logger | undefined;
-/** One silent pino logger for every agent (the syncer builds children lazily, on first log). */
+/** The one silent logger every agent shares (its children are itself: nothing is built per agent). */
 export function simLogger(): Logger {
-  return (sharedLogger ??= pino({ level: 'silent' }));
+  return silentLogger();
 }
 
 /** How a shard runs its agents: the event engine (machines advanced by their transition functions), or an actor per machine. */

@@ -127,7 +127,7 @@ describe('MemoryCluster', () => {
   });
 
   it('completes a call only after its latency when latency is set', async () => {
-    setup({ latencyMs: 100 });
+    setup({ latency: 100 });
     const [a] = cluster.initialServers();
     const call = track(cluster.pinger.ping(a!, never));
     await clock.tickAsync(99);
@@ -136,8 +136,21 @@ describe('MemoryCluster', () => {
     expect(call.value()).toBe(true);
   });
 
+  it('still takes the deprecated latencyMs, and refuses it beside a different latency', async () => {
+    setup({ latencyMs: 100 });
+    const [a] = cluster.initialServers();
+    const call = track(cluster.pinger.ping(a!, never));
+    await clock.tickAsync(99);
+    expect(call.settled()).toBe(false);
+    await clock.tickAsync(1);
+    expect(call.value()).toBe(true);
+    expect(() => new MemoryCluster({ clock, latency: 5, latencyMs: 10 })).toThrow(TypeError);
+    expect(() => new MemoryCluster({ clock, latency: 5, latencyMs: 10 })).toThrow(/^latency and its deprecated alias latencyMs were both given, with different values: received 5 and 10; pass latency only$/);
+    expect(() => new MemoryCluster({ clock, latencyMs: -1 })).toThrow(/^latencyMs must be a finite number ≥ 0, received -1$/);
+  });
+
   it('fails a call whose server fails during the latency', async () => {
-    setup({ latencyMs: (op) => (op === 'ping' ? 50 : 0) });
+    setup({ latency: (op) => (op === 'ping' ? 50 : 0) });
     const [a] = cluster.initialServers();
     const call = track(cluster.pinger.ping(a!, never));
     await clock.tickAsync(10);
@@ -366,7 +379,7 @@ describe('MemoryCluster', () => {
   });
 
   it('cancels calls waiting out their latency when closed', async () => {
-    setup({ latencyMs: 1000 });
+    setup({ latency: 1000 });
     const call = track(cluster.pinger.ping(cluster.initialServers()[0]!, never));
     await clock.tickAsync(10);
     await cluster.close();
@@ -386,8 +399,8 @@ describe('MemoryCluster', () => {
 
   it('refuses bad options with typed errors', () => {
     clock = createTestClock();
-    expect(() => new MemoryCluster({ clock, latencyMs: -1 })).toThrow(RangeError);
-    expect(() => new MemoryCluster({ clock, latencyMs: 2 ** 31 })).toThrow(/latencyMs must be at most 2147483647 ms/);
+    expect(() => new MemoryCluster({ clock, latency: -1 })).toThrow(RangeError);
+    expect(() => new MemoryCluster({ clock, latency: 2 ** 31 })).toThrow(/latency must be at most 2147483647 ms/);
     expect(() => new MemoryCluster({ clock, servers: 0 })).toThrow(RangeError);
     expect(() => new MemoryCluster({ clock, servers: [''] })).toThrow(TypeError);
     expect(() => new MemoryCluster({ clock, servers: 2.5 })).toThrow(/servers must be an integer ≥ 1, received 2.5/);
