@@ -10,7 +10,7 @@ import type { MembershipEvent, Server } from '../servers/types.js';
 import { StateSyncer } from '../syncer/stateSyncer.js';
 import { FULL, SimAgent, clockView, constant, type AgentTuning } from './agent.js';
 import { shuffleInPlace } from '../shared/random.js';
-import { wireAgent } from '../wiring.js';
+import { resolveWiringOptions, wireAgent, type WiringSettings } from '../wiring.js';
 import type { HeapClock } from './heapClock.js';
 import { toUs, type Recorder } from './metrics.js';
 import type { Network } from './network.js';
@@ -58,6 +58,7 @@ export class Fleet {
   /** Agents that rebalanced since `markRebalances()`. */
   private readonly rebalancedSinceMark: Uint8Array;
   private rebalancedCount = 0;
+  private readonly wiring: WiringSettings;
   private markAt = NaN;
   /** Time at which every marked agent had rebalanced (NaN until then). */
   allRebalancedAt = NaN;
@@ -102,6 +103,7 @@ export class Fleet {
     this.started = new Uint8Array(n);
     this.agentsOn = new Int32Array(this.network.servers.length);
     const t = options.tuning;
+    this.wiring = resolveWiringOptions(t);
     const syncerClusterSize = t.syncerClusterSize !== undefined ? constant(t.syncerClusterSize) : undefined;
     const first = options.first ?? 0;
     const perClock = Math.max(1, options.agentsPerClock ?? n);
@@ -132,7 +134,7 @@ export class Fleet {
     const list = serverIndices.slice();
     if (shuffle) shuffleInPlace(list, shuffle);
     for (const s of list) agent.manager.addServer(this.network.servers[s] as Server);
-    wireAgent(agent.manager, agent.requestFullSync);
+    wireAgent(agent.manager, agent.syncer, this.wiring);
     agent.manager.on('serverUp', agent.onServerUp);
     agent.manager.on('online', agent.onServerUp);
     agent.manager.on('rebalanced', agent.onRebalanced);

@@ -51,6 +51,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   #consecutiveFailures = 0;
   #lastSuccessAt: number | undefined;
   #lastError: unknown;
+  #trustedFullSync = false;
 
   constructor(options: StateSyncerOptions) {
     super();
@@ -90,6 +91,16 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     const actor = this.#env.actor;
     if (!actor) return 'fullSync';
     return topLevel(actor.getSnapshot().value);
+  }
+
+  /**
+   * True once a full sync has succeeded and none has failed since: false before the first
+   * succeeds and from a failed one (the syncer is then in `retryFullSync`) until a retry
+   * succeeds. A full sync skipped while paused changes nothing. The agent's wiring reads it
+   * to decide whether a server coming up is worth a full sync (`fullSyncOnServerUp`).
+   */
+  get hasTrustedFullSync(): boolean {
+    return this.#trustedFullSync;
   }
 
   get paused(): boolean {
@@ -216,6 +227,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         return;
       case 'fullSync.done':
         this.#fullSyncs++;
+        this.#trustedFullSync = true;
         this.#succeeded();
         if (this.hasListeners('fullSync')) this.emit('fullSync', { durationMs: this.#sinceSyncStarted() });
         return;
@@ -226,6 +238,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         return;
       case 'fullSync.failed':
         this.#fullSyncFailures++;
+        this.#trustedFullSync = false;
         this.#failed(emitted.error);
         this.#env.logger().error({ err: emitted.error }, 'full sync failed; will retry');
         this.emit('fullSyncFailed', this.#failure(emitted.error));
