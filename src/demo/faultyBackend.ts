@@ -4,7 +4,7 @@
 // view, `forAgent`) reaches no server at all. Used where the demo cannot hurt the real
 // servers (etcd), so the agents' failover and join handling can still be shown.
 import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from '../catalog/backend.js';
-import { ServerUnavailableError } from '../catalog/errors.js';
+import { ServerUnavailableError, isServerUnavailableError } from '../catalog/errors.js';
 import type { Pinger, Server } from '../servers/types.js';
 
 export class FaultInjectingBackend implements CatalogBackend {
@@ -70,6 +70,7 @@ export class FaultInjectingBackend implements CatalogBackend {
       },
       watchMembers: (listener) => this.watchMembers(listener),
       openSession: (server, node, ttlMs, signal) => (isCut() ? refuse(server) : this.openSession(server, node, ttlMs, signal)),
+      notApplied: (error) => this.notApplied(error),
       // Shared with every other agent: closing one agent's view closes nothing.
       close: async () => undefined,
     };
@@ -119,6 +120,11 @@ export class FaultInjectingBackend implements CatalogBackend {
   openSession(server: Server, node: string, ttlMs: number, signal: AbortSignal): Promise<NodeSession> {
     if (this.failed.has(server.name)) return Promise.reject(this.refused(server));
     return this.inner.openSession(server, node, ttlMs, signal);
+  }
+
+  /** Its own refusals are made before anything is sent; the rest as the inner backend says. */
+  notApplied(error: unknown): boolean {
+    return isServerUnavailableError(error) || this.inner.notApplied?.(error) === true;
   }
 
   close(): Promise<void> {
