@@ -1,21 +1,23 @@
 // What an agent embeds: a StateSyncer keeping local state in the catalog and a
 // ServerManager choosing the server it talks to, wired as Consul wires them —
-// the manager supplies the cluster size, and new or returning servers ask for a full
-// sync (src/wiring.ts: the one rule the simulator runs too).
+// the manager supplies the cluster size, coming online asks for a full sync, and so does
+// a server coming up while the agent has no full sync it can trust (src/wiring.ts: the
+// one rule the simulator runs too).
 import { ServerManager, type ServerManagerOptions } from './servers/serverManager.js';
 import { StateSyncer, type StateSyncerOptions } from './syncer/stateSyncer.js';
 import { describeValue } from './shared/options.js';
-import { wireAgent } from './wiring.js';
+import { resolveWiringOptions, wireAgent, type WiringOptions } from './wiring.js';
 import { noop } from './shared/waiters.js';
 
 /**
- * Options of both parts. `logger`, `clock` and `random` are shared; the syncer's
- * cluster size is always `servers.numNodes()` (give the manager `clusterSize`
- * or feed it heartbeats to change it).
+ * Options of both parts and of their wiring (`fullSyncOnServerUp`). `logger`, `clock` and
+ * `random` are shared; the syncer's cluster size is always `servers.numNodes()` (give the
+ * manager `clusterSize` or feed it heartbeats to change it).
  */
 export interface SyncAgentOptions
   extends Omit<StateSyncerOptions, 'clusterSize'>,
-    Omit<ServerManagerOptions, 'logger' | 'clock' | 'random'> {}
+    Omit<ServerManagerOptions, 'logger' | 'clock' | 'random'>,
+    WiringOptions {}
 
 export interface SyncAgent {
   readonly syncer: StateSyncer;
@@ -31,10 +33,11 @@ export function createSyncAgent(options: SyncAgentOptions): SyncAgent {
     throw new TypeError(`createSyncAgent options must be an object, received ${describeValue(options)}`);
   // Forwarded whole: each part's resolver reads the keys it knows (and validates them),
   // so an option added to either part reaches it without a list here to forget it in.
+  const wiring = resolveWiringOptions(options);
   const servers = new ServerManager(options);
   const syncer = new StateSyncer({ ...options, clusterSize: () => servers.numNodes() });
   // Which server events ask for a full sync: src/wiring.ts, shared with the simulator.
-  const unwire = wireAgent(servers, () => syncer.syncFull.trigger());
+  const unwire = wireAgent(servers, syncer, wiring);
 
   let stopping: Promise<void> | undefined;
   const agent: SyncAgent = {

@@ -92,8 +92,10 @@ describe('createSyncAgent', () => {
     await agent.stop();
   });
 
-  it('starts a full sync when a failed server is re-admitted, and not when a suspect one recovers', async () => {
-    const { agent, clock, calls } = make({ failureThreshold: 2 });
+  // With the default fullSyncOnServerUp ('untrusted') a trusting agent starts none at all
+  // (test/wiring.test.ts); this is the trigger itself, as Consul's agents have it.
+  it('starts a full sync when a failed server is re-admitted, and not when a suspect one recovers (fullSyncOnServerUp always)', async () => {
+    const { agent, clock, calls } = make({ failureThreshold: 2, fullSyncOnServerUp: 'always' });
     agent.servers.setServers([server('a'), server('b')]);
     agent.start();
     await flushPromises();
@@ -161,6 +163,7 @@ describe('createSyncAgent', () => {
       ['discover', 5],
       ['discoverInterval', -1],
       ['discoverTimeout', -1],
+      ['fullSyncOnServerUp', 'sometimes'],
     ] as const) {
       expect(() => make({ [name]: bad }), name).toThrow(new RegExp(name));
     }

@@ -14,12 +14,14 @@ import type { AgentTuning } from '../src/sim/agent.js';
 import { simulate } from '../src/sim/simulator.js';
 import type { ResolvedSyncerOptions, StateSyncerOptions } from '../src/syncer/options.js';
 import { createTestClock, scriptedPinger, scriptedSyncState } from '../src/testing.js';
+import type { WiringOptions, WiringSettings } from '../src/wiring.js';
 import { server } from './helpers/index.js';
 
 interface Resolved {
   manager?: { input: ServerManagerOptions; settings: ManagerSettings };
   syncer?: { input: StateSyncerOptions; settings: ResolvedSyncerOptions };
   registry?: { input: ServiceRegistryOptions; settings: ResolvedRegistryOptions };
+  wiring?: { input: WiringOptions; settings: WiringSettings };
 }
 const seen = vi.hoisted((): { last: Resolved } => ({ last: {} }));
 
@@ -36,10 +38,16 @@ vi.mock('../src/catalog/registryOptions.js', async (importOriginal) => {
   return { ...mod, resolveRegistryOptions: (input: ServiceRegistryOptions) => ((seen.last.registry = { input, settings: mod.resolveRegistryOptions(input) }).settings) };
 });
 
+vi.mock('../src/wiring.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('../src/wiring.js')>();
+  return { ...mod, resolveWiringOptions: (input: WiringOptions) => ((seen.last.wiring = { input, settings: mod.resolveWiringOptions(input) }).settings) };
+});
+
 type Probe = (r: Required<Resolved>) => unknown;
 const m = (key: keyof ManagerSettings): Probe => (r) => r.manager.settings[key];
 const s = (key: keyof ResolvedSyncerOptions): Probe => (r) => r.syncer.settings[key];
 const g = (key: keyof ResolvedRegistryOptions): Probe => (r) => r.registry.settings[key];
+const w = (key: keyof WiringSettings): Probe => (r) => r.wiring.settings[key];
 /** Both parts were given the same value (telemetry options are read by the parts' telemetry, not their resolvers). */
 const bothInputs = (key: 'meterProvider' | 'tracerProvider' | 'inspect'): Probe => (r) => (r.manager.input[key] === r.syncer.input[key] ? r.syncer.input[key] : 'differs');
 /** Both parts resolved it to the same value. */
@@ -66,6 +74,7 @@ const SHARED = {
   jitterCappedWait: [false, m('jitterCappedWait')],
   discoverInterval: [40_009, m('discoverIntervalMs')],
   discoverTimeout: [7_010, m('discoverTimeoutMs')],
+  fullSyncOnServerUp: ['always', w('fullSyncOnServerUp')],
 } as const;
 
 function fixture() {
@@ -201,6 +210,7 @@ describe('option forwarding', () => {
       rearmOnChange: v.rearmOnChange,
       jitterFirstRebalance: v.jitterFirstRebalance,
       jitterCappedWait: v.jitterCappedWait,
+      fullSyncOnServerUp: v.fullSyncOnServerUp,
       syncerClusterSize: 9,
     };
     const where: { [K in keyof AgentTuning]-?: Probe } = {

@@ -129,6 +129,16 @@ export interface CatalogBackend {
    * option may lower it.
    */
   readonly maxBatchOps?: number;
+  /**
+   * True only when `error`, thrown by a call through this backend, proves that the call
+   * never took effect on the server: the request was never sent (connection refused, no
+   * connection established) or the server refused it before acting on it. The registry
+   * retries a call that changes state (opening a session) on another server only then;
+   * a timeout or a connection lost after sending proves nothing. Optional: without it,
+   * no such call is retried. MemoryCluster: its `ServerUnavailableError`s. etcd: gRPC
+   * `UNAVAILABLE` with no connection established.
+   */
+  notApplied?(error: unknown): boolean;
   /** Releases every connection and timer; never rejects. */
   close(): Promise<void>;
 }

@@ -24,6 +24,7 @@ export function instrumentBackend(backend: CatalogBackend, telemetry: RegistryTe
     close: () => backend.close(),
   };
   if (backend.minSessionTtlMs !== undefined) Object.defineProperty(instrumented, 'minSessionTtlMs', { get: () => backend.minSessionTtlMs, enumerable: true });
+  if (typeof backend.notApplied === 'function') instrumented.notApplied = (error) => backend.notApplied?.(error) === true;
   if (backend.maxBatchOps !== undefined) Object.defineProperty(instrumented, 'maxBatchOps', { get: () => backend.maxBatchOps, enumerable: true });
   return instrumented;
 }

@@ -13,7 +13,8 @@ import { EntryTable, type Entry } from './entries.js';
 import { Quarantine } from './quarantine.js';
 import { CheckBook, type CheckRegistration } from './checkBook.js';
 import { checksEqual, nodeInfoEqual, validateNodeInfo } from './validateCheck.js';
-import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js';
+import { callRemote, type RemoteCall } from './remoteCall.js';
+import { callRetrying, type RetryCaller } from './retryCall.js';
 import { resolveRegistryOptions, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers } from './registryOptions.js';
 import { SessionKeeper } from './sessionKeeper.js';
 import { applyWrites, type SyncPassDeps } from './syncPass.js';
@@ -74,7 +75,7 @@ export class ServiceRegistry {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly refreshMs: number;
-  private readonly caller: RemoteCaller;
+  private readonly caller: RetryCaller;
   private readonly pass: SyncPassDeps;
   private readonly sessions: SessionKeeper;
   private readonly table = new EntryTable('service');
@@ -100,8 +101,14 @@ export class ServiceRegistry {
     // thousand agents must not build ten thousand pino instances.
     this.log = options.logger ? componentLogger(options.logger, 'registry').child({ node: this.node }) : componentLogger(undefined, 'registry');
     this.triggers = options.syncer;
-    this.caller = { servers: o.servers, backend: o.backend, clock: o.clock, callTimeoutMs: o.callTimeoutMs };
+    this.caller = { servers: o.servers, backend: o.backend, clock: o.clock, callTimeoutMs: o.callTimeoutMs, random: o.random };
     const remote = <T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> => callRemote(this.caller, signal, call);
+    // A session open changes state on the servers: retried on another server only when the
+    // backend says the error proves it never applied (a second grant would leave a stray
+    // session holding the node name). Entry writes are idempotent and have writeAttempts.
+    const { backend } = o;
+    const openRemote = <T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> =>
+      callRetrying(this.caller, signal, call, (error) => backend.notApplied?.(error) === true);
     const { node, table, checkTable, nodeTable, counters, log } = this;
     const tables = { service: table, check: checkTable, node: nodeTable };
     this.quarantine = new Quarantine(tables, { blockAfterFailures: o.blockAfterFailures, warnIntervalMs: o.blockedWarnIntervalMs, clock: o.clock, log });
@@ -115,7 +122,7 @@ export class ServiceRegistry {
       hasService: (id) => this.table.get(id)?.value !== undefined,
     });
     this.pass = { node, tables, quarantine, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
-    this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote, onLost: () => this.sessionLost() });
+    this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote: openRemote, onLost: () => this.sessionLost() });
   }
 
   /**
@@ -272,7 +279,7 @@ export class ServiceRegistry {
     if (!this.closed && !this.refreshing && now - this.lastRefreshMs >= this.refreshMs) {
       this.lastRefreshMs = now;
       this.refreshing = true;
-      callRemote(this.caller, this.background.signal, (client, _server, signal) => client.countNodes(signal)).then(
+      this.read(this.background.signal, (client, _server, signal) => client.countNodes(signal)).then(
         (count) => {
           this.refreshing = false;
           const size = usableClusterSize(count);
@@ -294,14 +301,14 @@ export class ServiceRegistry {
   async syncFull(signal: AbortSignal): Promise<void> {
     this.counters.fullSyncPasses++;
     const session = await this.sessions.ensure(signal);
-    const remote = await callRemote(this.caller, signal, (client, _server, sig) => client.listServices(this.node, sig));
+    const remote = await this.read(signal, (client, _server, sig) => client.listServices(this.node, sig));
     // Checks are listed only by a registry that has had some: one call less per full sync
     // for the many agents without checks. Checks left by an earlier run hang off its
     // session and vanish with it. A backend without checks has none to list.
     const remoteChecks =
       this.checkTable.byId.size === 0
         ? []
-        : await callRemote(this.caller, signal, (client, _server, sig) => (client.listChecks ? client.listChecks(this.node, sig) : Promise.resolve([])));
+        : await this.read(signal, (client, _server, sig) => (client.listChecks ? client.listChecks(this.node, sig) : Promise.resolve([])));
     // Node info first (as Consul's full sync), then services, then checks: a check bound to a service lands after it.
     const owed = [...(await this.nodeOwed(session, signal)), ...this.owedAfterDiff(this.table, remote, session), ...this.owedAfterDiff(this.checkTable, remoteChecks, session)];
     await applyWrites(this.pass, owed, session, signal);
@@ -326,6 +333,15 @@ export class ServiceRegistry {
   }
 
   // --- internals -------------------------------------------------------------------
+
+  /**
+   * A read (list, count, node info): it changes nothing, so any failure is retried on the
+   * next server within the call's deadline (retryCall.ts) — a server that dies mid-pass,
+   * or cannot serve reads, costs a retry, not a failed full sync.
+   */
+  private read<T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> {
+    return callRetrying(this.caller, signal, call, () => true);
+  }
 
   private markChanged(entry: Entry): void {
     entry.version++;
@@ -376,7 +392,7 @@ export class ServiceRegistry {
   private async nodeOwed(session: NodeSession, signal: AbortSignal): Promise<Entry[]> {
     const entry = this.nodeTable.get(this.node);
     if (!entry?.value) return [];
-    const stored = await callRemote(this.caller, signal, (client, _server, sig) => (client.getNodeInfo ? client.getNodeInfo(this.node, sig) : Promise.resolve(undefined)));
+    const stored = await this.read(signal, (client, _server, sig) => (client.getNodeInfo ? client.getNodeInfo(this.node, sig) : Promise.resolve(undefined)));
     if (stored && entry.writtenSession === session.id && nodeInfoEqual(stored, entry.value as NodeInfo)) {
       this.nodeTable.markClean(entry);
       this.quarantine.succeeded(entry);

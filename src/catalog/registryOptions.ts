@@ -72,7 +72,7 @@ export interface ServiceRegistryOptions {
    * own (`registerCheck({ …, checkUpdateInterval })`). ≥ 0, ≤ 2^31 − 1. Defaults to 5 min.
    */
   checkUpdateInterval?: number;
-  /** Random source in [0, 1) for the check deferral's jitter. Defaults to Math.random. */
+  /** Random source in [0, 1) for the check deferral's jitter and the wait before a read is retried on another server. Defaults to Math.random. */
   random?: () => number;
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;

@@ -23,13 +23,13 @@ export interface RemoteCaller {
  * backend that never settles (and ignores its signal) costs `callTimeout`, fails as a
  * TimeoutError held against that server, and can no longer hold the sync that made it.
  * `outer` is passed to the manager too, so a call cut short by the caller (stop, the
- * syncer's timeout) is not held against the server.
+ * syncer's timeout) is not held against the server. `timeoutMs` (default `callTimeout`)
+ * is what is left of the deadline when the call is a retry (retryCall.ts).
  */
-export function callRemote<T>(r: RemoteCaller, outer: AbortSignal, call: RemoteCall<T>): Promise<T> {
+export function callRemote<T>(r: RemoteCaller, outer: AbortSignal, call: RemoteCall<T>, timeoutMs = r.callTimeoutMs): Promise<T> {
   return r.servers.call(
     async (server, managerSignal) => {
       if (outer.aborted) throw abortReason(outer);
-      const timeoutMs = r.callTimeoutMs;
       const limit = deadline(r.clock, timeoutMs, () => new TimeoutError(`call to server ${server.name} timed out after ${timeoutMs} ms`), outer, managerSignal);
       try {
         return await raceAbort(

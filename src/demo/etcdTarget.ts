@@ -39,7 +39,9 @@ export async function etcdTarget(options: EtcdTargetOptions): Promise<DemoTarget
     timing: ETCD_TIMING,
     description: `etcd (${all.map((s) => s.name).join(', ')}; ${joiner} held back until the join), prefix ${prefix}`,
     faultNote: 'note: the failed server is refused on the agents\' side (the etcd member keeps running); deletions and corruption are real etcd writes',
-    backendFor: () => faulty,
+    backendFor: (node) => faulty.forAgent(node),
+    cutOff: (node) => faulty.cutOff(node),
+    reconnect: (node) => faulty.reconnect(node),
     failServer: (name) => faulty.fail(name),
     joinServer: async () => faulty.join(joiner).name,
     deleteEntry: async (node, id) => {

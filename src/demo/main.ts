@@ -240,7 +240,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ok = result.ok && unhandled.length === 0;
     const lines = summaryLines(result.phases, result.checks, view.tty);
     process.stdout.write(`\nsummary (${(result.totalMs / 1000).toFixed(1)} s)\n${lines.join('\n')}\n`);
-    process.stdout.write(`join: full syncs started at +${result.joinOffsets.join(', +')} ms after the join\n`);
+    const j = result.join;
+    process.stdout.write(
+      `join: ${j.askedForFullSync} of ${j.sawServer} agents asked for a full sync (periodic full syncs meanwhile: ${j.periodicFullSyncs}); ` +
+        `the cut-off agent full-synced ${j.fullSyncAfterReturnMs === undefined ? 'never' : `${j.fullSyncAfterReturnMs} ms after it could reach the servers again`}\n`,
+    );
     process.stdout.write(ok ? 'all checks held\n' : `FAILED${unhandled.length ? ` (${unhandled.length} unhandled rejections)` : ''}\n`);
     return ok ? 0 : 1;
   } finally {

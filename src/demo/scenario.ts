@@ -1,6 +1,6 @@
 // The demo's scripted scenario, independent of any terminal: several catalog agents
-// keep their services registered while a server fails, entries are deleted remotely
-// and a server joins. Time comes from the injected clock, so a test can run it fast.
+// keep their services registered while a server fails, entries are deleted remotely,
+// a server joins (no agent full-syncs for it) and one agent is cut off and comes back. Time comes from the injected clock, so a test can run it fast.
 import { createCatalogAgent, type CatalogAgent } from '../catalog/catalogAgent.js';
 import { diffCatalog } from '../catalog/registry.js';
 import { systemClock, clockNow, sleep } from '../shared/clock.js';
@@ -119,7 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
   const serviceId = (i: number): string => `svc-${String(i).padStart(2, '0')}`;
   const fronts = (): string[] => agents.map((a) => a.agent.servers.findServer()?.name ?? '-');
-  const joinOffsets: number[] = [];
+  const joinReport: DemoResult['join'] = { sawServer: 0, askedForFullSync: 0, periodicFullSyncs: 0, fullSyncAfterReturnMs: undefined };
 
   try {
     // 1. Steady state: every agent registers its services and converges.
@@ -173,39 +173,80 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     check('anti-entropy restores the entries', drift.repairMs !== undefined && drift.lost === 0, `${drifted} entries restored in ${fmt(drift.repairMs)}`);
     check('full syncs write only the differences', drift.writes === drifted, `${drift.writes} writes for ${drifted} damaged entries`);
 
-    // 4. A server joins: each agent runs one full sync, staggered over serverUpInterval.
-    const firstFull = new Map<string, number>();
-    let joinAt = 0;
+    // 4. A server joins. Every agent sees it (serverUp), and none asks for a full sync: each
+    // trusts its last full sync, and the new server shares the others' store — a full sync
+    // would only read back what the agent knows. Partial syncs go on as ever.
     // The stagger window stretches with the cluster size (×1 up to 128 nodes).
     const window = scaleFactor(count) * timing.serverUpInterval;
+    const sawJoin = new Set<string>();
+    const askedOnJoin = new Set<string>();
     const offs = agents.map((a) =>
-      a.agent.syncer.on('transition', (t) => {
-        if (t.to === 'fullSync' && joinAt > 0 && !firstFull.has(a.node)) firstFull.set(a.node, now() - joinAt);
+      a.agent.servers.on('serverUp', () => {
+        sawJoin.add(a.node);
+        // The wiring has run by now (it listens first): a pending trigger is one it pulled.
+        if (a.agent.syncer.syncFull.pending) askedOnJoin.add(a.node);
       }),
     );
     const join = await phase('a server joins', async () => {
-      joinAt = now();
       const name = await target.joinServer();
-      say(`server ${name} joins; agents schedule staggered full syncs`);
-      await waitUntil(() => firstFull.size === agents.length, window + 2_000);
-      await waitUntil(converged, timing.phaseTimeout);
-      return null; // nothing was broken: a join costs one full sync per agent and repairs nothing
+      say(`server ${name} joins; every agent trusts its last full sync, so none asks for one — each changes a service instead`);
+      agents.forEach((a, k) => a.registry.register({ id: 'joined', name: 'joined', address: `10.0.${k + 1}.98`, port: 9998 }));
+      await waitUntil(() => sawJoin.size === agents.length, timing.phaseTimeout);
+      const repair = await waitUntil(converged, timing.phaseTimeout);
+      // Long enough for any full sync a join had asked for to start.
+      await sleep(clock, window + 1_000).promise;
+      return repair;
     });
     for (const off of offs) off();
-    joinOffsets.push(...[...firstFull.values()].sort((a, b) => a - b));
-    const spread = joinOffsets.length > 0 ? (joinOffsets.at(-1) as number) - (joinOffsets[0] as number) : 0;
-    const peak = peakWithin(joinOffsets, 100);
+    joinReport.sawServer = sawJoin.size;
+    joinReport.askedForFullSync = askedOnJoin.size;
+    joinReport.periodicFullSyncs = join.fullSyncs;
+    check('every agent sees the new server', sawJoin.size === agents.length, `${sawJoin.size}/${agents.length} got serverUp`);
     check(
-      'every agent full-syncs after the join',
-      joinOffsets.length === agents.length && (joinOffsets.at(-1) ?? Infinity) <= window + 1_000,
-      `${joinOffsets.length}/${agents.length} within ${fmt(joinOffsets.at(-1))}`,
+      'no fleet-wide full sync after the join',
+      sawJoin.size > 0 && askedOnJoin.size === 0,
+      `${askedOnJoin.size}/${agents.length} asked for one (Consul: ${agents.length}/${agents.length}); ${join.fullSyncs} periodic full sync(s) ran meanwhile`,
     );
+    check('partial syncs go on', join.partialSyncs >= agents.length && join.repairMs !== undefined && join.lost === 0, `${join.partialSyncs} partial syncs, changes landed in ${fmt(join.repairMs)}`);
+
+    // 5. One agent is cut off from every server, then comes back: it may have missed
+    // changes, so coming online asks for a full sync (staggered like any other).
+    const loner = agents[0] as CatalogAgent;
+    let backAt = 0;
+    let fullAfterReturn: number | undefined;
+    let askedOnReturn = false;
+    const offLoner = [
+      loner.agent.syncer.on('transition', (t) => {
+        if (t.to === 'fullSync' && backAt > 0 && fullAfterReturn === undefined) fullAfterReturn = now() - backAt;
+      }),
+      loner.agent.servers.on('online', () => {
+        if (backAt > 0 && loner.agent.syncer.syncFull.pending) askedOnReturn = true;
+      }),
+    ];
+    let wentOffline = false;
+    const cut = await phase(`${loner.node} is cut off`, async () => {
+      await target.cutOff(loner.node);
+      say(`${loner.node} is cut off from every server; it changes a service meanwhile`);
+      loner.registry.register({ id: 'alone', name: 'alone', address: '10.0.1.97', port: 9997 });
+      // A rebalance finds no server answering: the agent is offline.
+      const offline = await waitUntil(() => (loner.agent.servers.requestRebalance(), loner.agent.servers.isOffline()), timing.phaseTimeout);
+      wentOffline = offline !== undefined;
+      await target.reconnect(loner.node);
+      backAt = now();
+      say(`${loner.node} can reach the servers again; its next rebalance brings it online`);
+      await waitUntil(() => (loner.agent.servers.requestRebalance(), !loner.agent.servers.isOffline() && fullAfterReturn !== undefined), timing.phaseTimeout);
+      // Repaired: its change made while cut off is in the cluster, timed from the reconnection.
+      return (await waitUntil(converged, timing.phaseTimeout)) === undefined ? undefined : now() - backAt;
+    });
+    for (const off of offLoner) off();
+    joinReport.fullSyncAfterReturnMs = fullAfterReturn;
+    check(`${loner.node} goes offline while cut off`, wentOffline, wentOffline ? 'no server answered its rebalance' : 'it never went offline');
     check(
-      'staggered, not a stampede',
-      joinOffsets.length > 1 && spread >= window / 10 && peak < agents.length,
-      `spread ${fmt(spread)} over a ${fmt(window)} window; at most ${peak} start within 100 ms`,
+      `${loner.node} full-syncs when it comes back`,
+      askedOnReturn && fullAfterReturn !== undefined,
+      `coming online ${askedOnReturn ? 'asked for' : 'did not ask for'} a full sync; one started ${fmt(fullAfterReturn)} after it could reach the servers again`,
     );
-    check('nothing lost after the join', join.lost === 0, `${join.lost} entries differ`);
+    check('nothing lost after the reconnection', cut.repairMs !== undefined && cut.lost === 0, `${cut.lost} entries differ`);
     const lost = phases.reduce((n, p) => n + p.lost, 0);
     check('entries lost: 0', lost === 0, `${lost} entries lost over all phases`);
   } catch (err) {
@@ -216,5 +257,5 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
   }
-  return { phases, checks, joinOffsets, ok: checks.every((c) => c.ok), totalMs: now() - started };
+  return { phases, checks, join: joinReport, ok: checks.every((c) => c.ok), totalMs: now() - started };
 }

@@ -116,8 +116,17 @@ export interface DemoCheck {
 export interface DemoResult {
   phases: PhaseResult[];
   checks: DemoCheck[];
-  /** Offsets (ms after the join) at which each agent started its full sync. */
-  joinOffsets: number[];
+  /** What the join and the cut-off phases measured. */
+  join: {
+    /** Agents that saw the new server (serverUp). */
+    sawServer: number;
+    /** Of those, agents whose serverUp asked for a full sync (0: each trusted its last one). */
+    askedForFullSync: number;
+    /** Full syncs that ran during the join phase anyway: the periodic ones. */
+    periodicFullSyncs: number;
+    /** From the cut-off agent's reconnection to its next full sync, ms; undefined when none came. */
+    fullSyncAfterReturnMs: number | undefined;
+  };
   ok: boolean;
   totalMs: number;
 }

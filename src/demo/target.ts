@@ -17,6 +17,10 @@ export interface DemoTarget {
   failServer(name: string): Promise<void> | void;
   /** A new server joins the cluster (agents learn it through membership events); resolves its name. */
   joinServer(): Promise<string>;
+  /** Cuts `node`'s agent off from every server (its calls and pings no longer get through). */
+  cutOff(node: string): Promise<void> | void;
+  /** Undoes cutOff: `node`'s agent can reach the servers again. */
+  reconnect(node: string): Promise<void> | void;
   /** Removes one entry behind the agent's back. */
   deleteEntry(node: string, id: string): Promise<void>;
   /** Alters one entry behind the agent's back. */
@@ -58,6 +62,8 @@ export function memoryTarget(options: MemoryTargetOptions = {}): DemoTarget & { 
       cluster.addServer(name);
       return name;
     },
+    cutOff: (node) => cluster.partition(node),
+    reconnect: (node) => cluster.unpartition(node),
     deleteEntry: async (node, id) => void cluster.deleteEntry(node, id),
     corruptEntry: async (node, id) => void cluster.corruptEntry(node, id),
     readEntries: async (node) => cluster.readEntries(node),

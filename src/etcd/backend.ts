@@ -40,6 +40,8 @@ export interface EtcdBackend extends CatalogBackend {
   readonly minSessionTtlMs: number;
   /** Most writes per transaction (`maxTxnOps`). */
   readonly maxBatchOps: number;
+  /** True when `error` proves the call was never sent: gRPC UNAVAILABLE with no connection established. */
+  notApplied(error: unknown): boolean;
 }
 
 /**
@@ -241,6 +243,16 @@ class EtcdCatalogBackend implements EtcdBackend {
     };
     this.stopWatchers.add(stopOnce);
     return stopOnce;
+  }
+
+  /**
+   * True when `error` proves the call was never sent: gRPC UNAVAILABLE with no connection
+   * established (the member refused the connection, or the channel has none). grpc-js fails
+   * such a call before writing it to any connection; UNAVAILABLE after a connection was
+   * up (a reset mid-call) may have applied and is not counted.
+   */
+  notApplied(error: unknown): boolean {
+    return error instanceof etcd3.GRPCUnavailableError && /No connection established|ECONNREFUSED/.test(error.message);
   }
 
   close(): Promise<void> {

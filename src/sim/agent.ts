@@ -38,6 +38,7 @@ export type AgentTuning = Pick<SyncAgentOptions, 'interval'> &
     | 'rearmOnChange'
     | 'jitterFirstRebalance'
     | 'jitterCappedWait'
+    | 'fullSyncOnServerUp'
   > & {
     /**
      * Cluster size the *syncer* scales its stagger with; defaults to the manager's

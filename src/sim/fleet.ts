@@ -10,7 +10,7 @@ import type { MembershipEvent, Server } from '../servers/types.js';
 import { StateSyncer } from '../syncer/stateSyncer.js';
 import { SimAgent, clockView, constant, type AgentTuning } from './agent.js';
 import { shuffleInPlace } from '../shared/random.js';
-import { wireAgent } from '../wiring.js';
+import { resolveWiringOptions, wireAgent, type WiringSettings } from '../wiring.js';
 import type { HeapClock } from './heapClock.js';
 import type { Recorder } from './metrics.js';
 import { FleetLedger } from './ledger.js';
@@ -45,12 +45,14 @@ export interface FleetOptions {
 export class Fleet extends FleetLedger implements FleetDriver {
   readonly agents: SimAgent[] = [];
   readonly network: Network;
+  private readonly wiring: WiringSettings;
 
   constructor(private readonly options: FleetOptions) {
     super(options.agents, options.network.servers.length, options.clock, options.recorder, options.warmupMs);
     const n = options.agents;
     this.network = options.network;
     const t = options.tuning;
+    this.wiring = resolveWiringOptions(t);
     const syncerClusterSize = t.syncerClusterSize !== undefined ? constant(t.syncerClusterSize) : undefined;
     const first = options.first ?? 0;
     const perClock = Math.max(1, options.agentsPerClock ?? n);
@@ -81,7 +83,7 @@ export class Fleet extends FleetLedger implements FleetDriver {
     const list = serverIndices.slice();
     if (shuffle) shuffleInPlace(list, shuffle);
     for (const s of list) agent.manager.addServer(this.network.servers[s] as Server);
-    wireAgent(agent.manager, agent.requestFullSync);
+    wireAgent(agent.manager, agent.syncer, this.wiring);
     agent.manager.on('serverUp', agent.onServerUp);
     agent.manager.on('online', agent.onServerUp);
     agent.manager.on('rebalanced', agent.onRebalanced);

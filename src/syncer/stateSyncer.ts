@@ -1,6 +1,7 @@
 // StateSyncer: runs the anti-entropy machine (machines/stateSyncer.machine.ts) against
 // a user's SyncState. It owns everything the pure machine must not: the clock,
 // randomness, logging, stats, sync timeouts and the bounded wait on stop().
+import { trustAfter } from './trust.js';
 import { actorView, createHostedActor, type ActorView } from '../shared/actorHost.js';
 import {
   stateSyncerMachine,
@@ -52,6 +53,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
   #consecutiveFailures = 0;
   #lastSuccessAt: number | undefined;
   #lastError: unknown;
+  #trustedFullSync = false;
 
   constructor(options: StateSyncerOptions) {
     super();
@@ -91,6 +93,16 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
     const actor = this.#env.actor;
     if (!actor) return 'fullSync';
     return topLevel(actor.getSnapshot().value);
+  }
+
+  /**
+   * True once a full sync has succeeded and none has failed since: false before the first
+   * succeeds and from a failed one (the syncer is then in `retryFullSync`) until a retry
+   * succeeds. A full sync skipped while paused changes nothing. The agent's wiring reads it
+   * to decide whether a server coming up is worth a full sync (`fullSyncOnServerUp`).
+   */
+  get hasTrustedFullSync(): boolean {
+    return this.#trustedFullSync;
   }
 
   get paused(): boolean {
@@ -217,6 +229,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         return;
       case 'fullSync.done':
         this.#fullSyncs++;
+        this.#trustedFullSync = trustAfter(this.#trustedFullSync, emitted.type);
         this.#succeeded();
         if (this.hasListeners('fullSync')) this.emit('fullSync', { durationMs: this.#sinceSyncStarted() });
         return;
@@ -227,6 +240,7 @@ export class StateSyncer extends TypedEmitter<StateSyncerEvents> {
         return;
       case 'fullSync.failed':
         this.#fullSyncFailures++;
+        this.#trustedFullSync = trustAfter(this.#trustedFullSync, emitted.type);
         this.#failed(emitted.error);
         this.#logNext(emitted.error, afterFullSyncFailure(this.#env.actor?.getSnapshot()));
         this.emit('fullSyncFailed', this.#failure(emitted.error));

@@ -31,12 +31,17 @@ describe('runDemo', () => {
     await target.close();
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.phases.map((p) => p.name)).toEqual(['steady state', expect.stringMatching(/^server mem-\d fails$/), 'remote deletions', 'a server joins']);
+    expect(result.phases.map((p) => p.name)).toEqual(['steady state', expect.stringMatching(/^server mem-\d fails$/), 'remote deletions', 'a server joins', 'agent-1 is cut off']);
     expect(result.phases.every((p) => p.lost === 0)).toBe(true);
     expect(result.phases[0]).toMatchObject({ fullSyncs: 6, writes: 30, failures: 0 });
     expect(result.phases[1]!.failedWrites).toBeGreaterThan(0); // the failure was felt, and retried elsewhere
     expect(result.phases[2]!.writes).toBe(10);
-    expect(result.joinOffsets).toHaveLength(6);
+    // The join: every agent saw it, none asked for a full sync, their changes landed by partial syncs.
+    expect(result.join).toMatchObject({ sawServer: 6, askedForFullSync: 0 });
+    expect(result.phases[3]!.partialSyncs).toBeGreaterThanOrEqual(6);
+    // The agent cut off from every server full-synced when it came back, within the stagger window (2 s).
+    expect(result.join.fullSyncAfterReturnMs).toBeLessThanOrEqual(2_000);
+    expect(result.phases[4]!.lost).toBe(0);
     expect(result.totalMs).toBeLessThan(60_000);
     expect(events).toContain('— remote deletions');
     expect(clock.countTimers()).toBe(0); // agents stopped, sessions revoked, cluster closed
@@ -193,6 +198,29 @@ describe('FaultInjectingBackend', () => {
     ]);
     expect(faulty.hiddenServers()).toEqual([]);
     stop();
+    await faulty.close();
+  });
+
+  it('refuses every call, ping and session of an agent cut off, through its own view only, until it reconnects', async () => {
+    const clock = createTestClock();
+    const cluster = new MemoryCluster({ clock });
+    const faulty = new FaultInjectingBackend(cluster);
+    const one = faulty.forAgent('agent-1');
+    const two = faulty.forAgent('agent-2');
+    const [a] = one.initialServers();
+    const signal = new AbortController().signal;
+    faulty.cutOff('agent-1');
+    await expect(one.client(a!).countNodes(signal)).rejects.toBeInstanceOf(ServerUnavailableError);
+    await expect(one.client(a!).listServices('n', signal)).rejects.toThrow(/cut off/);
+    await expect(one.pinger.ping(a!, signal)).rejects.toThrow(/cut off/);
+    await expect(one.openSession(a!, 'n', 1000, signal)).rejects.toThrow(/cut off/);
+    await expect(two.client(a!).countNodes(signal)).resolves.toBe(0);
+    await expect(two.pinger.ping(a!, signal)).resolves.toBe(true);
+    faulty.reconnect('agent-1');
+    await expect(one.client(a!).countNodes(signal)).resolves.toBe(0);
+    await expect(one.pinger.ping(a!, signal)).resolves.toBe(true);
+    await one.close();
+    await expect(two.client(a!).countNodes(signal)).resolves.toBe(0); // closing one view closed nothing shared
     await faulty.close();
   });
 });

@@ -217,8 +217,29 @@ describe('catalog agent on MemoryCluster', () => {
     expect(a.registry.stats()).toMatchObject({ sessionsOpened: 2, sessionsLost: 1 });
   });
 
-  it('runs one staggered full sync per agent when a server joins', async () => {
+  it('runs no full sync when a server joins an agent that trusts its last one (default), and partial syncs go on', async () => {
     const a = agent('n1', { random: constantRandom(0.5) });
+    register(a, 2);
+    a.start();
+    await clock.tickAsync(1_000);
+    expect(a.agent.syncer.hasTrustedFullSync).toBe(true);
+    const lists: number[] = [];
+    cluster.on('op', (r) => {
+      if (r.op === 'list') lists.push(r.at);
+    });
+    cluster.addServer('mem-4');
+    await clock.tickAsync(0);
+    expect(a.agent.servers.servers().map((s) => s.name)).toContain('mem-4');
+    a.registry.register(svc('late', 9000));
+    await clock.tickAsync(10_000);
+    expect(lists).toEqual([]);
+    expect(cluster.readEntries('n1').map((e) => e.id)).toContain('late');
+    expect(inSync(a)).toBe(true);
+  });
+
+  // fullSyncOnServerUp 'always' (Consul's rule): every join costs every agent a full sync.
+  it('runs one staggered full sync per agent when a server joins (fullSyncOnServerUp always)', async () => {
+    const a = agent('n1', { random: constantRandom(0.5), fullSyncOnServerUp: 'always' });
     register(a, 2);
     a.start();
     await clock.tickAsync(1_000);
@@ -238,9 +259,9 @@ describe('catalog agent on MemoryCluster', () => {
     expect(lists).toHaveLength(1);
   });
 
-  it('spreads the join-triggered full syncs of many agents over serverUpInterval', async () => {
+  it('spreads the join-triggered full syncs of many agents over serverUpInterval (fullSyncOnServerUp always)', async () => {
     const random = seededRandom(7);
-    const fleet = Array.from({ length: 20 }, (_, i) => agent(`n${i}`, { random }));
+    const fleet = Array.from({ length: 20 }, (_, i) => agent(`n${i}`, { random, fullSyncOnServerUp: 'always' }));
     for (const a of fleet) {
       register(a, 1);
       a.start();

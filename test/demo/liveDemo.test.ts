@@ -80,7 +80,7 @@ describe.runIf(run)('demo --inspect in Chromium', () => {
       );
       expect(rows[0]).toMatch(/^1:marker:.*steady state$/);
       const markers = rows.filter((r) => r.includes(':marker:')).map((r) => r.replace(/^\d+:marker:\d\d:\d\d:\d\d\.\d{3}/, ''));
-      expect(markers).toEqual(['steady state', `server ${victim} fails`, 'remote deletions', 'a server joins', 'scenario done: all checks held']);
+      expect(markers).toEqual(['steady state', `server ${victim} fails`, 'remote deletions', 'a server joins', 'agent-1 is cut off', 'scenario done: all checks held']);
       expect(await page.evaluate(() => document.querySelectorAll('.machine').length)).toBe(4); // two agents × syncer and rebalancer
 
       // Some agent's rebalancer card showed the failed server in front, then another.

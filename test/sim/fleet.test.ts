@@ -38,23 +38,27 @@ describe('simulated fleet', { timeout: 60_000 }, () => {
     expect(run.summary.fullSyncs).toBeGreaterThan(0);
   });
 
-  it('drops a server from every agent at once when it leaves and syncs everyone fully when a new one joins', async () => {
-    const seen: { on2: number; total: number; full: number }[] = [];
-    const timeline = [
-      { atMs: 5 * MIN, op: 'leave', server: 2 },
-      { atMs: 6 * MIN, op: 'markFullSyncs' },
-      { atMs: 6 * MIN, op: 'join', server: 3 },
-    ] as const;
-    await simulate(config({ extraServers: 1, timeline }), {
-      probe: (ctx) => {
-        ctx.at(5 * MIN + 1, () => seen.push({ on2: ctx.fleet.agentsOn[2]!, total: ctx.fleet.agentsOn.reduce((a, b) => a + b, 0), full: ctx.fleet.fullSyncs }));
-        ctx.at(6 * MIN + 3_100, () => seen.push({ on2: 0, total: 0, full: ctx.fleet.firstFullAfterMark.count }));
-      },
+  // A join asks for full syncs only of agents with no full sync they can trust (src/wiring.ts);
+  // fullSyncOnServerUp 'always' is Consul's rule: every agent full-syncs.
+  for (const [fullSyncOnServerUp, expected] of [['always', 60], ['untrusted', 0]] as const) {
+    it(`drops a server from every agent at once when it leaves, and a join full-syncs ${expected} of 60 settled agents (fullSyncOnServerUp ${fullSyncOnServerUp})`, async () => {
+      const seen: { on2: number; total: number; full: number }[] = [];
+      const timeline = [
+        { atMs: 5 * MIN, op: 'leave', server: 2 },
+        { atMs: 6 * MIN, op: 'markFullSyncs' },
+        { atMs: 6 * MIN, op: 'join', server: 3 },
+      ] as const;
+      await simulate(config({ extraServers: 1, timeline, tuning: { interval: 60_000, fullSyncOnServerUp } }), {
+        probe: (ctx) => {
+          ctx.at(5 * MIN + 1, () => seen.push({ on2: ctx.fleet.agentsOn[2]!, total: ctx.fleet.agentsOn.reduce((a, b) => a + b, 0), full: ctx.fleet.fullSyncs }));
+          ctx.at(6 * MIN + 3_100, () => seen.push({ on2: 0, total: 0, full: ctx.fleet.firstFullAfterMark.count }));
+        },
+      });
+      expect(seen[0]).toMatchObject({ on2: 0, total: 60 });
+      // serverUp → a full sync within stagger(serverUpInterval) = [0, 3 s) below 128 agents, when it asks for one.
+      expect(seen[1]!.full).toBe(expected);
     });
-    expect(seen[0]).toMatchObject({ on2: 0, total: 60 });
-    // serverUp → a full sync within stagger(serverUpInterval) = [0, 3 s) below 128 agents.
-    expect(seen[1]!.full).toBe(60);
-  });
+  }
 
   it('runs the same events and results when agents share clock views differently', async () => {
     const a = await simulate(config({ agentsPerClock: 1 }));

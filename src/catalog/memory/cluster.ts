@@ -103,6 +103,10 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
     return this.#connection.openSession(server, node, ttlMs, signal);
   }
 
+  notApplied(error: unknown): boolean {
+    return this.#connection.notApplied(error);
+  }
+
   /** Stops every session timer and rejects parked calls. Never rejects. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -126,7 +130,15 @@ export class MemoryCluster extends TypedEmitter<MemoryClusterEvents> implements 
   freeze(server: string | Server): void {
     this.#servers.network.setStatus(serverName(server), 'frozen');
   }
-  /** `server` serves again; calls parked on it proceed. */
+  /**
+   * `server` refuses every read (list, listChecks, getNode, count: ServerUnavailableError
+   * `refusing reads`, before anything is served) while it answers pings, writes and
+   * session calls: a server up for the network but unable to serve its store. `heal` ends it.
+   */
+  refuseReads(server: string | Server): void {
+    this.#servers.network.refuseReads(serverName(server), true);
+  }
+  /** `server` serves again (whatever it refused: failed, frozen, refusing reads); calls parked on it proceed. */
   heal(server: string | Server): void {
     this.#servers.network.setStatus(serverName(server), 'up');
   }

@@ -5,6 +5,7 @@ import type { CatalogBackend, CatalogClient, MembershipEvent, NodeSession } from
 import type { Pinger, Server } from '../../servers/types.js';
 import type { MemoryServers } from './servers.js';
 import { durationMs } from '../../shared/options.js';
+import { isServerUnavailableError } from '../errors.js';
 
 export class MemoryConnection implements CatalogBackend {
   private readonly clients = new Map<string, CatalogClient>();
@@ -57,6 +58,11 @@ export class MemoryConnection implements CatalogBackend {
     }
     const { servers, agent } = this;
     return servers.exec(server.name, agent, 'openSession', signal, () => servers.grant(node, ttlMs, agent, server.name), node);
+  }
+
+  /** Every ServerUnavailableError is thrown before the operation is applied (servers.ts `exec`). */
+  notApplied(error: unknown): boolean {
+    return isServerUnavailableError(error);
   }
 
   /** The servers are shared: a connection has nothing of its own to release. */

@@ -1,5 +1,5 @@
 // The MemoryCluster's fault model: which servers exist and whether each is up,
-// failed or frozen, which agents are partitioned, and how a call waits out a freeze,
+// failed or frozen, which refuse reads, which agents are partitioned, and how a call waits out a freeze,
 // a partition or its latency on the clock (and is released by any fault change).
 import type { Server } from '../../servers/types.js';
 import type { Clock } from '../../shared/clock.js';
@@ -15,6 +15,7 @@ interface ServerState {
 export class MemoryNetwork {
   private readonly states = new Map<string, ServerState>();
   private readonly partitioned = new Set<string>();
+  private readonly readRefusing = new Set<string>();
   /** Calls parked on a frozen server or a partition; woken (to re-check) by every fault change. */
   private readonly waiters = new Set<() => void>();
   /** Latency timers in progress; close() cancels them so no timer outlives the cluster. */
@@ -59,7 +60,20 @@ export class MemoryNetwork {
     const state = this.states.get(name);
     if (!state) throw new RangeError(`unknown server ${JSON.stringify(name)}`);
     state.status = status;
+    // Healed: whatever it refused, it serves again.
+    if (status === 'up') this.readRefusing.delete(name);
     this.wakeAll();
+  }
+
+  /** `name` refuses reads (or serves them again, `refusing` false) while up for pings and writes. */
+  refuseReads(name: string, refusing: boolean): void {
+    if (!this.states.has(name)) throw new RangeError(`unknown server ${JSON.stringify(name)}`);
+    if (refusing) this.readRefusing.add(name);
+    else this.readRefusing.delete(name);
+  }
+
+  refusesReads(name: string): boolean {
+    return this.readRefusing.has(name);
   }
 
   partition(agent: string): void {

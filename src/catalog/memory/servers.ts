@@ -8,7 +8,7 @@ import type { Server } from '../../servers/types.js';
 import { abortReason } from '../../shared/abort.js';
 import { type Clock, clockNow } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import { NodeConflictError, RefusedWriteError, SessionNotFoundError } from '../errors.js';
+import { NodeConflictError, RefusedWriteError, ServerUnavailableError, SessionNotFoundError } from '../errors.js';
 import type { MemoryNetwork } from './network.js';
 import { MemorySession, type SessionHost } from './session.js';
 import type { ServerSession, SessionTable } from './sessionTable.js';
@@ -18,6 +18,9 @@ import type { MemoryClusterEvents, MemoryOp } from './types.js';
 function copyNodeInfo(info: NodeInfo): NodeInfo {
   return info.meta === undefined ? { address: info.address } : { address: info.address, meta: { ...info.meta } };
 }
+
+/** The operations `refuseReads` refuses: those that change nothing. */
+const READS: ReadonlySet<MemoryOp> = new Set<MemoryOp>(['list', 'listChecks', 'getNode', 'count']);
 
 export interface MemoryServersParts {
   clock: Clock;
@@ -78,6 +81,7 @@ export class MemoryServers implements SessionHost {
     try {
       if (signal.aborted) throw abortReason(signal);
       await this.network.reach(server, agent, signal);
+      if (READS.has(op) && this.network.refusesReads(server)) throw new ServerUnavailableError(server, 'refusing reads');
       const ms = this.#latency(op, server);
       if (ms > 0) {
         await this.network.delay(ms, signal);

@@ -23,9 +23,10 @@ import {
 } from '../../servers/rebalanceSteps.js';
 import type { MembershipEvent, Server, ServerManagerEvents } from '../../servers/types.js';
 import { resolveSyncerOptions } from '../../syncer/options.js';
-import type { SyncKind } from '../../../machines/index.js';
+import type { StateSyncerEmitted, SyncKind } from '../../../machines/index.js';
 import type { Logger } from '../../shared/logger.js';
-import { asksForFullSync } from '../../wiring.js';
+import { asksForFullSync, resolveWiringOptions, type WiringSettings } from '../../wiring.js';
+import { trustAfter } from '../../syncer/trust.js';
 import { shuffleInPlace } from '../../shared/random.js';
 import type { AgentTuning } from '../agent.js';
 import type { FleetDriver } from '../driver.js';
@@ -87,6 +88,9 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
   readonly #onEvent: (e: PoppedEvent) => void;
   // Syncer side, per agent: started, triggers before start, the sync in flight.
   readonly #syncerStarted: Uint8Array;
+  /** Per agent: a full sync it can trust (the syncer's hasTrustedFullSync, followed through trustAfter). */
+  readonly #trusted: Uint8Array;
+  readonly #wiring: WiringSettings;
   readonly #fullBeforeStart: Uint8Array;
   readonly #syncId: Int32Array;
   readonly #syncKind: Uint8Array;
@@ -136,6 +140,8 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     const syncer = resolveSyncerOptions({ ...t, state: { syncFull: () => undefined, syncChanges: () => undefined }, clusterSize: () => size, clock: engineClock, random });
     this.#syncerClusterSize = t.syncerClusterSize;
     this.#syncerStarted = new Uint8Array(n);
+    this.#trusted = new Uint8Array(n);
+    this.#wiring = resolveWiringOptions(t);
     this.#fullBeforeStart = new Uint8Array(n);
     this.#syncId = new Int32Array(n);
     this.#syncKind = new Uint8Array(n);
@@ -151,6 +157,9 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
         random: (a) => this.#agentRandom.next(a),
         clusterSize: (a) => this.#syncerClusterSize ?? (this.#cores[a] as ManagerCore).numNodes(),
         onSync: (a, id, kind) => this.#sync(a, id, kind),
+        onEmit: (a, type) => {
+          this.#trusted[a] = trustAfter(this.#trusted[a] === 1, type as StateSyncerEmitted['type']) ? 1 : 0;
+        },
       },
       n,
     );
@@ -463,7 +472,7 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
 
   #emitted<K extends keyof ServerManagerEvents>(event: K, payload: ServerManagerEvents[K]): void {
     const a = this.#cursor;
-    if (this.#wired && asksForFullSync(event, payload)) {
+    if (this.#wired && asksForFullSync(event, payload, { trusted: this.#trusted[a] === 1, fullSyncOnServerUp: this.#wiring.fullSyncOnServerUp })) {
       if (this.#syncerStarted[a] === 1) this.#syncers.trigger(a, 'syncFull');
       else this.#fullBeforeStart[a] = 1;
     }

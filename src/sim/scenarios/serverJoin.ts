@@ -25,6 +25,8 @@ function meanFullSyncRate(run: SimRun, fromMs: number, toMs: number, servers: nu
   return total / servers / (((to - from) * r.bucketMs) / 1000);
 }
 
+const JOIN_TUNING = { ...BASE_TUNING, fullSyncOnServerUp: 'always' } as const;
+
 export const serverJoin: Scenario = {
   name: 'server-join',
   description:
@@ -45,7 +47,9 @@ export const serverJoin: Scenario = {
         bucketMs: SEC,
         warmupMs: joinAt,
         startSpreadMs: 3 * MIN,
-        tuning: variant === 'log2 stagger' ? BASE_TUNING : { ...BASE_TUNING, syncerClusterSize: 1 },
+        // The herd a join causes when every agent full-syncs on it (Consul's rule); by default
+        // an agent that trusts its last full sync starts none (src/wiring.ts).
+        tuning: variant === 'log2 stagger' ? JOIN_TUNING : { ...JOIN_TUNING, syncerClusterSize: 1 },
         changeIntervalMs: CHANGE_INTERVAL_MS,
         timeline: [
           { atMs: joinAt, op: 'markFullSyncs' },

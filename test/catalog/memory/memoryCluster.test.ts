@@ -412,3 +412,45 @@ describe('MemoryCluster', () => {
     expect(cluster.serverNames()).toEqual(['a', 'b']);
   });
 });
+
+describe('MemoryCluster.refuseReads', () => {
+  it('refuses every read on that server before serving it, while pings, writes and sessions go through, until heal', async () => {
+    const clock = createTestClock();
+    const cluster = new MemoryCluster({ clock, servers: ['a', 'b'] });
+    const [a, b] = cluster.initialServers() as [Server, Server];
+    const records: MemoryOpRecord[] = [];
+    cluster.on('op', (r) => records.push(r));
+    const session = await cluster.openSession(a, 'n1', 10_000, never);
+    await cluster.client(a).putService('n1', svc('s1'), session.id, never);
+    cluster.refuseReads('a');
+    const ca = cluster.client(a);
+    for (const read of [() => ca.listServices('n1', never), () => ca.countNodes(never), () => ca.listChecks!('n1', never), () => ca.getNodeInfo!('n1', never)]) {
+      const err = await read().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ServerUnavailableError);
+      expect(cluster.notApplied(err)).toBe(true);
+      expect((err as Error).message).toBe('server a unavailable: refusing reads');
+    }
+    await expect(cluster.pinger.ping(a, never)).resolves.toBe(true);
+    await expect(ca.putService('n1', svc('s2'), session.id, never)).resolves.toBeUndefined();
+    await expect(cluster.client(b).listServices('n1', never)).resolves.toHaveLength(2);
+    expect(records.filter((r) => !r.ok).map((r) => `${r.op}@${r.server}`)).toEqual(['list@a', 'count@a', 'listChecks@a', 'getNode@a']);
+    expect(cluster.status('a')).toBe('up');
+    cluster.heal('a');
+    await expect(ca.listServices('n1', never)).resolves.toHaveLength(2);
+    expect(() => cluster.refuseReads('nope')).toThrow(RangeError);
+    await session.close();
+    await cluster.close();
+  });
+
+  it('says which errors prove a call never applied: its own ServerUnavailableErrors only', async () => {
+    const clock = createTestClock();
+    const cluster = new MemoryCluster({ clock, servers: ['a'] });
+    cluster.fail('a');
+    const [a] = cluster.initialServers() as [Server];
+    const refused = await cluster.openSession(a, 'n1', 10_000, never).then(() => undefined, (e: unknown) => e);
+    expect(cluster.notApplied(refused)).toBe(true);
+    expect(cluster.notApplied(new Error('connection reset after the request was sent'))).toBe(false);
+    expect(cluster.connect('agent').notApplied?.(refused)).toBe(true);
+    await cluster.close();
+  });
+});
