@@ -19,6 +19,7 @@ import { MIN_SESSION_TTL_MS, resolveOptions, type EtcdBackendOptions, type Resol
 import { isNodeConflictError } from '../catalog/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
+import { WriteRevisions, type ReadStats } from './readFloor.js';
 
 /** pino redaction paths: credentials can never reach a log line, even if someone logs the options. */
 export const REDACT_PATHS = [
@@ -49,6 +50,8 @@ export interface EtcdBackend extends CatalogBackend {
   readonly minSessionTtlMs: number;
   /** Most writes per transaction (`maxTxnOps`). */
   readonly maxBatchOps: number;
+  /** How the catalog reads went so far (`staleReads`): a copy. */
+  readStats(): ReadStats;
 }
 
 /** How many granted lease ids a backend remembers as its own (for taking its node over after a local loss). */
@@ -67,6 +70,8 @@ class EtcdCatalogBackend implements EtcdBackend {
   private readonly pool: MemberPool;
   private readonly catalogs = new Map<string, CatalogClient>();
   private readonly foreign = new ForeignKeys();
+  private readonly revisions = new WriteRevisions();
+  private readonly reads: ReadStats = { stale: 0, behind: 0, linearizable: 0 };
   /** Every server seen (endpoints and polled members), by name: the keepalive may renew through any of them. */
   private readonly known = new Map<string, Server>();
   private readonly sessions = new Map<string, EtcdSession>();
@@ -91,7 +96,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeoutMs: options.callTimeoutMs, pollMembers: options.pollMembers, staleReads: options.staleReads, idleCloseMs: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {
@@ -113,6 +118,10 @@ class EtcdCatalogBackend implements EtcdBackend {
     return this.pool.openMembers();
   }
 
+  readStats(): ReadStats {
+    return { ...this.reads };
+  }
+
   client(server: Server): CatalogClient {
     let catalog = this.catalogs.get(server.name);
     if (catalog === undefined) {
@@ -130,6 +139,9 @@ class EtcdCatalogBackend implements EtcdBackend {
         log: this.log,
         isLeaseNotFound,
         onLeaseNotFound: (sessionId, err) => this.sessions.get(sessionId)?.markLost(err),
+        staleReads: this.options.staleReads,
+        revisions: this.revisions,
+        readStats: this.reads,
       });
       this.catalogs.set(server.name, catalog);
     }
@@ -169,6 +181,9 @@ class EtcdCatalogBackend implements EtcdBackend {
     try {
       const value = JSON.stringify({ node, lease: id, ttlSec: leaseSec });
       const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.isGivenUp(lease) });
+      // The claim follows every write an earlier run of this node had acknowledged, so
+      // after a restart the first full sync reads no older than those either.
+      if (claim.response) this.revisions.note(node, claim.response);
       if (claim.takenOver !== undefined) this.log.info({ node, session: id, previous: claim.takenOver }, 'took the node over from our own earlier session');
     } catch (err) {
       // Revoke in the background: the caller should not wait out a frozen member twice.

@@ -15,4 +15,5 @@ export {
 } from './options.js';
 export { KeyLayout, encodeService, decodeService, CORRUPT_META_KEY } from './keys.js';
 export { encodeCheck, decodeCheck, encodeNodeInfo, decodeNodeInfo } from './checkCodec.js';
+export { StaleReadError, isStaleReadError, type ReadStats } from './readFloor.js';
 export { SessionLostError, isSessionLostError, LOST_AFTER_TTLS } from './session.js';

@@ -36,6 +36,8 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], callTimeoutMs: '5' }, TypeError, /callTimeoutMs must be a number, received "5"/],
     [{ endpoints: ['a:1'], pollMembersMs: -1 }, RangeError, /pollMembersMs.*received -1/],
     [{ endpoints: ['a:1'], pollMembers: 'no' }, TypeError, /pollMembers must be a boolean, received "no"/],
+    [{ endpoints: ['a:1'], staleReads: 'off' }, TypeError, /staleReads must be a boolean, received "off"/],
+    [{ endpoints: ['a:1'], staleReads: 0 }, TypeError, /staleReads must be a boolean, received 0/],
     [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
     [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
     [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a pino logger/],
