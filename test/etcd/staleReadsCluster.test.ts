@@ -1,0 +1,193 @@
+// Stale reads on a real 3-member cluster (client ports 25661-25663): which member
+// serves a fleet's full-sync reads with stale reads off and on, counted from each
+// member's own /metrics (Range RPCs it handled); that a linearizable read needs the
+// leader and a stale one does not (the leader frozen); and that a follower made to
+// lag never hands a full-sync read older than the agent's own last write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Etcd3 } from 'etcd3';
+import { EtcdCluster, etcdAvailable, type Member } from '../helpers/etcdCluster.js';
+import { service, startTestAgent, type TestAgent } from '../helpers/etcdAgent.js';
+import { until } from '../helpers/index.js';
+import { createEtcdBackend } from '../../src/etcd/index.js';
+import { prefixEnd } from '../../src/etcd/paging.js';
+import { isTimeoutError } from '../../src/shared/errors.js';
+
+const run = etcdAvailable();
+const AGENTS = 30;
+const WINDOW_MS = 20_000;
+/** The target: the leader serves at most its fair share of the reads plus 10 points. */
+const LEADER_SHARE_BOUND = 1 / 3 + 0.1;
+const never = new AbortController().signal;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Range RPCs each member has handled so far, from its /metrics (gRPC server counter, every status code). */
+async function rangesHandled(members: Member[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const m of members) {
+    const text = await (await fetch(`http://${m.directEndpoint}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('grpc_server_handled_total{') || !line.includes('grpc_method="Range"')) continue;
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    counts.set(m.name, total);
+  }
+  return counts;
+}
+
+describe.skipIf(!run)('stale reads (real cluster)', () => {
+  let cluster: EtcdCluster;
+
+  beforeAll(async () => {
+    // A long election timeout: freezing the leader for a few seconds must not elect another.
+    cluster = new EtcdCluster({ basePort: 25661, inMemory: true, extraArgs: ['--election-timeout', '8000'] });
+    await cluster.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 30_000);
+
+  /** AGENTS agents, each on its own backend; Range RPCs per member over WINDOW_MS once they have converged. */
+  async function fleet(staleReads: boolean, prefix: string) {
+    const agents: TestAgent[] = [];
+    try {
+      for (let i = 0; i < AGENTS; i++) {
+        const agent = startTestAgent({ endpoints: cluster.endpoints, node: `reader-${i}`, prefix, minReuseDurationMs: 3000, staleReads });
+        agent.registry.register(service(`a-${i}`));
+        agent.registry.register(service(`b-${i}`));
+        agents.push(agent);
+      }
+      await until(() => agents.every((a) => a.registry.stats().fullSyncPasses >= 2 && a.registry.dirtyIds().length === 0), 60_000, 'every agent converged');
+      const leader = await cluster.leader();
+      const start = await rangesHandled(cluster.members);
+      const statsAt = (): { stale: number; behind: number; linearizable: number } =>
+        agents.reduce((sum, a) => {
+          const s = a.backend.readStats();
+          return { stale: sum.stale + s.stale, behind: sum.behind + s.behind, linearizable: sum.linearizable + s.linearizable };
+        }, { stale: 0, behind: 0, linearizable: 0 });
+      const stats0 = statsAt();
+      const passes0 = agents.reduce((n, a) => n + a.registry.stats().fullSyncPasses, 0);
+      await sleep(WINDOW_MS);
+      const end = await rangesHandled(cluster.members);
+      const stats1 = statsAt();
+      const passes = agents.reduce((n, a) => n + a.registry.stats().fullSyncPasses, 0) - passes0;
+      expect(await cluster.leader(), 'no election during the window').toBe(leader);
+      const perMember = Object.fromEntries(cluster.members.map((m) => [m.name, (end.get(m.name) ?? 0) - (start.get(m.name) ?? 0)]));
+      const total = Object.values(perMember).reduce((a, b) => a + b, 0);
+      return {
+        leader,
+        perMember,
+        total,
+        leaderShare: (perMember[leader] ?? 0) / total,
+        passes,
+        reads: { stale: stats1.stale - stats0.stale, behind: stats1.behind - stats0.behind, linearizable: stats1.linearizable - stats0.linearizable },
+      };
+    } finally {
+      for (const a of agents) await a.stop();
+    }
+  }
+
+  it('spreads the fleet\'s full-sync reads over the members: the leader serves at most 1/3 + 10 % of them', async () => {
+    const off = await fleet(false, '/t-stale-off');
+    const on = await fleet(true, '/t-stale-on');
+    const describeRun = (r: typeof on): string =>
+      `${r.total} Range RPCs over ${r.passes} full syncs, per member ${JSON.stringify(r.perMember)} (leader ${r.leader}: ${(r.leaderShare * 100).toFixed(1)} %), ` +
+      `reads stale ${r.reads.stale} / behind→linearizable ${r.reads.behind} / linearizable ${r.reads.linearizable}`;
+    console.info(`[figure] ${AGENTS} agents, 3 members, ${WINDOW_MS / 1000} s — staleReads off: ${describeRun(off)}; staleReads on: ${describeRun(on)}`);
+    // The members' own counters saw the reads (not only our bookkeeping).
+    expect(on.total).toBeGreaterThanOrEqual(on.passes);
+    // Off: every read linearizable, so every read waited for the leader (proved in the next test).
+    expect(off.reads).toEqual({ stale: 0, behind: 0, linearizable: off.reads.linearizable });
+    expect(off.reads.linearizable).toBeGreaterThan(0);
+    // On: reads are served by the member each agent is connected to; the leader serves its share.
+    expect(on.reads.stale).toBeGreaterThan(0);
+    expect(on.leaderShare).toBeLessThanOrEqual(LEADER_SHARE_BOUND);
+    // Reads that needed the leader with stale reads on: those it served, plus every fallback.
+    const needingLeader = ((on.perMember[on.leader] ?? 0) + on.reads.behind) / on.total;
+    expect(needingLeader).toBeLessThanOrEqual(LEADER_SHARE_BOUND);
+  }, 240_000);
+
+  it('serves a stale read from a follower while the leader is frozen; a linearizable one waits for the leader', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((m) => m.name !== leader) as Member;
+    const stale = createEtcdBackend({ endpoints: [follower.endpoint], prefix: '/t-probe', callTimeoutMs: 1500, pollMembers: false });
+    const linear = createEtcdBackend({ endpoints: [follower.endpoint], prefix: '/t-probe', callTimeoutMs: 1500, pollMembers: false, staleReads: false });
+    const [viaFollower] = stale.initialServers();
+    try {
+      // Connect first, so the frozen window measures the read, not the dial.
+      await stale.client(viaFollower!).countNodes(never);
+      await linear.client(viaFollower!).countNodes(never);
+      cluster.freeze(leader);
+      let outcomes: string[];
+      try {
+        const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'answered', (err: unknown) => (isTimeoutError(err) ? 'timed out' : String(err)));
+        outcomes = await Promise.all([outcome(stale.client(viaFollower!).listServices('probe', never)), outcome(linear.client(viaFollower!).listServices('probe', never))]);
+      } finally {
+        cluster.thaw(leader);
+      }
+      expect(outcomes).toEqual(['answered', 'timed out']);
+    } finally {
+      await stale.close();
+      await linear.close();
+    }
+  }, 60_000);
+
+  it('never lets a full-sync read through a lagging follower be older than the agent\'s own last write', async () => {
+    const leader = cluster.member(await cluster.leader());
+    const follower = cluster.members.find((m) => m.name !== leader.name) as Member;
+    const prefix = '/t-lag';
+    const backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeoutMs: 3000, pollMembers: false });
+    const servers = backend.initialServers();
+    const viaLeader = servers.find((s) => s.name === leader.endpoint)!;
+    const viaFollower = servers.find((s) => s.name === follower.endpoint)!;
+    // A raw serializable read of the follower, as a full sync without the floor would make.
+    const raw = new Etcd3({ hosts: `http://${follower.directEndpoint}`, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + 3000 }) });
+    const nodePrefix = Buffer.from(backend.keys.servicesPrefix('lag'));
+    const session = await backend.openSession(viaLeader, 'lag', 3000, never);
+    const writer = backend.client(viaLeader);
+    const reader = backend.client(viaFollower);
+    const rounds: string[] = [];
+    let rawBehind = 0;
+    try {
+      await reader.listServices('lag', never); // connect the follower's client before freezing it
+      await raw.kv.range({ key: nodePrefix, range_end: prefixEnd(nodePrefix), serializable: true });
+      let expected: string[] = [];
+      for (let round = 0; round < 20 && rawBehind < 3; round++) {
+        cluster.freeze(follower.name);
+        let listing: Promise<string[]>;
+        let rawListing: Promise<string[]>;
+        try {
+          // Through the leader: a single put, then a transaction putting one and deleting the previous one.
+          if (round % 2 === 0) {
+            await writer.putService('lag', service(`s-${round}`), session.id, never);
+            expected = [...expected, `s-${round}`].sort();
+          } else {
+            await writer.writeBatch!('lag', [{ op: 'put', service: service(`s-${round}`) }, { op: 'delete', id: `s-${round - 1}` }], session.id, never);
+            expected = [...expected.filter((id) => id !== `s-${round - 1}`), `s-${round}`].sort();
+          }
+          // Sent while the follower is frozen: answered the moment it resumes, racing its catch-up.
+          rawListing = raw.kv.range({ key: nodePrefix, range_end: prefixEnd(nodePrefix), serializable: true }).then((r) => r.kvs.map((kv) => decodeURIComponent(kv.key.subarray(nodePrefix.length).toString())).sort());
+          listing = reader.listServices('lag', never).then((list) => list.map((s) => s.id));
+        } finally {
+          cluster.thaw(follower.name);
+        }
+        const [got, rawGot] = await Promise.all([listing, rawListing]);
+        const rawStale = JSON.stringify(rawGot) !== JSON.stringify(expected);
+        if (rawStale) rawBehind++;
+        rounds.push(`${JSON.stringify(got) === JSON.stringify(expected) ? 'own writes seen' : `STALE ${JSON.stringify(got)} ≠ ${JSON.stringify(expected)}`}${rawStale ? ' (raw serializable read behind)' : ''}`);
+      }
+      const stats = backend.readStats();
+      console.info(`[figure] lagging follower: ${rounds.length} rounds, raw serializable read behind the agent's last write in ${rawBehind}; the backend's reads: stale ${stats.stale}, behind→linearizable ${stats.behind}`);
+      // The lag was real: a read without the floor would have acted on an older state...
+      expect(rawBehind).toBeGreaterThan(0);
+      expect(stats.behind).toBeGreaterThan(0);
+      // ...and not one listing the full sync would act on was older than its own last write.
+      expect(rounds.filter((r) => r.startsWith('STALE'))).toEqual([]);
+    } finally {
+      raw.close();
+      await session.close();
+      await backend.close();
+    }
+  }, 120_000);
+});
