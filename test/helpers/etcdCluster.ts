@@ -346,6 +346,16 @@ export class EtcdCluster {
     }
   }
 
+  /**
+   * Raft messages of `type` (a raftpb.MessageType) all members have sent each other over
+   * their message streams so far (needs `peerProxy`), e.g. MSG_READ_INDEX: the ReadIndex
+   * requests the followers sent the leader, one per batch of linearizable reads.
+   */
+  raftMessages(type: number): number {
+    if (this.peerProxies.length === 0) throw new Error('raftMessages needs a cluster started with peerProxy: true');
+    return this.peerProxies.reduce((n, p) => n + p.sent(type), 0);
+  }
+
   /** Cuts `name` off from every raft message (needs `peerProxy`): it lags until `release`. */
   async isolate(name: string): Promise<void> {
     if (this.peerProxies.length === 0) throw new Error('isolate needs a cluster started with peerProxy: true');

@@ -4,7 +4,9 @@
 // raft messages over streams it dialed itself, so holding its connections to every
 // peer makes it lag for as long as the test wants — deterministically, unlike a
 // SIGSTOP race. Released connections carry on where they stopped: nothing is dropped.
+// It also counts the raft messages on the streams it forwards (RaftStreamCounter).
 import { createConnection, createServer, type Server as NetServer, type Socket } from 'node:net';
+import { RaftStreamCounter } from './raftStream.js';
 
 interface Pair {
   client: Socket;
@@ -21,6 +23,8 @@ export class PeerProxy {
   private server: NetServer | undefined;
   private readonly pairs = new Set<Pair>();
   private readonly isolated = new Set<string>();
+  /** One counter per message stream ever forwarded (closed ones included). */
+  private readonly streams: RaftStreamCounter[] = [];
 
   constructor(readonly listenPort: number, readonly targetPort: number) {}
 
@@ -51,6 +55,12 @@ export class PeerProxy {
       if (!text.includes('\r\n\r\n') && head.length < MAX_HEADER_BYTES) return;
       client.off('data', sniff);
       pair.from = /\r\nX-Server-From: *([0-9a-f]+)\r\n/i.exec(text)?.[1]?.toLowerCase();
+      // The response of a message stream carries this member's raft messages to the dialer.
+      if (text.startsWith('GET /raft/stream/message/')) {
+        const counter = new RaftStreamCounter();
+        this.streams.push(counter);
+        upstream.on('data', (data: Buffer) => counter.push(data));
+      }
       client.pause();
       upstream.write(head);
       if (pair.from !== undefined && this.isolated.has(pair.from)) this.hold(pair);
@@ -85,6 +95,11 @@ export class PeerProxy {
   release(memberIdHex: string): void {
     this.isolated.delete(memberIdHex);
     for (const pair of this.pairs) if (pair.from === memberIdHex && pair.held) this.flow(pair);
+  }
+
+  /** Raft messages of `type` this member has sent over message streams so far. */
+  sent(type: number): number {
+    return this.streams.reduce((n, c) => n + (c.byType.get(type) ?? 0), 0);
   }
 
   async close(): Promise<void> {
