@@ -33,9 +33,9 @@ export class WriteRevisions {
   private readonly byNode = new Map<string, bigint>();
   private highest = 0n;
 
-  /** Records a write acknowledged for `node` (revisions only move forward). */
+  /** Records a write acknowledged for `node` (revisions only move forward; a response without a revision is ignored, never thrown on). */
   note(node: string, response: HasRevision): void {
-    const revision = parseRevision(response.header.revision);
+    const revision = parseRevision((response as Partial<HasRevision> | undefined)?.header?.revision);
     if (revision === undefined) return;
     if (revision > (this.byNode.get(node) ?? 0n)) this.byNode.set(node, revision);
     if (revision > this.highest) this.highest = revision;

@@ -293,6 +293,20 @@ describe('stale reads (fake keyspace)', () => {
   });
 });
 
+describe('WriteRevisions', () => {
+  it('only moves forward, per node, and ignores a response without a usable revision', () => {
+    const revisions = new WriteRevisions();
+    const at = (revision: unknown) => ({ header: { revision } }) as never;
+    revisions.note('n', at('10'));
+    revisions.note('n', at('7'));
+    revisions.note('m', at('12'));
+    for (const bad of [undefined, 'x', '-3', {}]) revisions.note('n', at(bad));
+    revisions.note('n', {} as never);
+    revisions.note('n', undefined as never);
+    expect([revisions.floor('n'), revisions.floor('m'), revisions.floor('none'), revisions.floorAll()]).toEqual([10n, 12n, 0n, 12n]);
+  });
+});
+
 describe('stale reads through the backend', () => {
   it('takes the session claim as the first write: the first full-sync read after a restart is no older than it', async () => {
     const clock = createClock();
