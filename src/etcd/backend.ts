@@ -20,6 +20,7 @@ import { isNodeConflictError } from '../catalog/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
 import { redactingLogger } from './redact.js';
+import { WriteRevisions, type ReadStats } from './readFloor.js';
 
 export { REDACT_PATHS } from './redact.js';
 
@@ -40,6 +41,8 @@ export interface EtcdBackend extends CatalogBackend {
   readonly minSessionTtlMs: number;
   /** Most writes per transaction (`maxTxnOps`). */
   readonly maxBatchOps: number;
+  /** How the catalog reads went so far (`staleReads`): a copy. */
+  readStats(): ReadStats;
   /** True when `error` proves the call was never sent: gRPC UNAVAILABLE with no connection established. */
   notApplied(error: unknown): boolean;
 }
@@ -70,6 +73,8 @@ class EtcdCatalogBackend implements EtcdBackend {
   private readonly pool: MemberPool;
   private readonly catalogs = new Map<string, CatalogClient>();
   private readonly foreign = new ForeignKeys();
+  private readonly revisions = new WriteRevisions();
+  private readonly reads: ReadStats = { stale: 0, behind: 0, linearizable: 0 };
   /** Every server seen (endpoints and polled members), by name: the keepalive may renew through any of them. */
   private readonly known = new Map<string, Server>();
   private readonly sessions = new Map<string, EtcdSession>();
@@ -94,7 +99,7 @@ class EtcdCatalogBackend implements EtcdBackend {
     // The effective configuration, credentials redacted by the paths above (and tested so);
     // TLS only as a flag: PEM buffers would serialize to kilobytes of numbers.
     this.log.debug(
-      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeout: options.callTimeoutMs, pollMembers: options.pollMembers, pollMembersInterval: options.pollMembersMs, idleClose: options.idleCloseMs, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
+      { options: { endpoints: options.endpoints, prefix: options.prefix, callTimeout: options.callTimeoutMs, pollMembers: options.pollMembers, pollMembersInterval: options.pollMembersMs, idleClose: options.idleCloseMs, staleReads: options.staleReads, sessionGrace: options.sessionGrace, auth: options.auth, tls: options.tls !== undefined } },
       'etcd backend created',
     );
     if (options.auth && options.insecureAuth && options.endpoints.some((e) => !e.secure)) {
@@ -116,6 +121,10 @@ class EtcdCatalogBackend implements EtcdBackend {
     return this.pool.openMembers();
   }
 
+  readStats(): ReadStats {
+    return { ...this.reads };
+  }
+
   client(server: Server): CatalogClient {
     let catalog = this.catalogs.get(server.name);
     if (catalog === undefined) {
@@ -133,6 +142,9 @@ class EtcdCatalogBackend implements EtcdBackend {
         log: this.log,
         isLeaseNotFound,
         onLeaseNotFound: (sessionId, err) => this.sessions.get(sessionId)?.markLost(err),
+        staleReads: this.options.staleReads,
+        revisions: this.revisions,
+        readStats: this.reads,
       });
       this.catalogs.set(server.name, catalog);
     }
@@ -172,6 +184,9 @@ class EtcdCatalogBackend implements EtcdBackend {
     try {
       const value = JSON.stringify({ node, lease: id, ttlSec: leaseSec });
       const claim = await claimNode({ etcd, key: this.keys.sessionKey(node), value, lease: id, node, call, ours: (lease) => this.isGivenUp(lease) });
+      // The claim follows every write an earlier run of this node had acknowledged, so
+      // after a restart the first full sync reads no older than those either.
+      if (claim.response) this.revisions.note(node, claim.response);
       if (claim.takenOver !== undefined) this.log.info({ node, session: id, previous: claim.takenOver }, 'took the node over from our own earlier session');
     } catch (err) {
       // Revoke in the background: the caller should not wait out a frozen member twice.

@@ -3,7 +3,9 @@
 // node's prefix that is not the canonical encoding of its id (`a b`, `x/y`, `%41`,
 // `web%2D1`, written by someone else) is listed as a corrupt entry and remembered by
 // its raw bytes, so the sync that deletes or rewrites it removes that very key.
-import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
+// Reads are serializable (answered by this member) unless they would be older than
+// the node's last acknowledged write (src/etcd/readFloor.ts).
+import type { Etcd3, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
 import type { CatalogClient, Check, Service, WriteOp } from '../catalog/backend.js';
 import { decodeCheck, decodeNodeInfo, encodeCheck, encodeNodeInfo } from './checkCodec.js';
 import { RefusedWriteError } from '../catalog/errors.js';
@@ -11,7 +13,8 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { boundedCall } from './client.js';
 import { CORRUPT_META_KEY, decodeService, encodeService, type KeyLayout } from './keys.js';
-import { rangeAll } from './paging.js';
+import { prefixEnd, rangeAll } from './paging.js';
+import { readNoOlderThan, revisionOf, type ReadStats, type WriteRevisions } from './readFloor.js';
 import { asRefusal } from './refusal.js';
 
 function byId(a: Service, b: Service): number {
@@ -53,6 +56,12 @@ export interface CatalogClientDeps {
   /** A put was refused because the lease is gone. */
   onLeaseNotFound: (sessionId: string, err: unknown) => void;
   isLeaseNotFound: (err: unknown) => boolean;
+  /** Serializable reads checked against `revisions` (true), or every read linearizable (false). */
+  staleReads: boolean;
+  /** Each node's last acknowledged write, shared by every member's client. */
+  revisions: WriteRevisions;
+  /** Counts how the reads went, shared by every member's client. */
+  readStats: ReadStats;
 }
 
 const corrupt = (id: string): Service => ({ id, name: '', address: '', port: 0, meta: { [CORRUPT_META_KEY]: 'true' } });
@@ -92,11 +101,31 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
   const call = <T>(signal: AbortSignal, run: (o: { deadline: number }) => Promise<T>): Promise<T> => boundedCall(signal, timeoutMs, run, clock);
   const deletes = (node: string, id: string): IRequestOp[] =>
     foreign.get(node, id).map((key) => ({ request_delete_range: { key } }));
+  const { revisions } = deps;
+  const mode = (serializable: boolean): { serializable?: true } => (serializable ? { serializable: true } : {});
+  /**
+   * Every key-value under `prefix`, with the revision of the snapshot the pages were read
+   * at (the first page's: later pages are read at it). A first page already behind
+   * `floor` ends the listing there: its answer is thrown away, so the other pages are not read.
+   */
+  const listPrefix = async (signal: AbortSignal, prefix: string, floor: bigint, serializable: boolean): Promise<{ value: IKeyValue[]; revision: bigint }> => {
+    let revision: bigint | undefined;
+    const page = async (request: Parameters<Etcd3['kv']['range']>[0]): Promise<IRangeResponse> => {
+      const res = await call(signal, (o) => etcd().kv.range({ ...request, ...mode(serializable) }, o));
+      revision ??= revisionOf(res);
+      return revision < floor ? { ...res, more: false } : res;
+    };
+    // Each page is its own bounded call; the whole listing is bounded by `signal`.
+    const value = await rangeAll(page, prefix, deps.pageSize);
+    return { value, revision: revision ?? 0n };
+  };
+  const read = <T>(floor: bigint, run: (serializable: boolean) => Promise<{ value: T; revision: bigint }>): Promise<T> =>
+    readNoOlderThan(deps.staleReads, floor, deps.readStats, run);
   return {
     listServices: async (node, signal) => {
       const prefix = keys.servicesPrefix(node);
-      // Each page is its own bounded call; the whole listing is bounded by `signal`.
-      const kvs = await rangeAll((request) => call(signal, (o) => etcd().kv.range(request, o)), prefix, deps.pageSize);
+      const floor = revisions.floor(node);
+      const kvs = await read(floor, (serializable) => listPrefix(signal, prefix, floor, serializable));
       const { services, foreign: found } = servicesOf(keys, node, kvs, deps.log);
       foreign.replace(node, found);
       return services;
@@ -106,10 +135,10 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       const extra = deletes(node, service.id);
       try {
         if (extra.length === 0) {
-          await call(signal, (o) => etcd().put(key).value(encodeService(service)).lease(sessionId).options(o).exec());
+          revisions.note(node, await call(signal, (o) => etcd().put(key).value(encodeService(service)).lease(sessionId).options(o).exec()));
         } else {
           const put: IRequestOp = { request_put: { key: Buffer.from(key), value: Buffer.from(encodeService(service)), lease: sessionId } };
-          await call(signal, (o) => etcd().kv.txn({ success: [put, ...extra] }, o));
+          revisions.note(node, await call(signal, (o) => etcd().kv.txn({ success: [put, ...extra] }, o)));
           foreign.forget(node, service.id);
         }
       } catch (err) {
@@ -122,11 +151,11 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       const extra = deletes(node, id);
       try {
         if (extra.length === 0) {
-          await call(signal, (o) => etcd().delete().key(key).options(o).exec());
+          revisions.note(node, await call(signal, (o) => etcd().delete().key(key).options(o).exec()));
           return;
         }
         // The canonical key and every raw key the listing found for this id, in one transaction.
-        await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o));
+        revisions.note(node, await call(signal, (o) => etcd().kv.txn({ success: [{ request_delete_range: { key: Buffer.from(key) } }, ...extra] }, o)));
       } catch (err) {
         throw asRefusal(err, id);
       }
@@ -162,7 +191,7 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       // Foreign keys to remove can push a full batch over the limit: refuse it unsent, so it is split.
       if (requests.length > deps.maxTxnOps) throw new RefusedWriteError('tooLarge', `${requests.length} operations exceed maxTxnOps (${deps.maxTxnOps})`);
       try {
-        await call(signal, (o) => etcd().kv.txn({ success: requests }, o));
+        revisions.note(node, await call(signal, (o) => etcd().kv.txn({ success: requests }, o)));
       } catch (err) {
         if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
         throw asRefusal(err);
@@ -170,12 +199,16 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
       for (const id of cleaned) foreign.forget(node, id);
     },
     getNodeInfo: async (node, signal) => {
-      const value = await call(signal, (o) => etcd().get(keys.nodeInfoKey(node)).options(o).string());
-      return value === null ? undefined : decodeNodeInfo(value);
+      const key = Buffer.from(keys.nodeInfoKey(node));
+      const kv = await read(revisions.floor(node), async (serializable) => {
+        const res = await call(signal, (o) => etcd().kv.range({ key, ...mode(serializable) }, o));
+        return { value: res.kvs[0], revision: revisionOf(res) };
+      });
+      return kv === undefined ? undefined : decodeNodeInfo(kv.value.toString());
     },
     putNodeInfo: async (node, info, sessionId, signal) => {
       try {
-        await call(signal, (o) => etcd().put(keys.nodeInfoKey(node)).value(encodeNodeInfo(info)).lease(sessionId).options(o).exec());
+        revisions.note(node, await call(signal, (o) => etcd().put(keys.nodeInfoKey(node)).value(encodeNodeInfo(info)).lease(sessionId).options(o).exec()));
       } catch (err) {
         if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
         throw asRefusal(err, node, 'node');
@@ -183,7 +216,8 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
     },
     listChecks: async (node, signal) => {
       const prefix = keys.checksPrefix(node);
-      const kvs = await rangeAll((request) => call(signal, (o) => etcd().kv.range(request, o)), prefix, deps.pageSize);
+      const floor = revisions.floor(node);
+      const kvs = await read(floor, (serializable) => listPrefix(signal, prefix, floor, serializable));
       const checks: Check[] = [];
       for (const kv of kvs) {
         const rest = kv.key.subarray(Buffer.byteLength(prefix)).toString();
@@ -201,7 +235,7 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
     },
     putCheck: async (node, check, sessionId, signal) => {
       try {
-        await call(signal, (o) => etcd().put(keys.checkKey(node, check.id)).value(encodeCheck(check)).lease(sessionId).options(o).exec());
+        revisions.note(node, await call(signal, (o) => etcd().put(keys.checkKey(node, check.id)).value(encodeCheck(check)).lease(sessionId).options(o).exec()));
       } catch (err) {
         if (deps.isLeaseNotFound(err)) deps.onLeaseNotFound(sessionId, err);
         throw asRefusal(err, check.id, 'check');
@@ -209,12 +243,19 @@ export function createCatalogClient(deps: CatalogClientDeps): CatalogClient {
     },
     deleteCheck: async (node, id, signal) => {
       try {
-        await call(signal, (o) => etcd().delete().key(keys.checkKey(node, id)).options(o).exec());
+        revisions.note(node, await call(signal, (o) => etcd().delete().key(keys.checkKey(node, id)).options(o).exec()));
       } catch (err) {
         throw asRefusal(err, id, 'check');
       }
     },
-    // Count-only: etcd answers with a number, never the keys, so no paging is needed.
-    countNodes: (signal) => call(signal, (o) => etcd().getAll().prefix(keys.sessionsPrefix()).options(o).count()),
+    // Count-only: etcd answers with a number, never the keys, so no paging is needed. It
+    // concerns every node, so it may be no older than the last write of any of ours.
+    countNodes: (signal) => {
+      const key = Buffer.from(keys.sessionsPrefix());
+      return read(revisions.floorAll(), async (serializable) => {
+        const res = await call(signal, (o) => etcd().kv.range({ key, range_end: prefixEnd(key), count_only: true, ...mode(serializable) }, o));
+        return { value: Number(res.count), revision: revisionOf(res) };
+      });
+    },
   };
 }

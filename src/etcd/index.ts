@@ -24,3 +24,4 @@ export { encodeCheck, decodeCheck, encodeNodeInfo, decodeNodeInfo } from './chec
 export { SessionLostError, isSessionLostError } from '../catalog/errors.js';
 export { LOST_AFTER_TTLS } from './lostAfter.js';
 export type { EtcdMemberClient } from './backend.js';
+export { StaleReadError, isStaleReadError, type ReadStats } from './readFloor.js';

@@ -75,6 +75,15 @@ export interface EtcdBackendOptions {
    * (etcd's default `--max-txn-ops`).
    */
   maxTxnOps?: number;
+  /**
+   * Read a node's entries and the node count serializably, from the member the agent is
+   * connected to, instead of through a linearizable read that needs the leader. A read is
+   * used only when its revision is at or past the agent's own last acknowledged write
+   * (for the node count: the last write of any node on this backend); a read that is
+   * behind is made again linearizably. Set false to make every read linearizable (a
+   * member far behind the others then costs nothing extra). Defaults to true.
+   */
+  staleReads?: boolean;
   /** A `Logger` (pino, `fromConsole(console)`, or any object with its five members); the backend logs through `child({ component: 'etcd' })`, credentials censored whatever the logger. Defaults to silent. */
   logger?: Logger;
   /** Username/password authentication, passed through to etcd3. Needs TLS unless `insecureAuth`. */
@@ -101,6 +110,7 @@ export interface ResolvedOptions {
   idleCloseMs: number;
   insecureAuth: boolean;
   maxTxnOps: number;
+  staleReads: boolean;
   logger: Logger | undefined;
   auth: EtcdAuthOptions | undefined;
   tls: EtcdTlsOptions | undefined;
@@ -232,6 +242,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (o.insecureAuth !== undefined && typeof o.insecureAuth !== 'boolean') throw new TypeError(`insecureAuth must be a boolean, received ${describeValue(o.insecureAuth)}`);
   const insecureAuth = o.insecureAuth === true;
   if (o.pollMembers !== undefined && typeof o.pollMembers !== 'boolean') throw new TypeError(`pollMembers must be a boolean, received ${describeValue(o.pollMembers)}`);
+  if (o.staleReads !== undefined && typeof o.staleReads !== 'boolean') throw new TypeError(`staleReads must be a boolean, received ${describeValue(o.staleReads)}`);
   const auth = validateAuth(o.auth);
   const plain = endpoints.filter((e) => !e.secure).map((e) => e.address);
   if (auth && plain.length > 0 && !insecureAuth) {
@@ -247,6 +258,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     idleCloseMs,
     insecureAuth,
     maxTxnOps: validateTxnOps(o.maxTxnOps),
+    staleReads: o.staleReads !== false,
     logger: o.logger,
     auth,
     tls,

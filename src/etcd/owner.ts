@@ -20,9 +20,14 @@ export interface ClaimRequest {
   call: <T>(run: (options: { deadline: number }) => Promise<T>) => Promise<T>;
 }
 
-/** What a claim found: `takenOver` is the lease of our own earlier session the key was moved from. */
+/**
+ * What a claim found: `takenOver` is the lease of our own earlier session the key was
+ * moved from; `response` is the transaction that wrote the key (its header revision
+ * is the node's first write of this session), absent when the key already was ours.
+ */
 export interface ClaimResult {
   takenOver?: string;
+  response?: ITxnResponse;
 }
 
 /** At most this many rounds when the key changes hands between our reads (it expired, someone else took it). */
@@ -37,7 +42,7 @@ export async function claimNode(req: ClaimRequest): Promise<ClaimResult> {
     const created: ITxnResponse = await req.call((o) =>
       req.etcd.kv.txn({ compare: [{ key, target: 'Create', result: 'Equal', create_revision: 0 }], success: [put], failure: [{ request_range: { key } }] }, o),
     );
-    if (created.succeeded) return {};
+    if (created.succeeded) return { response: created };
     const holder = created.responses[0]?.response_range?.kvs[0]?.lease;
     if (holder === undefined) continue; // it expired between the compare and the read: try again
     if (holder === req.lease) return {};
@@ -47,7 +52,7 @@ export async function claimNode(req: ClaimRequest): Promise<ClaimResult> {
     const moved: ITxnResponse = await req.call((o) =>
       req.etcd.kv.txn({ compare: [{ key, target: 'Lease', result: 'Equal', lease: holder }], success: [put] }, o),
     );
-    if (moved.succeeded) return { takenOver: holder };
+    if (moved.succeeded) return { takenOver: holder, response: moved };
   }
   throw new Error(`node ${req.node}: the registration key kept changing hands over ${CLAIM_ROUNDS} attempts`);
 }

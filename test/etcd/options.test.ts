@@ -46,6 +46,8 @@ describe('createEtcdBackend options', () => {
     [{ endpoints: ['a:1'], pollMembersInterval: 1000, pollMembersMs: 2000 }, TypeError, /pollMembersInterval and its deprecated alias pollMembersMs were both given/],
     [{ endpoints: ['a:1'], idleClose: 200_000, idleCloseMs: 100_000 }, TypeError, /idleClose and its deprecated alias idleCloseMs were both given/],
     [{ endpoints: ['a:1'], pollMembers: 'no' }, TypeError, /pollMembers must be a boolean, received "no"/],
+    [{ endpoints: ['a:1'], staleReads: 'off' }, TypeError, /staleReads must be a boolean, received "off"/],
+    [{ endpoints: ['a:1'], staleReads: 0 }, TypeError, /staleReads must be a boolean, received 0/],
     [{ endpoints: ['a:1'], auth: 'root' }, TypeError, /auth must be an object/],
     [{ endpoints: ['a:1'], tls: { rootCertificate: 'pem' } }, TypeError, /tls.rootCertificate must be a Buffer/],
     [{ endpoints: ['a:1'], logger: {} }, TypeError, /logger must be a logger with debug, info, warn, error and child methods .*received an object without debug, info, warn, error, child$/],

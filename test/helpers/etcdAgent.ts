@@ -37,6 +37,8 @@ export interface TestAgentOptions {
   logger?: Logger;
   /** An existing backend to share with other agents (the agent's stop leaves it open). Default: a backend of its own. */
   backend?: EtcdBackend;
+  /** The backend's `staleReads`. Default: the backend's (true). */
+  staleReads?: boolean;
 }
 
 /** A catalog agent on its own etcd backend, with intervals short enough for real-time tests. */
@@ -44,7 +46,8 @@ export function startTestAgent(options: TestAgentOptions): TestAgent {
   const callTimeoutMs = options.callTimeoutMs ?? 1000;
   const logger = options.logger ? { logger: options.logger } : {};
   const idle = options.idleCloseMs === undefined ? {} : { idleClose: options.idleCloseMs };
-  const backend = options.backend ?? createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeout: callTimeoutMs, pollMembersInterval: 500, ...idle, ...logger });
+  const stale = options.staleReads === undefined ? {} : { staleReads: options.staleReads };
+  const backend = options.backend ?? createEtcdBackend({ endpoints: options.endpoints, prefix: options.prefix, callTimeout: callTimeoutMs, pollMembersInterval: 500, ...idle, ...stale, ...logger });
   const catalog = createCatalogAgent({
     backend,
     node: options.node,

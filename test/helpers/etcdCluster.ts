@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { isCi } from './ci.js';
+import { PeerProxy } from './peerProxy.js';
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 
@@ -75,6 +76,12 @@ export interface ClusterOptions {
   unreachableAdvertise?: string[];
   /** More etcd flags for every member, e.g. `['--max-request-bytes', '4096']`. */
   extraArgs?: string[];
+  /**
+   * Put a PeerProxy in front of each member's peer port (port peerPort + 15) and advertise
+   * it to the other members, so `isolate(name)` can make one member lag: it then receives
+   * no raft message until `release(name)`, while the others go on with a quorum.
+   */
+  peerProxy?: boolean;
 }
 
 /** PEM files of a throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
@@ -190,7 +197,10 @@ export class EtcdCluster {
   private readonly initialCluster: string;
   private readonly scheme: 'http' | 'https';
   private readonly extraArgs: string[];
+  /** Where the members reach each other's peer port: through a PeerProxy at +15, or directly. */
+  private readonly peerOffset: number;
   readonly proxies: PartitionProxy[] = [];
+  readonly peerProxies: PeerProxy[] = [];
   /** Set when the cluster serves clients over TLS. */
   readonly tls: TlsMaterial | undefined;
 
@@ -218,8 +228,10 @@ export class EtcdCluster {
     this.tls = options.tls ? makeTlsMaterial(this.dataDir) : undefined;
     this.scheme = scheme;
     this.extraArgs = options.extraArgs ?? [];
-    this.initialCluster = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    this.peerOffset = options.peerProxy ? 15 : 0;
+    this.initialCluster = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort + this.peerOffset}`).join(',');
     if (proxy) for (const m of this.members) this.proxies.push(new PartitionProxy(m.clientPort + 20, m.clientPort));
+    if (options.peerProxy) for (const m of this.members) this.peerProxies.push(new PeerProxy(m.peerPort + this.peerOffset, m.peerPort));
   }
 
   /** Cuts every client that goes through the proxies off from the cluster. */
@@ -249,7 +261,7 @@ export class EtcdCluster {
       '--advertise-client-urls', `${this.scheme}://${m.advertised}`,
       ...(this.tls ? ['--cert-file', this.tls.certFile, '--key-file', this.tls.keyFile] : []),
       '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort + this.peerOffset}`,
       '--initial-cluster', this.initialCluster,
       '--initial-cluster-state', state,
       '--initial-cluster-token', `ae-sync-test-${this.members[0]?.clientPort}`,
@@ -266,6 +278,7 @@ export class EtcdCluster {
   /** Starts every member and waits (bounded) until all report healthy. */
   async start(): Promise<void> {
     for (const p of this.proxies) await p.start();
+    for (const p of this.peerProxies) await p.start();
     for (const m of this.members) this.spawnMember(m, 'new');
     await this.waitHealthy(this.members);
   }
@@ -320,6 +333,42 @@ export class EtcdCluster {
     await this.waitHealthy(members);
   }
 
+  /** A member's id as etcd's raft transport writes it (hex), asked of the cluster (bounded). */
+  async memberIdHex(name: string): Promise<string> {
+    const admin = this.adminClient();
+    try {
+      const { members } = await admin.cluster.memberList({});
+      const found = members.find((x) => x.name === name);
+      if (!found) throw new Error(`no member named ${name} in the member list`);
+      return BigInt(found.ID).toString(16);
+    } finally {
+      admin.close();
+    }
+  }
+
+  /**
+   * Raft messages of `type` (a raftpb.MessageType) all members have sent each other over
+   * their message streams so far (needs `peerProxy`), e.g. MSG_READ_INDEX: the ReadIndex
+   * requests the followers sent the leader, one per batch of linearizable reads.
+   */
+  raftMessages(type: number): number {
+    if (this.peerProxies.length === 0) throw new Error('raftMessages needs a cluster started with peerProxy: true');
+    return this.peerProxies.reduce((n, p) => n + p.sent(type), 0);
+  }
+
+  /** Cuts `name` off from every raft message (needs `peerProxy`): it lags until `release`. */
+  async isolate(name: string): Promise<void> {
+    if (this.peerProxies.length === 0) throw new Error('isolate needs a cluster started with peerProxy: true');
+    const id = await this.memberIdHex(name);
+    for (const p of this.peerProxies) p.isolate(id);
+  }
+
+  /** Lets `name` receive raft messages again; it catches up from where it stopped. */
+  async release(name: string): Promise<void> {
+    const id = await this.memberIdHex(name);
+    for (const p of this.peerProxies) p.release(id);
+  }
+
   /** The name of the current leader, asked of any running member (bounded). */
   async leader(): Promise<string> {
     const deadline = Date.now() + 10_000;
@@ -361,6 +410,7 @@ export class EtcdCluster {
   async stop(): Promise<void> {
     for (const m of this.members) await this.kill(m.name);
     for (const p of this.proxies) await p.close();
+    for (const p of this.peerProxies) await p.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
