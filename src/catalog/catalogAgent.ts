@@ -35,7 +35,7 @@ export interface CatalogAgentOptions
   extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
     Pick<
       ServiceRegistryOptions,
-      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval'
+      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval' | 'writesPerSecPerServer' | 'writeBurst'
     > {}
 
 export interface CatalogAgent {
