@@ -296,3 +296,43 @@ describe('the fleet write cap with huge inputs', () => {
     await servers.stop();
   });
 });
+
+describe('the fleet write cap options', () => {
+  it('refuses a bad writesPerSecPerServer or writeBurst at the boundary with an error naming the value', () => {
+    const servers = new ServerManager({ pinger: cluster.pinger, clock });
+    const make = (o: Partial<CatalogAgentOptions>) => () => new ServiceRegistry({ backend: cluster, servers, node: 'n1', clock, ...o });
+    expect(make({ writesPerSecPerServer: 0 })).toThrow(new RangeError('writesPerSecPerServer must be a finite number > 0, received 0'));
+    expect(make({ writesPerSecPerServer: Infinity })).toThrow(/writesPerSecPerServer must be a finite number > 0, received Infinity/);
+    expect(make({ writesPerSecPerServer: Number.NaN })).toThrow(/writesPerSecPerServer must be a finite number > 0, received NaN/);
+    expect(make({ writesPerSecPerServer: '500' as unknown as number })).toThrow(new TypeError('writesPerSecPerServer must be a number, received "500"'));
+    expect(make({ writeBurst: 0 })).toThrow(/writeBurst must be a finite number > 0, received 0/);
+    expect(make({ writeBurst: 1.5 })).toThrow(new RangeError('writeBurst must be an integer ≥ 1, received 1.5'));
+    // The catalog agent refuses them before anything starts: no timer, no session.
+    expect(() => agent(cluster, { writeBurst: -3 })).toThrow(/writeBurst must be a finite number > 0, received -3/);
+    agents.length = 0;
+    expect(cluster.sessionCount()).toBe(0);
+    expect(make({ writesPerSecPerServer: 0.5, writeBurst: 1 })().node).toBe('n1');
+    void servers.stop();
+  });
+
+  it('counts the servers the manager can reach: fewer reachable servers, a smaller share each', async () => {
+    const { backend, lose } = fleetBackend({ nodes: 30 });
+    const a = agent(backend);
+    for (const id of ids(2)) a.registry.register(svc(id));
+    a.start();
+    await clock.tickAsync(HOUR / 2);
+    a.registry.clusterSize();
+    await clock.tickAsync(0);
+    expect(a.agent.servers.reachableServers()).toBe(3);
+    for (const s of cluster.initialServers().slice(1)) a.agent.servers.drain(s);
+    expect(a.agent.servers.reachableServers()).toBe(1);
+    const before = puts();
+    await lose();
+    await clock.tickAsync(0);
+    // 1 server: one op per 30 s instead of 10 s.
+    await clock.tickAsync(3 * OP_MS - 1);
+    expect(puts() - before).toBe(0);
+    await clock.tickAsync(1);
+    expect(puts() - before).toBe(1);
+  });
+});
