@@ -92,7 +92,7 @@ export function writeWaitMs(bucket: WriteBucket, settings: WriteCapSettings, cou
 }
 
 /** One pacer wake-up at least this far apart (ms): at a short interval, a wake waits for a batch, not for one op. */
-export const MIN_WAKE_GAP_MS = 50;
+export const MIN_WAKE_GAP_MS = 250;
 
 /**
  * How many ops a deferred pass waits for before it is woken: one op when ops are far
