@@ -103,3 +103,23 @@ export function wakeOps(settings: WriteCapSettings, counts: WriteCounts, owedOps
   const perGap = Math.ceil(MIN_WAKE_GAP_MS / writeIntervalMs(settings, counts));
   return Math.max(1, Math.min(owedOps, maxBatchOps, Math.floor(settings.writeBurst), perGap));
 }
+
+/**
+ * "How many writes may this agent make now": the whole rule in one step for a host that
+ * keeps the bucket itself (the simulator). Refills to `nowMs` at the counts given, grants
+ * up to `wanted` ops of the class and charges them. `waitMs`: how long until the next op
+ * of the class may go, when some were not granted (0 when all were).
+ */
+export function writeStep(
+  bucket: WriteBucket,
+  nowMs: number,
+  settings: WriteCapSettings,
+  counts: WriteCounts,
+  wanted: number,
+  urgent: boolean,
+): { bucket: WriteBucket; ops: number; waitMs: number } {
+  const filled = refill(bucket, nowMs, settings, counts);
+  const ops = Math.max(0, Math.min(wanted, writeAllowance(filled, settings, urgent)));
+  const after = spend(filled, ops);
+  return { bucket: after, ops, waitMs: ops < wanted ? writeWaitMs(after, settings, counts, 1, urgent) : 0 };
+}

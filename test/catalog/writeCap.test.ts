@@ -13,6 +13,7 @@ import {
   wakeOps,
   writeAllowance,
   writeIntervalMs,
+  writeStep,
   writeWaitMs,
   type WriteBucket,
   type WriteCapSettings,
@@ -82,6 +83,27 @@ describe('the write bucket', () => {
     const b = restartedBucket(0, 0);
     expect(writeAllowance(refill(b, 10_000, s, { nodes: 60, servers: 3 }), s, false)).toBe(0);
     expect(writeAllowance(refill(b, 20_000, s, { nodes: 60, servers: 3 }), s, false)).toBe(1);
+  });
+});
+
+describe('writeStep', () => {
+  const s = cap(1, 4);
+  const counts = { nodes: 30, servers: 3 };
+
+  it('grants what the bucket holds, charges it, and says when to ask again for the rest', () => {
+    const first = writeStep(restartedBucket(0, 0), 25_000, s, counts, 5, false);
+    expect(first).toMatchObject({ ops: 2, waitMs: 5_000 }); // 2.5 tokens: 2 now, the third in 5 s
+    expect(first.bucket.tokens).toBeCloseTo(0.5, 9);
+    expect(writeStep(first.bucket, 29_999, s, counts, 3, false).ops).toBe(0);
+    expect(writeStep(first.bucket, 30_000, s, counts, 3, false).ops).toBe(1);
+  });
+
+  it('grants a user change at once from an empty bucket, up to the burst, and nothing it did not ask for', () => {
+    const step = writeStep(restartedBucket(0, 0), 0, s, counts, 1, true);
+    expect(step).toMatchObject({ ops: 1, waitMs: 0 });
+    expect(step.bucket.tokens).toBe(-1);
+    expect(writeStep(restartedBucket(0, 0), 0, s, counts, 9, true)).toMatchObject({ ops: 4, waitMs: 10_000 });
+    expect(writeStep(fullBucket(s, 0), 0, s, counts, 0, false)).toMatchObject({ ops: 0, waitMs: 0 });
   });
 });
 
