@@ -34,7 +34,7 @@ export interface SyncPassDeps {
   maxBatchOps: number;
   remote: <T>(signal: AbortSignal, call: RemoteCall<T>) => Promise<T>;
   /** The fleet write cap: how many ops may go now, what they cost, the wake for what waits. */
-  pacer: Pick<WritePacer, 'allowance' | 'spend' | 'defer'>;
+  pacer: Pick<WritePacer, 'allowance' | 'spend' | 'defer' | 'caughtUp'>;
 }
 
 /** One op of a batch as sent: the entry and version it was built from. */
@@ -153,8 +153,11 @@ export async function applyWrites(d: SyncPassDeps, owed: readonly Entry[], sessi
   }
   if (paced) {
     const urgent = next < plan.urgentEnd;
-    d.pacer.defer((urgent ? plan.urgentEnd : Math.max(plan.bulkEnd, next + 1)) - next, urgent, d.maxBatchOps);
-  } else skipped += plan.entries.length - next;
+    d.pacer.defer((urgent ? plan.urgentEnd : Math.max(plan.bulkEnd, next + 1)) - next, urgent, d.maxBatchOps, plan.entries.length - next);
+  } else {
+    skipped += plan.entries.length - next;
+    if (skipped === 0 && failures.length === 0) d.pacer.caughtUp();
+  }
   if (failures.length > 0) throw new CatalogSyncError(failures, skipped);
 }
 

@@ -4,7 +4,7 @@
 // and a pause, a failed pass or a full sync only move when the rest is written.
 import { type Clock, monotonicNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { fullBucket, refill, restartedBucket, spend, wakeOps, writeAllowance, writeWaitMs, type WriteBucket, type WriteCapSettings, type WriteCounts } from './writeCap.js';
+import { fullBucket, refill, restartedBucket, spend, wakeOps, writeAllowance, writeIntervalMs, writeWaitMs, type WriteBucket, type WriteCapSettings, type WriteCounts } from './writeCap.js';
 
 export interface WritePacerDeps {
   settings: WriteCapSettings;
@@ -21,6 +21,8 @@ export class WritePacer {
   #bucket: WriteBucket;
   #timer: unknown;
   #closed = false;
+  /** A pass has held writes back since the last one that wrote everything it owed. */
+  #pacing = false;
   readonly #d: WritePacerDeps;
 
   constructor(d: WritePacerDeps) {
@@ -40,10 +42,11 @@ export class WritePacer {
   }
 
   /**
-   * A pass left `owedOps` writes of the class for later: wake once enough tokens for the
-   * next call are there (see wakeOps). One timer per registry: a newer deferral replaces it.
+   * A pass left `owedOps` writes of the class for later (`totalOps` of every class): wake
+   * once enough tokens for the next call are there (see wakeOps). One timer per
+   * registry: a newer deferral replaces it.
    */
-  defer(owedOps: number, urgent: boolean, maxBatchOps: number): void {
+  defer(owedOps: number, urgent: boolean, maxBatchOps: number, totalOps = owedOps): void {
     if (this.#closed) return;
     const d = this.#d;
     const counts = d.counts();
@@ -51,11 +54,23 @@ export class WritePacer {
     const ops = wakeOps(d.settings, counts, owedOps, maxBatchOps);
     const waitMs = writeWaitMs(this.#bucket, d.settings, counts, ops, urgent);
     this.cancel();
-    d.log.debug({ owed: owedOps, urgent, waitMs, nodes: counts.nodes, servers: counts.servers }, 'writes paced under the fleet write cap');
+    const intervalMs = writeIntervalMs(d.settings, counts);
+    const details = { owed: totalOps, urgent, waitMs, intervalMs, nodes: counts.nodes, servers: counts.servers };
+    // Once per paced run at info (an operator asks why entries are not back yet), then debug.
+    if (this.#pacing) d.log.debug(details, 'writes paced under the fleet write cap');
+    else d.log.info({ ...details, etaMs: Math.round(totalOps * intervalMs) }, 'pacing writes under the fleet write cap');
+    this.#pacing = true;
     this.#timer = d.clock.setTimeout(() => {
       this.#timer = undefined;
       if (!this.#closed) d.wake();
     }, waitMs);
+  }
+
+  /** A pass wrote everything it owed: a paced run, if any, is over. */
+  caughtUp(): void {
+    if (!this.#pacing) return;
+    this.#pacing = false;
+    this.#d.log.info('paced writes caught up');
   }
 
   /** The session was lost: a rewrite of everything follows, with no burst and a random phase. */

@@ -10,6 +10,8 @@ import { ServiceRegistry } from '../../src/catalog/registry.js';
 import { ServerManager } from '../../src/servers/serverManager.js';
 import { MAX_TIMER_MS } from '../../src/shared/clock.js';
 import { constantRandom, createTestClock, type TestClock } from '../../src/testing.js';
+import { whenWritten } from '../../src/catalog/whenWritten.js';
+import { captureLogger } from '../helpers/index.js';
 
 const svc = (id: string, port = 80): Service => ({ id, name: 'web', address: '10.0.0.1', port });
 const ids = (n: number, prefix = 's'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
@@ -224,6 +226,22 @@ describe('the fleet write cap at the cap', () => {
     expect(stored()).toEqual(['re-entrant', ...ids(5)]);
     await clock.tickAsync(1);
     expect(stored()).toEqual(['re-entrant', ...ids(6)]);
+  });
+});
+
+describe('the fleet write cap, seen from outside', () => {
+  it('logs one info line when a paced run starts (with its ETA) and one when it catches up; whenWritten waits for the last write', async () => {
+    const capture = captureLogger();
+    const { a, since } = await rewriting(6, { nodes: 30 }, { logger: capture.logger });
+    const infos = () => capture.records.filter((r) => r.level === 30 && /paced|pacing/.test(r.msg));
+    expect(infos().map((r) => [r.msg, r.owed, r.etaMs])).toEqual([['pacing writes under the fleet write cap', 6, 6 * OP_MS]]);
+    let written = false;
+    void whenWritten(a).then(() => (written = true));
+    await clock.tickAsync(6 * OP_MS - 1);
+    expect([since(), written]).toEqual([5, false]);
+    await clock.tickAsync(1);
+    expect([since(), written]).toEqual([6, true]);
+    expect(infos().map((r) => r.msg)).toEqual(['pacing writes under the fleet write cap', 'paced writes caught up']);
   });
 });
 
