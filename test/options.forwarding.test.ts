@@ -161,6 +161,8 @@ describe('option forwarding', () => {
       blockedWarnInterval: 30_014,
       maxBatchOps: 17,
       checkUpdateInterval: 120_015,
+      writesPerSecPerServer: 250.5,
+      writeBurst: 19,
     };
     const where: { [K in keyof CatalogAgentOptions]-?: Probe } = {
       ...Object.fromEntries(Object.entries(SHARED).map(([k, [, probe]]) => [k, probe])) as { [K in keyof typeof SHARED]: Probe },
@@ -184,6 +186,8 @@ describe('option forwarding', () => {
       blockedWarnInterval: g('blockedWarnIntervalMs'),
       maxBatchOps: g('maxBatchOps'),
       checkUpdateInterval: g('checkUpdateIntervalMs'),
+      writesPerSecPerServer: g('writesPerSecPerServer'),
+      writeBurst: g('writeBurst'),
     };
     seen.last = {};
     const agent = createCatalogAgent(options);

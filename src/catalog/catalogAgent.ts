@@ -21,7 +21,8 @@ import { clockNow, systemClock } from '../shared/clock.js';
  * ends within callTimeout × (2 + maxConsecutiveFailures × writeAttempts) — 60 s with the
  * defaults. The pass timeout is the backstop for what those bounds cannot see (a backend
  * that answers every call just under its deadline) and must still let a healthy first
- * registration of MAX_SERVICES (10,000 puts) finish: 300 s allows 30 ms per put.
+ * registration of MAX_SERVICES (10,000 puts) finish in one pass when `writeBurst` lets it
+ * (300 s allows 30 ms per put); under the write cap a pass never waits for tokens.
  */
 export const SYNC_TIMEOUT_CALL_TIMEOUTS = 60;
 
@@ -35,7 +36,7 @@ export interface CatalogAgentOptions
   extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
     Pick<
       ServiceRegistryOptions,
-      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval'
+      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval' | 'writesPerSecPerServer' | 'writeBurst'
     > {}
 
 export interface CatalogAgent {

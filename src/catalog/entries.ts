@@ -30,6 +30,11 @@ export interface Entry {
   failedPasses: number;
   /** Set while the servers refuse this content (quarantine): only full syncs retry it. */
   blocked: Blocked | undefined;
+  /**
+   * The user changed it since it was last in sync: its write goes before any bulk
+   * rewrite and is not held to the agent's share of the write cap (writeCap.ts).
+   */
+  urgent: boolean;
 }
 
 export class EntryTable {
@@ -45,7 +50,7 @@ export class EntryTable {
 
   /** A fresh entry (clean, version 0) for `id`. */
   create(id: string): Entry {
-    const entry: Entry = { kind: this.kind, id, value: undefined, dirty: false, version: 0, writtenSession: undefined, failedPasses: 0, blocked: undefined };
+    const entry: Entry = { kind: this.kind, id, value: undefined, dirty: false, version: 0, writtenSession: undefined, failedPasses: 0, blocked: undefined, urgent: false };
     this.byId.set(id, entry);
     return entry;
   }
@@ -64,6 +69,7 @@ export class EntryTable {
 
   markClean(entry: Entry): void {
     entry.dirty = false;
+    entry.urgent = false;
     this.dirty.delete(entry);
   }
 

@@ -18,6 +18,7 @@ import { callRetrying, type RetryCaller } from './retryCall.js';
 import { resolveRegistryOptions, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers } from './registryOptions.js';
 import { SessionKeeper } from './sessionKeeper.js';
 import { applyWrites, type SyncPassDeps } from './syncPass.js';
+import { WritePacer } from './writePacer.js';
 
 export type { CheckRegistration };
 export { CatalogSyncError, RefusedWriteError, isRefusedWriteError, diffCatalog, type EntryFailure, type RefusalReason, type ServerCaller, type ServiceRegistryOptions, type SyncTriggers };
@@ -69,6 +70,17 @@ export interface RegistryStats {
   clusterSize: number;
 }
 
+/** Servers the write cap divides by: the caller's count when it gives one (at least 1), else 1. */
+function reachable(servers: ServerCaller): number {
+  let n: unknown;
+  try {
+    n = servers.reachableServers?.();
+  } catch {
+    return 1;
+  }
+  return typeof n === 'number' && n >= 1 && Number.isFinite(n) ? Math.floor(n) : 1;
+}
+
 /** Local catalog + SyncState. Give it to a StateSyncer as `state`, then `attach(syncer)`. */
 export class ServiceRegistry {
   readonly node: string;
@@ -78,6 +90,7 @@ export class ServiceRegistry {
   private readonly caller: RetryCaller;
   private readonly pass: SyncPassDeps;
   private readonly sessions: SessionKeeper;
+  private readonly pacer: WritePacer;
   private readonly table = new EntryTable('service');
   private readonly checkTable = new EntryTable('check');
   private readonly nodeTable = new EntryTable('node');
@@ -121,7 +134,18 @@ export class ServiceRegistry {
       changed: (entry) => this.markChanged(entry),
       hasService: (id) => this.table.get(id)?.value !== undefined,
     });
-    this.pass = { node, tables, quarantine, counters, log, remote, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
+    const { servers } = o;
+    this.pacer = new WritePacer({
+      settings: { writesPerSecPerServer: o.writesPerSecPerServer, writeBurst: o.writeBurst },
+      clock: o.clock,
+      random: o.random,
+      // The cached size (the syncer keeps it fresh): reading it here sends no count query.
+      counts: () => ({ nodes: this.cachedClusterSize, servers: reachable(servers) }),
+      wake: () => this.triggers?.syncChanges.trigger(),
+      log,
+    });
+    const { pacer } = this;
+    this.pass = { node, tables, quarantine, counters, log, remote, pacer, maxConsecutiveFailures: o.maxConsecutiveFailures, writeAttempts: o.writeAttempts, maxBatchOps: o.maxBatchOps };
     this.sessions = new SessionKeeper({ node, ttlMs: o.sessionTtlMs, backend: o.backend, clock: o.clock, log, counters, remote: openRemote, onLost: () => this.sessionLost() });
   }
 
@@ -329,6 +353,7 @@ export class ServiceRegistry {
     this.closed = true;
     this.background.abort(new StoppedError('registry closed'));
     this.checkBook.cancelAll();
+    this.pacer.close();
     await this.sessions.close();
   }
 
@@ -345,6 +370,8 @@ export class ServiceRegistry {
 
   private markChanged(entry: Entry): void {
     entry.version++;
+    // The user's change: written before any bulk rewrite, ahead of the agent's write share.
+    entry.urgent = true;
     // New content: what the servers refused is no longer what is owed.
     this.quarantine.reset(entry);
     (entry.kind === 'check' ? this.checkTable : entry.kind === 'node' ? this.nodeTable : this.table).markDirty(entry);
@@ -410,6 +437,8 @@ export class ServiceRegistry {
   /** The servers dropped our session (and its entries): rewrite everything under a new one. */
   private sessionLost(): void {
     if (this.closed) return;
+    // Every agent that lost its session now is likely to rewrite everything now: no burst.
+    this.pacer.restart();
     for (const entry of this.table.byId.values()) if (entry.value) this.table.markDirty(entry);
     for (const entry of this.checkTable.byId.values()) if (entry.value) this.checkTable.markDirty(entry);
     for (const entry of this.nodeTable.byId.values()) if (entry.value) this.nodeTable.markDirty(entry);

@@ -11,6 +11,11 @@ import { validateNodeName } from './validate.js';
 export interface ServerCaller {
   /** `options.signal`: the caller's own signal; a call it cuts short is not held against the server. */
   call<T>(fn: (server: Server, signal: AbortSignal) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  /**
+   * Servers the fleet's writes spread over (ServerManager: the reachable ones, as its
+   * rebalance cap counts them). Without it the write cap counts 1 server (the safe side).
+   */
+  reachableServers?(): number;
 }
 
 /** The part of a StateSyncer the registry pokes: its two coalescing triggers. */
@@ -72,7 +77,26 @@ export interface ServiceRegistryOptions {
    * own (`registerCheck({ …, checkUpdateInterval })`). ≥ 0, ≤ 2^31 − 1. Defaults to 5 min.
    */
   checkUpdateInterval?: number;
-  /** Random source in [0, 1) for the check deferral's jitter and the wait before a read is retried on another server. Defaults to Math.random. */
+  /**
+   * The fleet write cap, in write ops per second per reachable server (each op of a batch
+   * counts: a server's cost grows with the keys it writes, not with the calls). Bulk
+   * writes — the rewrite after a session loss or a node takeover, a full sync's repairs,
+   * the part of a large first registration past `writeBurst` — are paced so that the
+   * fleet's stay under it: each agent writes one op per
+   * `max(1000 / cap, 1000 × clusterSize / (servers × cap))` ms, so a node's M entries
+   * spread over M such intervals (100,000 nodes, 5 servers: one op per 40 s). A user's
+   * own changes go first. Finite, > 0. Defaults to 500 (docs/tuning.md has the arithmetic).
+   */
+  writesPerSecPerServer?: number;
+  /**
+   * The write cap's bucket size, in ops: the most an agent saves up while it has nothing
+   * to write, and how far the user's own changes (register, deregister, check updates)
+   * may run ahead of the agent's share before they are paced too — a node of up to this
+   * many entries registers at once. A session loss empties the bucket. An integer ≥ 1.
+   * Defaults to 128 (one etcd transaction).
+   */
+  writeBurst?: number;
+  /** Random source in [0, 1) for the check deferral's jitter, the wait before a read is retried on another server and the write cap's phase. Defaults to Math.random. */
   random?: () => number;
   /** The syncer's triggers; can also be set later with `attach()`. */
   syncer?: SyncTriggers;
@@ -94,6 +118,10 @@ const DEFAULT_WRITE_ATTEMPTS = 2;
 const DEFAULT_BLOCK_AFTER_FAILURES = 3;
 const DEFAULT_CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_BLOCKED_WARN_INTERVAL_MS = 60_000;
+/** See `writesPerSecPerServer`: 100,000 nodes × 10 entries on 5 servers re-register in 400 s. */
+export const DEFAULT_WRITES_PER_SEC_PER_SERVER = 500;
+/** See `writeBurst`: one etcd transaction's worth. */
+export const DEFAULT_WRITE_BURST = 128;
 
 export interface ResolvedRegistryOptions {
   backend: CatalogBackend;
@@ -108,6 +136,8 @@ export interface ResolvedRegistryOptions {
   blockedWarnIntervalMs: number;
   maxBatchOps: number;
   checkUpdateIntervalMs: number;
+  writesPerSecPerServer: number;
+  writeBurst: number;
   random: () => number;
   clock: Clock;
 }
@@ -155,6 +185,8 @@ export function resolveRegistryOptions(options: ServiceRegistryOptions): Resolve
     blockedWarnIntervalMs: durationMs('blockedWarnInterval', options.blockedWarnInterval, DEFAULT_BLOCKED_WARN_INTERVAL_MS),
     maxBatchOps: batchLimit(options.maxBatchOps, backend.maxBatchOps),
     checkUpdateIntervalMs: durationMs('checkUpdateInterval', options.checkUpdateInterval, DEFAULT_CHECK_UPDATE_INTERVAL_MS, { allowZero: true }),
+    writesPerSecPerServer: optionalPositiveNumber('writesPerSecPerServer', options.writesPerSecPerServer, DEFAULT_WRITES_PER_SEC_PER_SERVER),
+    writeBurst: count('writeBurst', options.writeBurst, DEFAULT_WRITE_BURST),
     random: fn('random', options.random, Math.random),
     clock: options.clock ?? systemClock,
   };

@@ -10,6 +10,7 @@ import { CatalogSyncError, type EntryFailure, RefusedWriteError, isRefusedWriteE
 import type { Entry, EntryKind, EntryTable } from './entries.js';
 import type { Quarantine } from './quarantine.js';
 import type { RemoteCall } from './remoteCall.js';
+import type { WritePacer } from './writePacer.js';
 
 export type { Entry } from './entries.js';
 
@@ -32,6 +33,8 @@ export interface SyncPassDeps {
   /** Most ops per write call; 1 sends every write on its own (no `writeBatch`). */
   maxBatchOps: number;
   remote: <T>(signal: AbortSignal, call: RemoteCall<T>) => Promise<T>;
+  /** The fleet write cap: how many ops may go now, what they cost, the wake for what waits. */
+  pacer: Pick<WritePacer, 'allowance' | 'spend' | 'defer' | 'caughtUp'>;
 }
 
 /** One op of a batch as sent: the entry and version it was built from. */
@@ -43,35 +46,63 @@ interface Planned {
 
 const failure = (e: Entry, error: unknown): EntryFailure => ({ id: e.id, op: e.value ? 'put' : 'delete', error });
 
+/** The owed entries in write order: the user's changes, then bulk writes, then quarantined entries. */
+interface Plan {
+  readonly entries: readonly Entry[];
+  /** entries[0, urgentEnd) are the user's changes; [urgentEnd, bulkEnd) bulk; the rest quarantined (one try each, on their own). */
+  readonly urgentEnd: number;
+  readonly bulkEnd: number;
+}
+
+function order(owed: readonly Entry[]): Plan {
+  const urgent: Entry[] = [];
+  const bulk: Entry[] = [];
+  const retries: Entry[] = [];
+  for (const entry of owed) (entry.blocked ? retries : entry.urgent ? urgent : bulk).push(entry);
+  return { entries: [...urgent, ...bulk, ...retries], urgentEnd: urgent.length, bulkEnd: urgent.length + bulk.length };
+}
+
 /**
- * Writes what is owed for each entry (changes made while the pass runs are honoured).
- * Blocked entries get one attempt each, on their own, after the others. Failures
- * are collected, not fatal, until `maxConsecutiveFailures` failed calls in a row;
- * entries never tried stay dirty. Rejects with CatalogSyncError when any write of
- * an unblocked entry failed; a quarantined entry never fails the pass.
+ * The next call's entries from `plan.entries[from]` on, as many as one call carries and
+ * the write cap allows now (one class per call); undefined when the cap says wait.
+ */
+function admit(d: SyncPassDeps, plan: Plan, from: number): Entry[] | undefined {
+  const urgent = from < plan.urgentEnd;
+  const end = urgent ? plan.urgentEnd : from < plan.bulkEnd ? plan.bulkEnd : from + 1;
+  const allowed = d.pacer.allowance(urgent);
+  if (allowed < 1) return undefined;
+  return plan.entries.slice(from, Math.min(end, from + Math.min(d.maxBatchOps, allowed)));
+}
+
+/**
+ * Writes what is owed for each entry (changes made while the pass runs are honoured):
+ * the user's changes first, then the bulk writes, each call only when the fleet write
+ * cap allows it (writePacer.ts). What the cap holds back stays dirty and the pacer wakes
+ * a partial sync for it: the pass does not wait. Blocked entries get one attempt each,
+ * on their own, after the others. Failures are collected, not fatal, until
+ * `maxConsecutiveFailures` failed calls in a row; entries never tried stay dirty.
+ * Rejects with CatalogSyncError when any write of an unblocked entry failed; a
+ * quarantined entry never fails the pass.
  */
 export async function applyWrites(d: SyncPassDeps, owed: readonly Entry[], session: NodeSession, signal: AbortSignal): Promise<void> {
+  const plan = order(owed);
+  /** Calls already admitted and still to (re)try: split halves, the rest of a refused batch. */
   const queue: Entry[][] = [];
-  const retries: Entry[][] = [];
-  let batch: Entry[] = [];
-  for (const entry of owed) {
-    if (entry.blocked) {
-      retries.push([entry]);
-      continue;
-    }
-    batch.push(entry);
-    if (batch.length >= d.maxBatchOps) {
-      queue.push(batch);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) queue.push(batch);
-  queue.push(...retries);
-
+  let next = 0;
+  let paced = false;
   const failures: EntryFailure[] = [];
   let consecutive = 0;
-  while (queue.length > 0 && consecutive < d.maxConsecutiveFailures) {
-    const entries = queue.shift() as Entry[];
+  while (consecutive < d.maxConsecutiveFailures) {
+    let entries = queue.shift();
+    if (entries === undefined) {
+      if (next >= plan.entries.length) break;
+      entries = admit(d, plan, next);
+      if (entries === undefined) {
+        paced = true;
+        break;
+      }
+      next += entries.length;
+    }
     const blocked = entries.length === 1 && (entries[0] as Entry).blocked !== undefined;
     const error = await attempts(d, entries, session, signal, blocked ? 1 : d.writeAttempts);
     if (error === undefined) {
@@ -115,6 +146,18 @@ export async function applyWrites(d: SyncPassDeps, owed: readonly Entry[], sessi
     skipped += rest.length;
     for (const entry of rest) d.tables[entry.kind].markDirty(entry);
   }
+  // Held back by the cap (not skipped: owed, and woken for) or left after too many failures.
+  for (let i = next; i < plan.entries.length; i++) {
+    const entry = plan.entries[i] as Entry;
+    d.tables[entry.kind].markDirty(entry);
+  }
+  if (paced) {
+    const urgent = next < plan.urgentEnd;
+    d.pacer.defer((urgent ? plan.urgentEnd : Math.max(plan.bulkEnd, next + 1)) - next, urgent, d.maxBatchOps, plan.entries.length - next);
+  } else {
+    skipped += plan.entries.length - next;
+    if (skipped === 0 && failures.length === 0) d.pacer.caughtUp();
+  }
   if (failures.length > 0) throw new CatalogSyncError(failures, skipped);
 }
 
@@ -122,6 +165,8 @@ export async function applyWrites(d: SyncPassDeps, owed: readonly Entry[], sessi
 async function attempts(d: SyncPassDeps, entries: readonly Entry[], session: NodeSession, signal: AbortSignal, tries: number): Promise<unknown> {
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw abortReason(signal);
+    // Every try reaches a server, so every try is charged to the cap.
+    d.pacer.spend(entries.length);
     try {
       await send(d, entries, session, signal);
       return undefined;
@@ -161,9 +206,9 @@ function single(client: CatalogClient, node: string, op: WriteOp, sessionId: str
 }
 
 /**
- * One remote write call. Every write of a pass goes through here, so a write pacer
- * (a cap on writes per second) belongs just before the call. The ops are built from
- * the entries as they are now: an entry may have changed while the last try ran.
+ * One remote write call (admitted by the write cap in applyWrites, charged in attempts).
+ * The ops are built from the entries as they are now: an entry may have changed while
+ * the last try ran.
  */
 async function send(d: SyncPassDeps, entries: readonly Entry[], session: NodeSession, signal: AbortSignal): Promise<void> {
   const plan: Planned[] = entries.map((entry) => ({ entry, version: entry.version, value: entry.value }));

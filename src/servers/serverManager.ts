@@ -149,6 +149,14 @@ export class ServerManager extends TypedEmitter<ServerManagerEvents> {
     return this.#core.roster.size;
   }
 
+  /**
+   * Servers the fleet-wide rate caps divide by: with health on, the reachable ones
+   * (healthy or suspect); with it off, every listed server not draining. May be 0.
+   */
+  reachableServers(): number {
+    return this.#core.servers();
+  }
+
   /** A copy of the list: primaries then backups, each in order. */
   servers(): Server[] {
     return this.#core.roster.servers();

@@ -44,7 +44,9 @@ describe.skipIf(!run)('batched writes and refused entries on etcd (real cluster)
     const backend = createEtcdBackend({ endpoints: cluster.endpoints, prefix, callTimeout: 2000, ...(maxTxnOps ? { maxTxnOps } : {}) });
     const servers = new ServerManager({ pinger: backend.pinger });
     servers.setServers(backend.initialServers());
-    const registry = new ServiceRegistry({ backend, servers, node: 'n1', callTimeout: 3000, sessionTtl: 10_000 });
+    // A bucket that holds every write of these tests: they are about batching, and one pass
+    // must write all of it (the fleet write cap would spread the writes past 2 × 128).
+    const registry = new ServiceRegistry({ backend, servers, node: 'n1', callTimeout: 3000, sessionTtl: 10_000, writeBurst: 1_000 });
     cleanups.push(async () => {
       await registry.close();
       await servers.stop();

@@ -1,0 +1,125 @@
+// The fleet write cap as pure steps (state, now, counts in; state, numbers out), so the
+// registry's pacer and the simulator run the same rule: each agent's token bucket fills
+// at its share of `servers × writesPerSecPerServer` (the rebalance cap's
+// rateScaledInterval, one op per interval), never faster than the cap itself.
+import { clampDelay } from '../shared/clock.js';
+import { rateScaledInterval } from '../shared/stagger.js';
+
+/** The cap's two settings, as the registry resolved them. */
+export interface WriteCapSettings {
+  /** Fleet-wide cap on catalog write ops per second per reachable server. */
+  readonly writesPerSecPerServer: number;
+  /** Most tokens a bucket holds, and how far a user's changes may run ahead of the share (ops). */
+  readonly writeBurst: number;
+}
+
+/** What the agent knows of the fleet when it asks. */
+export interface WriteCounts {
+  /** Cluster size (nodes registered), at least 1. */
+  readonly nodes: number;
+  /** Servers the writes spread over (reachable ones), at least 1. */
+  readonly servers: number;
+}
+
+/** One agent's bucket: `tokens` (ops; below 0 while a debt is paid back) as of `atMs`. */
+export interface WriteBucket {
+  readonly tokens: number;
+  readonly atMs: number;
+}
+
+/**
+ * ms per write op for one agent: `rateScaledInterval(servers × cap, 1000 / cap, nodes)`.
+ * `nodes` agents each writing one op per interval put `servers × cap` ops/s on the fleet,
+ * so `cap` on each server; the floor `1000 / cap` is the per-agent ceiling, because
+ * an agent sends all its writes to one server (its front one). 100,000 nodes, 5
+ * servers, 500/s: 40 s per op; 3 nodes: 2 ms (the floor).
+ */
+export function writeIntervalMs(settings: WriteCapSettings, counts: WriteCounts): number {
+  const cap = settings.writesPerSecPerServer;
+  const servers = counts.servers >= 1 ? counts.servers : 1;
+  const nodes = counts.nodes >= 1 ? counts.nodes : 1;
+  return rateScaledInterval(servers * cap, 1000 / cap, nodes);
+}
+
+/**
+ * A fresh bucket: full, so a node of up to `writeBurst` entries registers (or takes over
+ * its earlier run's entries) at once; a larger one is paced past that.
+ */
+export function fullBucket(settings: WriteCapSettings, nowMs: number): WriteBucket {
+  return { tokens: settings.writeBurst, atMs: nowMs };
+}
+
+/**
+ * The bucket after a session loss: a rewrite of everything follows, on every agent that
+ * lost its session for the same reason at about the same time. No burst, and a random
+ * phase `r` in [0, 1) of one interval, so the fleet's first paced writes do not line up.
+ */
+export function restartedBucket(nowMs: number, r: number): WriteBucket {
+  return { tokens: -r, atMs: nowMs };
+}
+
+/** The bucket filled up to `nowMs` at the interval the counts give now; never above the burst. */
+export function refill(bucket: WriteBucket, nowMs: number, settings: WriteCapSettings, counts: WriteCounts): WriteBucket {
+  const elapsedMs = nowMs - bucket.atMs;
+  if (!(elapsedMs > 0)) return bucket;
+  const tokens = Math.min(settings.writeBurst, bucket.tokens + elapsedMs / writeIntervalMs(settings, counts));
+  return { tokens: Math.max(bucket.tokens, tokens), atMs: nowMs };
+}
+
+/**
+ * Ops the agent may write now from a refilled bucket. A bulk rewrite spends only tokens
+ * it has; a user's change may borrow up to `writeBurst` ops ahead (the debt delays the
+ * bulk writes that follow, never the user's).
+ */
+export function writeAllowance(bucket: WriteBucket, settings: WriteCapSettings, urgent: boolean): number {
+  const available = bucket.tokens + (urgent ? settings.writeBurst : 0);
+  return available >= 1 ? Math.floor(available + 1e-9) : 0;
+}
+
+/** The bucket after `ops` writes. */
+export function spend(bucket: WriteBucket, ops: number): WriteBucket {
+  return { tokens: bucket.tokens - ops, atMs: bucket.atMs };
+}
+
+/**
+ * ms until a refilled bucket allows `ops` writes of the class, at the interval the counts
+ * give now; 0 when it already does. At least 1 ms when waiting, clamped to the longest timer.
+ */
+export function writeWaitMs(bucket: WriteBucket, settings: WriteCapSettings, counts: WriteCounts, ops: number, urgent: boolean): number {
+  const missing = ops - (bucket.tokens + (urgent ? settings.writeBurst : 0));
+  if (!(missing > 1e-9)) return 0;
+  return clampDelay(Math.max(1, Math.ceil(missing * writeIntervalMs(settings, counts))));
+}
+
+/** One pacer wake-up at least this far apart (ms): at a short interval, a wake waits for a batch, not for one op. */
+export const MIN_WAKE_GAP_MS = 250;
+
+/**
+ * How many ops a deferred pass waits for before it is woken: one op when ops are far
+ * apart (a fleet of 100,000: one op per 40 s), else as many as `MIN_WAKE_GAP_MS` brings,
+ * never more than one call carries, the burst, or what is owed.
+ */
+export function wakeOps(settings: WriteCapSettings, counts: WriteCounts, owedOps: number, maxBatchOps: number): number {
+  const perGap = Math.ceil(MIN_WAKE_GAP_MS / writeIntervalMs(settings, counts));
+  return Math.max(1, Math.min(owedOps, maxBatchOps, Math.floor(settings.writeBurst), perGap));
+}
+
+/**
+ * "How many writes may this agent make now": the whole rule in one step for a host that
+ * keeps the bucket itself (the simulator). Refills to `nowMs` at the counts given, grants
+ * up to `wanted` ops of the class and charges them. `waitMs`: how long until the next op
+ * of the class may go, when some were not granted (0 when all were).
+ */
+export function writeStep(
+  bucket: WriteBucket,
+  nowMs: number,
+  settings: WriteCapSettings,
+  counts: WriteCounts,
+  wanted: number,
+  urgent: boolean,
+): { bucket: WriteBucket; ops: number; waitMs: number } {
+  const filled = refill(bucket, nowMs, settings, counts);
+  const ops = Math.max(0, Math.min(wanted, writeAllowance(filled, settings, urgent)));
+  const after = spend(filled, ops);
+  return { bucket: after, ops, waitMs: ops < wanted ? writeWaitMs(after, settings, counts, 1, urgent) : 0 };
+}
