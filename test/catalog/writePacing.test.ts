@@ -301,7 +301,7 @@ describe('the fleet write cap with huge inputs', () => {
   it('clamps a wait past the longest timer to 2^31 − 1 ms instead of firing at once', async () => {
     const callTimeoutMs = 5_000;
     const clockTimers: number[] = [];
-    const spy = { ...clock, setTimeout: (fn: () => void, ms: number) => (clockTimers.push(ms), clock.setTimeout(fn, ms)), clearTimeout: (h: unknown) => clock.clearTimeout(h as never) };
+    const spy = { ...clock, setTimeout: (fn: () => void, ms: number) => (clockTimers.push(ms), clock.setTimeout(fn, ms)), clearTimeout: (h: unknown) => clock.clearTimeout(h) };
     const servers = new ServerManager({ pinger: cluster.pinger, clock, random: constantRandom(0) });
     for (const s of cluster.initialServers()) servers.addServer(s);
     const registry = new ServiceRegistry({ backend: cluster, servers, node: 'n1', clock: spy, writesPerSecPerServer: 1e-7, writeBurst: 1 });
