@@ -88,6 +88,7 @@ export {
 } from './servers/serverManager.js';
 export { MEMBERSHIP_BACKLOG_WARN } from './servers/membershipQueue.js';
 export { createSyncAgent, type SyncAgent, type SyncAgentOptions } from './agent.js';
+export type { FullSyncOnServerUp } from './wiring.js';
 
 // --- service catalog, its contract and the embedded cluster ------------------------------
 export type { Service, Check, CheckStatus, NodeInfo, WriteOp, CatalogClient, CatalogBackend, NodeSession } from './catalog/backend.js';
