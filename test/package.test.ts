@@ -243,7 +243,7 @@ export async function consumer(options: EtcdBackendOptions): Promise<number> {
     );
     for (const peer of ['etcd3', '@sinonjs/fake-timers', 'elkjs', 'ws', '@statelyai/inspect']) expect(existsSync(join(bare, 'node_modules', peer)), peer).toBe(false);
     // The quick starts log with pino, which the user installs when ae-sync does not bring it.
-    const paths = existsSync(join(bare, 'node_modules/pino')) ? {} : { pino: [join(root, 'node_modules/pino')] };
+    const paths = existsSync(join(bare, 'node_modules/pino')) ? {} : { pino: [join(root, 'node_modules/pino/pino.d.ts')] };
     writeFileSync(
       join(bare, 'tsconfig.json'),
       JSON.stringify({
