@@ -222,7 +222,8 @@ describe('option forwarding', () => {
       syncerClusterSize: (r) => r.syncer.settings.clusterSize(),
     };
     seen.last = {};
-    await simulate({ seed: 1, agents: 1, servers: 1, durationMs: 1000, bucketMs: 1000, warmupMs: 0, startSpreadMs: 0, tuning });
+    // The actor engine builds a StateSyncer and a ServerManager per agent: the probes see them.
+    await simulate({ seed: 1, agents: 1, servers: 1, durationMs: 1000, bucketMs: 1000, warmupMs: 0, startSpreadMs: 0, tuning }, { engine: 'actors' });
     expectLanded(where, tuning);
   });
 });

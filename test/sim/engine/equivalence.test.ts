@@ -45,6 +45,13 @@ describe('the event engine', () => {
     expect(JSON.stringify(events.series)).not.toBe(JSON.stringify(actors.series));
   });
 
+  it('refuses a tuning it does not model (syncTimeout), naming it, and the actor engine runs it', async () => {
+    const { config } = equilibrium({ seed: 5, agents: 10, servers: 3, durationMs: MIN });
+    const timed = { ...config, tuning: { ...config.tuning, syncTimeout: 20_000 } };
+    await expect(simulate(timed, { engine: 'events' })).rejects.toThrow(/the event engine does not model syncTimeout \(received 20000\)/);
+    await expect(simulate(timed, { engine: 'actors' })).resolves.toMatchObject({ config: timed });
+  });
+
   it('refuses an engine it does not know, naming it', async () => {
     const { config } = equilibrium({ seed: 5, agents: 10, servers: 3, durationMs: MIN });
     await expect(simulate(config, { engine: 'fast' as never })).rejects.toThrow(/engine must be 'events' or 'actors', received fast/);
