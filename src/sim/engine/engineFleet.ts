@@ -94,7 +94,6 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
   readonly #fullBeforeStart: Uint8Array;
   readonly #syncId: Int32Array;
   readonly #syncKind: Uint8Array;
-  readonly #syncTarget: Int16Array;
   readonly #syncCover: Float64Array;
   readonly #syncEntry: (ServerEntry | undefined)[] = [];
   // Rebalance in flight, per agent.
@@ -145,7 +144,6 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     this.#fullBeforeStart = new Uint8Array(n);
     this.#syncId = new Int32Array(n);
     this.#syncKind = new Uint8Array(n);
-    this.#syncTarget = new Int16Array(n).fill(-1);
     this.#syncCover = new Float64Array(n).fill(NaN);
     this.#rebalanceId = new Int32Array(n);
     this.#retryLeft = new Int32Array(n);
@@ -368,7 +366,6 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     }
     this.#syncEntry[a] = entry;
     const target = this.network.serverIndex(entry.server);
-    this.#syncTarget[a] = target;
     this.observe(a, this.#frontOf(a));
     const delay = this.network.exchange(a, target, this.network.rpcFailRate);
     this.queue.push(this.#now + delay, a, RPC_REPLY, this.network.outcome);
@@ -382,7 +379,7 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     const id = this.#syncId[a] as number;
     if (outcome === OK && entry !== undefined) {
       callSucceeded(roster, entry);
-      this.syncSucceeded(this.#syncKind[a] as number, this.#syncTarget[a] as number, cover);
+      this.syncSucceeded(this.#syncKind[a] as number, this.network.serverIndex(entry.server), cover);
       this.#syncers.answer(a, id, true);
       return;
     }

@@ -18,7 +18,8 @@ import {
 } from '../../servers/loopRules.js';
 import type { EventQueue } from './eventQueue.js';
 import { DelayedEvents } from './delayedEvents.js';
-import { MachineDriver, type CancelParams, type RaiseParams, type SendToParams } from './machineDriver.js';
+import { MachineDriver } from './machineDriver.js';
+import { interpretActions } from './interpret.js';
 
 type Snapshot = ReturnType<MachineDriver<typeof rebalancerMachine>['initial']>;
 
@@ -125,27 +126,12 @@ export class RebalancerEngine {
 
   /** The actions of the last transition, in order: delayed raises, cancels, and RUNs to the worker. */
   #interpret(agent: number): void {
-    const now = this.host.now();
-    for (const action of this.#driver.actions) {
-      switch (action.type) {
-        case 'xstate.raise':
-          this.#delayed.schedule(agent, now, action.params as RaiseParams);
-          break;
-        case 'xstate.cancel':
-          this.#delayed.cancel(agent, action.params as CancelParams);
-          break;
-        case 'xstate.sendTo': {
-          const event = (action.params as SendToParams).event as { type: string; id: number };
-          if (event.type === 'RUN') {
-            runStarted(this.#loops[agent] as LoopState, now);
-            this.host.onRun(agent, event.id);
-          }
-          break;
-        }
-        default:
-          // spawnChild of the worker: the engine is the worker.
-          break;
-      }
-    }
+    interpretActions(this.#driver.actions, agent, this.host.now(), this.#delayed, this.#sent);
   }
+
+  readonly #sent = (agent: number, event: { type: string }): void => {
+    if (event.type !== 'RUN') return;
+    runStarted(this.#loops[agent] as LoopState, this.host.now());
+    this.host.onRun(agent, (event as { type: 'RUN'; id: number }).id);
+  };
 }

@@ -9,7 +9,8 @@ import { clampDelay } from '../../shared/clock.js';
 import { clusterStagger } from '../../shared/stagger.js';
 import type { EventQueue } from './eventQueue.js';
 import { DelayedEvents } from './delayedEvents.js';
-import { MachineDriver, type CancelParams, type EmitParams, type RaiseParams, type SendToParams } from './machineDriver.js';
+import { MachineDriver } from './machineDriver.js';
+import { interpretActions } from './interpret.js';
 
 type Snapshot = ReturnType<MachineDriver<typeof stateSyncerMachine>['initial']>;
 
@@ -100,26 +101,14 @@ export class SyncerEngine {
   }
 
   #interpret(agent: number): void {
-    const now = this.host.now();
-    for (const action of this.#driver.actions) {
-      switch (action.type) {
-        case 'xstate.raise':
-          this.#delayed.schedule(agent, now, action.params as RaiseParams);
-          break;
-        case 'xstate.cancel':
-          this.#delayed.cancel(agent, action.params as CancelParams);
-          break;
-        case 'xstate.sendTo': {
-          const event = (action.params as SendToParams).event as { type: string; id: number; kind: SyncKind };
-          if (event.type === 'RUN') this.host.onSync(agent, event.id, event.kind);
-          break;
-        }
-        case 'xstate.emit':
-          this.host.onEmit?.(agent, (action.params as EmitParams).event.type);
-          break;
-        default:
-          break;
-      }
-    }
+    interpretActions(this.#driver.actions, agent, this.host.now(), this.#delayed, this.#sent, this.#emitted);
   }
+
+  readonly #sent = (agent: number, event: { type: string }): void => {
+    if (event.type !== 'RUN') return;
+    const run = event as { type: 'RUN'; id: number; kind: SyncKind };
+    this.host.onSync(agent, run.id, run.kind);
+  };
+
+  readonly #emitted = (agent: number, event: { type: string }): void => this.host.onEmit?.(agent, event.type);
 }
