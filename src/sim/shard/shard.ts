@@ -1,6 +1,6 @@
-// One shard of a run: agents [first, first + count) of a SimConfig, each a real
-// StateSyncer and ServerManager, on a heap clock of their own, with the run's server
-// timeline applied to them. Every random draw is an agent's own, so an agent behaves
+// One shard of a run: agents [first, first + count) of a SimConfig, on the event engine
+// (one queue driving every agent's machines) or the actor engine (a real StateSyncer and
+// ServerManager per agent on a heap clock), with the run's server timeline applied to them. Every random draw is an agent's own, so an agent behaves
 // the same in any shard; the result is integer cells and counters that merge exactly.
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { serverFor, defaultBucketMs, type SimConfig } from '../config.js';
