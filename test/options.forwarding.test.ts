@@ -157,6 +157,7 @@ describe('option forwarding', () => {
       clusterSizeRefresh: 25_013,
       maxConsecutiveFailures: 6,
       writeAttempts: 3,
+      readAttempts: 2,
       blockAfterFailures: 4,
       blockedWarnInterval: 30_014,
       maxBatchOps: 17,
@@ -182,6 +183,7 @@ describe('option forwarding', () => {
       clusterSizeRefresh: g('clusterSizeRefreshMs'),
       maxConsecutiveFailures: g('maxConsecutiveFailures'),
       writeAttempts: g('writeAttempts'),
+      readAttempts: g('readAttempts'),
       blockAfterFailures: g('blockAfterFailures'),
       blockedWarnInterval: g('blockedWarnIntervalMs'),
       maxBatchOps: g('maxBatchOps'),
@@ -216,14 +218,33 @@ describe('option forwarding', () => {
       jitterCappedWait: v.jitterCappedWait,
       fullSyncOnServerUp: v.fullSyncOnServerUp,
       syncerClusterSize: 9,
+      // The registry's, for runs with entries.
+      sessionTtl: 12_011,
+      callTimeout: 4_012,
+      clusterSizeRefresh: 25_013,
+      maxConsecutiveFailures: 6,
+      writeAttempts: 3,
+      readAttempts: 2,
+      maxBatchOps: 17,
+      writesPerSecPerServer: 250.5,
+      writeBurst: 19,
     };
     const where: { [K in keyof AgentTuning]-?: Probe } = {
       ...Object.fromEntries(Object.keys(tuning).filter((k) => k in SHARED).map((k) => [k, SHARED[k as keyof typeof SHARED][1]])) as { [K in keyof typeof SHARED]: Probe },
       syncerClusterSize: (r) => r.syncer.settings.clusterSize(),
+      sessionTtl: g('sessionTtlMs'),
+      callTimeout: g('callTimeoutMs'),
+      clusterSizeRefresh: g('clusterSizeRefreshMs'),
+      maxConsecutiveFailures: g('maxConsecutiveFailures'),
+      writeAttempts: g('writeAttempts'),
+      readAttempts: g('readAttempts'),
+      maxBatchOps: g('maxBatchOps'),
+      writesPerSecPerServer: g('writesPerSecPerServer'),
+      writeBurst: g('writeBurst'),
     };
     seen.last = {};
-    // The actor engine builds a StateSyncer and a ServerManager per agent: the probes see them.
-    await simulate({ seed: 1, agents: 1, servers: 1, durationMs: 1000, bucketMs: 1000, warmupMs: 0, startSpreadMs: 0, tuning }, { engine: 'actors' });
+    // The actor engine builds a StateSyncer, a ServerManager and (with entries) a ServiceRegistry per agent: the probes see them.
+    await simulate({ seed: 1, agents: 1, servers: 1, durationMs: 1000, bucketMs: 1000, warmupMs: 0, startSpreadMs: 0, tuning, entries: 1 }, { engine: 'actors' });
     expectLanded(where, tuning);
   });
 });

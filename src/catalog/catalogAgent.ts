@@ -36,7 +36,7 @@ export interface CatalogAgentOptions
   extends Omit<SyncAgentOptions, 'state' | 'pinger' | 'clusterSize'>,
     Pick<
       ServiceRegistryOptions,
-      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval' | 'writesPerSecPerServer' | 'writeBurst'
+      'backend' | 'node' | 'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'readAttempts' | 'blockAfterFailures' | 'blockedWarnInterval' | 'maxBatchOps' | 'checkUpdateInterval' | 'writesPerSecPerServer' | 'writeBurst'
     > {}
 
 export interface CatalogAgent {

@@ -87,6 +87,7 @@ export class ServiceRegistry {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly refreshMs: number;
+  private readonly readAttempts: number;
   private readonly caller: RetryCaller;
   private readonly pass: SyncPassDeps;
   private readonly sessions: SessionKeeper;
@@ -110,6 +111,7 @@ export class ServiceRegistry {
     this.node = o.node;
     this.clock = o.clock;
     this.refreshMs = o.clusterSizeRefreshMs;
+    this.readAttempts = o.readAttempts;
     // Without a logger, every registry shares one silent logger: a simulation of ten
     // thousand agents must not build ten thousand pino instances.
     this.log = options.logger ? componentLogger(options.logger, 'registry').child({ node: this.node }) : componentLogger(undefined, 'registry');
@@ -365,7 +367,7 @@ export class ServiceRegistry {
    * or cannot serve reads, costs a retry, not a failed full sync.
    */
   private read<T>(signal: AbortSignal, call: RemoteCall<T>): Promise<T> {
-    return callRetrying(this.caller, signal, call, () => true);
+    return callRetrying(this.caller, signal, call, () => true, this.readAttempts);
   }
 
   private markChanged(entry: Entry): void {

@@ -52,6 +52,14 @@ export interface ServiceRegistryOptions {
    */
   writeAttempts?: number;
   /**
+   * Tries per read within one pass (listing the node's entries, counting the nodes), the
+   * first included. A read changes nothing, so a failed one is tried again on the next
+   * server after a jittered wait, inside the same call deadline: a server that dies
+   * mid-pass, or cannot serve reads, costs a retry rather than a failed full sync. 1 reads
+   * once, as Consul's anti-entropy does. An integer ≥ 1. Defaults to 3.
+   */
+  readAttempts?: number;
+  /**
    * An entry whose write fails on this many passes in a row, with any error, is
    * quarantined like one the servers refused outright (`RefusedWriteError`): left out
    * of partial syncs, retried once per full sync, and no longer failing the sync. So a
@@ -115,6 +123,13 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 const DEFAULT_CLUSTER_SIZE_REFRESH_MS = 30_000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 const DEFAULT_WRITE_ATTEMPTS = 2;
+/**
+ * Tries per read, the first included (`readAttempts`). With one server of five failing, a second attempt
+ * goes to a working one (the manager rotated the failed one away); a third covers a second
+ * failure. More would only add load while most servers fail, when the pass is better
+ * retried as a whole (retryFullSync).
+ */
+export const DEFAULT_READ_ATTEMPTS = 3;
 const DEFAULT_BLOCK_AFTER_FAILURES = 3;
 const DEFAULT_CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_BLOCKED_WARN_INTERVAL_MS = 60_000;
@@ -132,6 +147,7 @@ export interface ResolvedRegistryOptions {
   clusterSizeRefreshMs: number;
   maxConsecutiveFailures: number;
   writeAttempts: number;
+  readAttempts: number;
   blockAfterFailures: number;
   blockedWarnIntervalMs: number;
   maxBatchOps: number;
@@ -181,6 +197,7 @@ export function resolveRegistryOptions(options: ServiceRegistryOptions): Resolve
     clusterSizeRefreshMs: durationMs('clusterSizeRefresh', options.clusterSizeRefresh, DEFAULT_CLUSTER_SIZE_REFRESH_MS),
     maxConsecutiveFailures: count('maxConsecutiveFailures', options.maxConsecutiveFailures, DEFAULT_MAX_CONSECUTIVE_FAILURES),
     writeAttempts: count('writeAttempts', options.writeAttempts, DEFAULT_WRITE_ATTEMPTS),
+    readAttempts: count('readAttempts', options.readAttempts, DEFAULT_READ_ATTEMPTS),
     blockAfterFailures: count('blockAfterFailures', options.blockAfterFailures, DEFAULT_BLOCK_AFTER_FAILURES),
     blockedWarnIntervalMs: durationMs('blockedWarnInterval', options.blockedWarnInterval, DEFAULT_BLOCKED_WARN_INTERVAL_MS),
     maxBatchOps: batchLimit(options.maxBatchOps, backend.maxBatchOps),

@@ -7,6 +7,7 @@
 import { abortReason } from '../shared/abort.js';
 import { monotonicNow, sleep } from '../shared/clock.js';
 import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js';
+import { DEFAULT_READ_ATTEMPTS } from './registryOptions.js';
 
 /**
  * The wait before a retry is drawn from U(0, callTimeout / RETRY_JITTER_FRACTION): 312 ms at
@@ -16,13 +17,8 @@ import { callRemote, type RemoteCall, type RemoteCaller } from './remoteCall.js'
  */
 export const RETRY_JITTER_FRACTION = 16;
 
-/**
- * Attempts per call, the first included. With one server of five failing, a second attempt
- * goes to a working one (the manager rotated the failed one away); a third covers a second
- * failure. More would only add load while most servers fail, when the pass is better
- * retried as a whole (retryFullSync).
- */
-export const RETRY_ATTEMPTS = 3;
+/** Attempts per call by default, the first included: the registry's `readAttempts` default (see there). */
+export const RETRY_ATTEMPTS = DEFAULT_READ_ATTEMPTS;
 
 export interface RetryCaller extends RemoteCaller {
   /** Random source in [0, 1) for the jittered wait. */
@@ -31,19 +27,25 @@ export interface RetryCaller extends RemoteCaller {
 
 /**
  * Runs `call` as callRemote does; when it fails with an error `mayRetry` accepts, waits a
- * jittered moment and runs it again on the manager's next server — at most RETRY_ATTEMPTS
+ * jittered moment and runs it again on the manager's next server — at most `attempts`
  * times, and only while the wait ends before the deadline (`callTimeout` from the first
  * attempt; each retry gets what is left of it). Otherwise rejects with the last error.
  * `outer` aborting (stop, the syncer's timeout) ends it at once, with no further attempt.
  */
-export async function callRetrying<T>(r: RetryCaller, outer: AbortSignal, call: RemoteCall<T>, mayRetry: (error: unknown) => boolean): Promise<T> {
+export async function callRetrying<T>(
+  r: RetryCaller,
+  outer: AbortSignal,
+  call: RemoteCall<T>,
+  mayRetry: (error: unknown) => boolean,
+  attempts = RETRY_ATTEMPTS,
+): Promise<T> {
   const deadlineAt = monotonicNow(r.clock) + r.callTimeoutMs;
   for (let attempt = 1; ; attempt++) {
     const leftMs = deadlineAt - monotonicNow(r.clock);
     try {
       return await callRemote(r, outer, call, attempt === 1 ? r.callTimeoutMs : leftMs);
     } catch (error) {
-      if (outer.aborted || attempt >= RETRY_ATTEMPTS || !mayRetry(error)) throw error;
+      if (outer.aborted || attempt >= attempts || !mayRetry(error)) throw error;
       const draw = r.random();
       const waitMs = Math.floor((Number.isFinite(draw) ? Math.min(Math.max(draw, 0), 1) : 0) * (r.callTimeoutMs / RETRY_JITTER_FRACTION));
       // A retry must have time left to run once its wait is over.

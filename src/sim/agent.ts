@@ -4,6 +4,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { ServerManager } from '../servers/serverManager.js';
 import type { SyncAgentOptions } from '../agent.js';
+import type { ServiceRegistryOptions } from '../catalog/registryOptions.js';
 import type { Pinger, Server } from '../servers/types.js';
 import type { StateSyncer, SyncState } from '../syncer/stateSyncer.js';
 import type { HeapClock } from './heapClock.js';
@@ -39,6 +40,11 @@ export type AgentTuning = Pick<SyncAgentOptions, 'interval'> &
     | 'jitterFirstRebalance'
     | 'jitterCappedWait'
     | 'fullSyncOnServerUp'
+  > &
+  /** The registry's options, for runs with entries (a real ServiceRegistry per agent). */
+  Pick<
+    ServiceRegistryOptions,
+    'sessionTtl' | 'callTimeout' | 'clusterSizeRefresh' | 'maxConsecutiveFailures' | 'writeAttempts' | 'readAttempts' | 'maxBatchOps' | 'writesPerSecPerServer' | 'writeBurst'
   > & {
     /**
      * Cluster size the *syncer* scales its stagger with; defaults to the manager's

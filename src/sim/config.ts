@@ -28,6 +28,13 @@ export interface SimConfig {
   changeIntervalMs?: number;
   /** A local change on every agent every `changeEveryMs`, from a phase of its own in [0, changeEveryMs). 0 or absent: none. */
   changeEveryMs?: number;
+  /**
+   * Services each agent keeps registered in the simulated catalog: a real ServiceRegistry per
+   * agent (sessions, full syncs that list and repair, partial syncs that write changes, read
+   * retry, the write cap), and what each server serves per second. A local change puts one
+   * service. 0 or absent: no catalog, a sync is one RPC.
+   */
+  entries?: number;
   /** The server timeline, applied identically by every worker. */
   timeline?: readonly TimelineEvent[];
   /** See FleetOptions.agentsPerClock. Defaults to all of a worker's agents on one clock view. */

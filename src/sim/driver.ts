@@ -18,6 +18,10 @@ export interface FleetDriver extends FleetLedger {
   addServer(i: number, server: number): void;
   removeServer(i: number, server: number): void;
   membership(i: number, type: MembershipEvent['type'], server: number): void;
+  /** Runs with entries: the servers drop local agent `i`'s session and entries; its registry hears of it. */
+  loseSession(i: number): void;
+  /** Runs with entries: server `server` refuses (or serves again) every catalog read. */
+  refuseReads(server: number, refusing: boolean): void;
 }
 
 /** The workload's draws for the agents of one shard: every call draws from local agent `i`'s own stream. */

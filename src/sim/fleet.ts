@@ -16,6 +16,8 @@ import type { Recorder } from './metrics.js';
 import { FleetLedger } from './ledger.js';
 import type { FleetDriver } from './driver.js';
 import type { Network } from './network.js';
+import { observedCaller, SimRegistries } from './catalog/registries.js';
+import { FULL } from './ledger.js';
 
 export { SimAgent, clockView, type AgentTuning } from './agent.js';
 
@@ -40,12 +42,20 @@ export interface FleetOptions {
    * depend on it (test/sim/fleet.test.ts), only memory does (systems are per view).
    */
   agentsPerClock?: number;
+  /** Services per agent in the simulated catalog (SimConfig.entries); 0 or absent: none, a sync is one RPC. */
+  entries?: number;
+  /** Run-wide agent count (what the catalog counts as nodes). Defaults to `agents`. */
+  totalAgents?: number;
+  /** The run's seed (the catalog's streams derive from it). Defaults to 0. */
+  seed?: number;
 }
 
 export class Fleet extends FleetLedger implements FleetDriver {
   readonly agents: SimAgent[] = [];
   readonly network: Network;
   private readonly wiring: WiringSettings;
+  /** Runs with entries: each agent's real ServiceRegistry against the simulated catalog. */
+  private readonly registries: SimRegistries | undefined;
 
   constructor(private readonly options: FleetOptions) {
     super(options.agents, options.network.servers.length, options.clock, options.recorder, options.warmupMs);
@@ -57,6 +67,24 @@ export class Fleet extends FleetLedger implements FleetDriver {
     const first = options.first ?? 0;
     const perClock = Math.max(1, options.agentsPerClock ?? n);
     let clock: Clock = clockView(options.clock);
+    const network = options.network;
+    const entries = options.entries ?? 0;
+    this.registries =
+      entries > 0
+        ? new SimRegistries({
+            seed: options.seed ?? 0,
+            first,
+            count: n,
+            totalAgents: options.totalAgents ?? n,
+            entries,
+            network,
+            recorder: options.recorder,
+            now: () => options.clock.now(),
+            transport: { after: (_agent, delayMs) => new Promise<void>((resolve) => void options.clock.setTimeout(resolve, delayMs)) },
+            tuning: t,
+          })
+        : undefined;
+    this.catalog = this.registries?.catalog;
     for (let i = 0; i < n; i++) {
       if (i % perClock === 0 && i > 0) clock = clockView(options.clock);
       const agent = new SimAgent(this, i);
@@ -65,10 +93,16 @@ export class Fleet extends FleetLedger implements FleetDriver {
       // part's resolver reads the keys it knows.
       const manager = new ServerManager({ ...t, pinger: agent, logger: options.logger, clusterSize: options.clusterSize, clock, random });
       agent.manager = manager;
+      // As createCatalogAgent: the registry's calls take the manager's call path, and the
+      // syncer's cluster size is the catalog's count of nodes.
+      const registry = this.registries?.create(i, {
+        servers: observedCaller((fn, o) => manager.call(fn, o), () => manager.reachableServers(), () => this.observeFront(agent)),
+        clock,
+      });
       agent.syncer = new StateSyncer({
         ...t,
         state: agent,
-        clusterSize: syncerClusterSize ?? (() => manager.numNodes()),
+        clusterSize: syncerClusterSize ?? (registry ? () => registry.clusterSize() : () => manager.numNodes()),
         logger: options.logger,
         clock,
         random,
@@ -97,6 +131,7 @@ export class Fleet extends FleetLedger implements FleetDriver {
     const agent = this.agents[agentId] as SimAgent;
     this.markStarted(agentId);
     agent.manager.start();
+    this.registries?.attach(agentId, agent.syncer);
     agent.syncer.start();
   }
 
@@ -132,7 +167,24 @@ export class Fleet extends FleetLedger implements FleetDriver {
 
   /** A local change on `agentId`: remember when, ask for a partial sync. Ignored before the agent started. */
   change(agentId: number): void {
-    if (this.changed(agentId)) (this.agents[agentId] as SimAgent).syncer.syncChanges.trigger();
+    if (!this.changed(agentId)) return;
+    if (this.registries) this.registries.change(agentId);
+    else (this.agents[agentId] as SimAgent).syncer.syncChanges.trigger();
+  }
+
+  /** The servers drop `agentId`'s session (and its entries), and its registry hears of it. */
+  loseSession(agentId: number): void {
+    this.requireCatalog('loseSessions').catalog.loseSession(agentId);
+  }
+
+  /** Server `server` refuses (or serves again) every catalog read. */
+  refuseReads(server: number, refusing: boolean): void {
+    this.requireCatalog('refuseReads').catalog.refuseReads(server, refusing);
+  }
+
+  private requireCatalog(op: string): SimRegistries {
+    if (this.registries === undefined) throw new RangeError(`${op} needs a run with entries (a simulated catalog)`);
+    return this.registries;
   }
 
   // --- called by agents -------------------------------------------------------------
@@ -141,6 +193,18 @@ export class Fleet extends FleetLedger implements FleetDriver {
   sync(agent: SimAgent, kind: number, signal: AbortSignal): Promise<void> {
     const i = agent.id;
     const cover = this.syncStarted(i, kind);
+    if (this.registries) {
+      // Runs with entries: the sync is the agent's registry's own pass.
+      const registry = this.registries.registry(i);
+      return (kind === FULL ? registry.syncFull(signal) : registry.syncChanges(signal)).then(
+        () => this.syncSucceeded(kind, this.#frontOf(agent), cover),
+        (err: unknown) => {
+          this.syncFailed(i, kind, cover);
+          this.observeFront(agent);
+          throw err;
+        },
+      );
+    }
     let target = -1;
     return agent.manager
       .call((server: Server) => {
@@ -151,7 +215,7 @@ export class Fleet extends FleetLedger implements FleetDriver {
       .then(
         () => this.syncSucceeded(kind, target, cover),
         (err: unknown) => {
-          this.syncFailed(i, cover);
+          this.syncFailed(i, kind, cover);
           this.observeFront(agent);
           throw err;
         },

@@ -6,6 +6,7 @@
 // typed arrays, so 100 000 agents cost a few megabytes here.
 import { toUs, type Recorder } from './metrics.js';
 import { DurationStats, type FleetData } from './stats.js';
+import type { SimCatalog } from './catalog/simCatalog.js';
 
 export const FULL = 0;
 export const PARTIAL = 1;
@@ -49,6 +50,9 @@ export class FleetLedger {
   partialSyncs = 0;
   rebalances = 0;
   newConnections = 0;
+  fullSyncFailures = 0;
+  /** The shard's simulated catalog, in runs with entries (its figures join the ledger's). */
+  catalog: SimCatalog | undefined;
 
   constructor(
     readonly count: number,
@@ -127,8 +131,9 @@ export class FleetLedger {
     }
   }
 
-  /** The sync failed: the change it would have covered stays pending from its original time. */
-  syncFailed(i: number, cover: number): void {
+  /** A sync of `kind` failed: the change it would have covered stays pending from its original time. */
+  syncFailed(i: number, kind: number, cover: number): void {
+    if (kind === FULL) this.fullSyncFailures++;
     if (Number.isNaN(cover)) return;
     const pending = this.pendingChangeAt[i] as number;
     this.pendingChangeAt[i] = Number.isNaN(pending) || cover < pending ? cover : pending;
@@ -196,7 +201,16 @@ export class FleetLedger {
         syncLag: this.syncLag.data(),
         firstFullAfterMark: this.firstFullAfterMark.data(),
       },
-      counters: { fullSyncs: this.fullSyncs, partialSyncs: this.partialSyncs, rebalances: this.rebalances, newConnections: this.newConnections },
+      counters: {
+        fullSyncs: this.fullSyncs,
+        partialSyncs: this.partialSyncs,
+        rebalances: this.rebalances,
+        newConnections: this.newConnections,
+        fullSyncFailures: this.fullSyncFailures,
+        readsRefused: this.catalog?.readsRefused ?? 0,
+        agentsRefused: this.catalog?.agentsRefused ?? 0,
+      },
+      entriesBackAt: this.catalog === undefined ? undefined : this.catalog.allBackAt,
       markTarget: this.markTarget,
       rebalancedCount: this.rebalancedCount,
       allRebalancedAt: this.allRebalancedAt,

@@ -5,7 +5,18 @@
 // shards add up to the same value in any grouping (src/sim/shard/merge.ts).
 
 /** Counted per bucket and reported per second. */
-export const RATE_SERIES = ['newConnsPerSec', 'rebalancesPerSec', 'fullSyncsPerSec', 'partialSyncsPerSec'] as const;
+export const RATE_SERIES = [
+  'newConnsPerSec',
+  'rebalancesPerSec',
+  'fullSyncsPerSec',
+  'partialSyncsPerSec',
+  // What the catalog served (runs with entries): reads, writes (one per op of a batch), session opens.
+  'listsPerSec',
+  'countsPerSec',
+  'putsPerSec',
+  'deletesPerSec',
+  'sessionOpsPerSec',
+] as const;
 /** Sampled or averaged per bucket. */
 export const LEVEL_SERIES = ['agents', 'syncLagMs', 'connAgeSec'] as const;
 export type SeriesName = (typeof RATE_SERIES)[number] | (typeof LEVEL_SERIES)[number];
@@ -58,12 +69,7 @@ export class Recorder {
   ) {
     this.buckets = Math.max(1, Math.ceil(durationMs / bucketMs));
     const size = serverNames.length * this.buckets;
-    this.rates = {
-      newConnsPerSec: new Float64Array(size),
-      rebalancesPerSec: new Float64Array(size),
-      fullSyncsPerSec: new Float64Array(size),
-      partialSyncsPerSec: new Float64Array(size),
-    };
+    this.rates = Object.fromEntries(RATE_SERIES.map((name) => [name, new Float64Array(size)])) as Record<RateSeries, Float64Array>;
     this.agents = new Float64Array(size);
     this.lagSumUs = new Float64Array(size);
     this.lagCount = new Float64Array(size);
@@ -93,9 +99,10 @@ export class Recorder {
     return b < 0 ? 0 : b >= this.buckets ? this.buckets - 1 : b;
   }
 
-  count(series: RateSeries, server: number, nowMs: number): void {
+  /** `n` (default 1) more of `series` at `server` in the bucket of `nowMs`. */
+  count(series: RateSeries, server: number, nowMs: number, n = 1): void {
     if (server < 0) return;
-    this.rates[series][server * this.buckets + this.bucketOf(nowMs)]! += 1;
+    this.rates[series][server * this.buckets + this.bucketOf(nowMs)]! += n;
   }
 
   lag(server: number, nowMs: number, lagMs: number): void {
@@ -157,10 +164,7 @@ export class Recorder {
       servers: [...this.serverNames],
       t,
       series: {
-        newConnsPerSec: table((i) => this.rates.newConnsPerSec[i]! * perSec),
-        rebalancesPerSec: table((i) => this.rates.rebalancesPerSec[i]! * perSec),
-        fullSyncsPerSec: table((i) => this.rates.fullSyncsPerSec[i]! * perSec),
-        partialSyncsPerSec: table((i) => this.rates.partialSyncsPerSec[i]! * perSec),
+        ...(Object.fromEntries(RATE_SERIES.map((name) => [name, table((i) => this.rates[name][i]! * perSec)])) as Record<RateSeries, number[][]>),
         agents: table((i) => this.agents[i]!),
         syncLagMs: table((i) => (this.lagCount[i]! > 0 ? this.lagSumUs[i]! / this.lagCount[i]! / 1000 : 0)),
         connAgeSec: table((i) => (this.agents[i]! > 0 ? this.ageSumUs[i]! / this.agents[i]! / 1e6 : 0)),

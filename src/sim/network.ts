@@ -29,6 +29,15 @@ export class SimRpcError extends Error {
 
 const ABORTED = new SimRpcError('aborted');
 
+/**
+ * How an RPC settles at its round trip: the outcome's error, else the abort when the
+ * caller's signal aborted meanwhile, else undefined (it succeeded). One rule for every
+ * host of an RPC ({@link Network.rpc} on a clock, the event engine on its queue).
+ */
+export function rpcError(fault: SimRpcError | undefined, signal: AbortSignal | undefined): SimRpcError | undefined {
+  return fault ?? (signal?.aborted === true ? ABORTED : undefined);
+}
+
 /** What a request finds ({@link Network.exchange}). */
 export const OK = 0;
 export const UNREACHABLE_OUTCOME = 1;
@@ -114,16 +123,17 @@ export class Network {
    * stream: returns its round trip in ms and sets {@link outcome} to what it will find
    * (OK, UNREACHABLE, DOWN or FLAKY). Unreachable takes `unreachableMs`. Both engines
    * call this, so they draw alike; `ping` and `rpc` wrap it in a timer and a promise.
+   * `random` (default: the agent's network stream) is where the draws come from.
    */
-  exchange(agent: number, server: number, failRate: number): number {
+  exchange(agent: number, server: number, failRate: number, random: (agent: number) => number = this.random): number {
     if (server < 0 || this.blocked[(this.group[agent] as number) * this.servers.length + server] === 1) {
       this.outcome = UNREACHABLE_OUTCOME;
       return this.unreachableMs;
     }
     if (this.up[server] !== 1) this.outcome = DOWN_OUTCOME;
-    else if (failRate > 0 && this.random(agent) < failRate) this.outcome = FLAKY_OUTCOME;
+    else if (failRate > 0 && random(agent) < failRate) this.outcome = FLAKY_OUTCOME;
     else this.outcome = OK;
-    return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(this.random(agent) * this.jitterMs) : 0);
+    return this.baseRttMs + (this.jitterMs > 0 ? Math.floor(random(agent) * this.jitterMs) : 0);
   }
 
   /** What the last {@link exchange} will find: {@link OK} or why it fails. */
@@ -147,8 +157,8 @@ export class Network {
     const fault = OUTCOME_ERRORS[this.outcome];
     return new Promise<void>((resolve, reject) => {
       this.clock.setTimeout(() => {
-        if (fault !== undefined) reject(fault);
-        else if (signal?.aborted === true) reject(ABORTED);
+        const error = rpcError(fault, signal);
+        if (error !== undefined) reject(error);
         else resolve();
       }, delay);
     });

@@ -68,6 +68,8 @@ export async function simulate(config: SimConfig, options: SimOptions = {}): Pro
   if (workers > 0 && options.probe) throw new RangeError('probe needs an in-thread run (workers: 0)');
   const engine = options.engine ?? (options.probe ? 'actors' : 'events');
   if (engine !== 'events' && engine !== 'actors') throw new RangeError(`engine must be 'events' or 'actors', received ${String(engine)}`);
+  const entries = config.entries ?? 0;
+  if (!Number.isInteger(entries) || entries < 0) throw new RangeError(`entries must be an integer ≥ 0, received ${String(config.entries)}`);
   const progress = options.onProgress;
   const onProgress = progress ? (simMs: number, events: number) => progress(simMs, config.durationMs, events) : undefined;
   let shards;

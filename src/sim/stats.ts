@@ -36,7 +36,7 @@ export class DurationStats implements DurationData {
 
 export const DURATION_STATS = ['fullSyncGaps', 'rebalanceGaps', 'connLifetimes', 'syncLag', 'firstFullAfterMark'] as const;
 export type DurationStatName = (typeof DURATION_STATS)[number];
-export const COUNTERS = ['fullSyncs', 'partialSyncs', 'rebalances', 'newConnections'] as const;
+export const COUNTERS = ['fullSyncs', 'partialSyncs', 'rebalances', 'newConnections', 'fullSyncFailures', 'readsRefused', 'agentsRefused'] as const;
 export type CounterName = (typeof COUNTERS)[number];
 
 /** One shard's statistics, as sent from its worker. */
@@ -48,6 +48,8 @@ export interface FleetData {
   rebalancedCount: number;
   /** When the last of them did (NaN until every one has). */
   allRebalancedAt: number;
+  /** Runs with entries: when every entry of the shard was last back in the catalog after a loss (NaN while some are missing). */
+  entriesBackAt?: number | undefined;
 }
 
 /** The statistics of a whole run (every shard merged, in agent order). */
@@ -66,6 +68,16 @@ export class FleetTotals {
   partialSyncs = 0;
   rebalances = 0;
   newConnections = 0;
+  /** Full syncs that failed. */
+  fullSyncFailures = 0;
+  /** Runs with entries: reads a server refused, and agents that met at least one refusal. */
+  readsRefused = 0;
+  agentsRefused = 0;
+  /**
+   * Runs with entries: when every agent's entries were last all back in the catalog (the
+   * latest shard's time; NaN while some shard misses some). Undefined without entries.
+   */
+  entriesBackAt: number | undefined;
   private markTarget = 0;
   private rebalancedCount = 0;
   private lastRebalancedAt = -Infinity;
@@ -76,6 +88,10 @@ export class FleetTotals {
     this.markTarget += shard.markTarget;
     this.rebalancedCount += shard.rebalancedCount;
     if (shard.markTarget > 0 && shard.allRebalancedAt > this.lastRebalancedAt) this.lastRebalancedAt = shard.allRebalancedAt;
+    if (shard.entriesBackAt !== undefined) {
+      const back = shard.entriesBackAt;
+      this.entriesBackAt = this.entriesBackAt === undefined ? back : Number.isNaN(back) || Number.isNaN(this.entriesBackAt) ? Number.NaN : Math.max(back, this.entriesBackAt);
+    }
   }
 
   /** Time at which every agent of the `markRebalances` subset had rebalanced since the mark (NaN if some never did). */

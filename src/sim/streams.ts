@@ -16,6 +16,13 @@ export const Stream = {
   agentWorkload: 6,
   /** The agent's draws for timeline events (e.g. when gossip reaches it). */
   agentScenario: 7,
+  /**
+   * Runs with entries: the agent's catalog requests (faults and round trips), and its
+   * registry's `random` (retry waits, the write cap's phase). Streams of their own, so
+   * what the registry draws never shifts what the syncer, the manager or the pings draw.
+   */
+  agentCatalog: 8,
+  agentRegistry: 9,
 } as const;
 
 /** A 32-bit avalanche mix (the finaliser of MurmurHash3 / splitmix32). */

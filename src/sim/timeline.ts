@@ -36,6 +36,10 @@ export type TimelineEvent = At &
     | { op: 'markRebalances'; agents?: AgentRange }
     /** Measurement start: record each agent's wait until its next full sync starts. */
     | { op: 'markFullSyncs' }
+    /** Runs with entries: the servers drop the sessions of `agents` (and their entries), and each agent hears of it. */
+    | { op: 'loseSessions'; agents?: AgentRange }
+    /** Runs with entries: `server` refuses every catalog read from now on, or serves them again. */
+    | { op: 'refuseReads' | 'serveReads'; server: number }
   );
 
 /** The part of `range` (run-wide) that falls in a shard [first, first + count), as local indices. */
@@ -87,6 +91,13 @@ export function checkTimeline(timeline: readonly TimelineEvent[], agents: number
         range(e, e.agents);
         break;
       case 'markFullSyncs':
+        break;
+      case 'loseSessions':
+        range(e, e.agents);
+        break;
+      case 'refuseReads':
+      case 'serveReads':
+        server(e, e.server);
         break;
       default:
         throw bad(e, 'unknown op');

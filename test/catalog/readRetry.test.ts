@@ -78,6 +78,33 @@ describe('full syncs against servers that cannot serve reads', () => {
     expect(failed('list').map((r) => r.server).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('with readAttempts: 1 (Consul) one refusing server fails the full sync: one list, no retry', async () => {
+    const a = agent('n1', { readAttempts: 1 }).start();
+    await clock.tickAsync(1_000);
+    const front = a.agent.servers.servers()[0]!.name;
+    cluster.refuseReads(front);
+    a.agent.syncer.syncFull.trigger();
+    await clock.tickAsync(10_000);
+    expect(a.agent.syncer.stats().fullSyncFailures).toBe(1);
+    expect(failed('list').map((r) => r.server)).toEqual([front]);
+  });
+
+  it('with readAttempts: 2 a pass tries two servers, no third', async () => {
+    const a = agent('n1', { readAttempts: 2 }).start();
+    await clock.tickAsync(1_000);
+    for (const s of ['a', 'b', 'c']) cluster.refuseReads(s);
+    a.agent.syncer.syncFull.trigger();
+    await clock.tickAsync(10_000);
+    expect(a.agent.syncer.stats().fullSyncFailures).toBe(1);
+    expect(failed('list')).toHaveLength(2);
+  });
+
+  it('refuses a readAttempts that is not an integer ≥ 1, naming the value', () => {
+    for (const bad of [0, 1.5, -1, Number.NaN, '2']) {
+      expect(() => createCatalogAgent({ backend: cluster.connect('n9'), node: 'n9', clock, interval: MIN, readAttempts: bad as number })).toThrow(/readAttempts/);
+    }
+  });
+
   it('marks the refusing server as a call failure: the manager rotates it to the back', async () => {
     const a = agent('n1').start();
     await clock.tickAsync(1_000);

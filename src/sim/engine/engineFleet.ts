@@ -6,6 +6,7 @@
 // a ping or an RPC is the network model's draw now and an event at its round trip.
 // Ordering follows the actor fleet on its heap clock: events due at one instant run in
 // push order, then what their promises would continue with runs, in order.
+import { setMaxListeners } from 'node:events';
 import { resolveOptions, type ManagerSettings } from '../../servers/options.js';
 import { ManagerCore } from '../../servers/core.js';
 import { ServerInputs } from '../../servers/inputs.js';
@@ -36,6 +37,11 @@ import { OK, type Network } from '../network.js';
 import { Stream, StreamTable } from '../streams.js';
 import { EventQueue, type PoppedEvent } from './eventQueue.js';
 import { DELAYED_EVENT, RebalancerEngine } from './rebalancerEngine.js';
+import { EngineTimers } from './engineTimers.js';
+import { observedCaller, SimRegistries } from '../catalog/registries.js';
+import { callServer } from '../../servers/callPath.js';
+import { managerTelemetry } from '../../telemetry/serverManager.js';
+import { drainAfterMicrotasks, drainMicrotasks } from '../heapClock.js';
 import { SYNCER_DELAYED_EVENT, SyncerEngine } from './syncerEngine.js';
 
 // Queue event kinds (the machines' delayed events use 1 and 11).
@@ -44,6 +50,9 @@ const PING_REPLY = 21;
 const PING_TIMEOUT = 22;
 /** A ping's reply after its timeout already answered it: fires (as the actor fleet's timer does) and changes nothing. */
 const PING_LATE = 23;
+/** Runs with entries: a timer the hosted registries set, and a catalog request's reply (EngineTimers). */
+const REGISTRY_TIMER = 24;
+const CATALOG_REPLY = 25;
 /** Kinds from here on are the host's (workload, timeline, shared events): see {@link EngineFleet.onEvent}. */
 export const HOST_EVENT_BASE = 40;
 
@@ -54,6 +63,14 @@ const C_RETRY_DONE = 3;
 const C_REBALANCE_DONE = 4;
 const C_MEMBERSHIP_DRAIN = 5;
 const C_OBSERVE = 6;
+
+/** This engine never stops a manager nor aborts a call from outside. */
+const NOT_CANCELLED = { cancelled: () => false };
+
+/** The signal of a sync the engine never cuts short. */
+const NEVER = new AbortController().signal;
+// Every call in flight listens to it until it settles: many at once is expected, not a leak.
+setMaxListeners(0, NEVER);
 
 /** An RPC outcome for a call that found no server (not sent). */
 const NO_SERVER = -1;
@@ -69,6 +86,8 @@ export interface EngineFleetOptions {
   tuning: AgentTuning;
   clusterSize: number;
   warmupMs: number;
+  /** Services per agent in the simulated catalog (SimConfig.entries); 0: none, a sync is one RPC. */
+  entries?: number;
   /** Told of each host event (kind ≥ {@link HOST_EVENT_BASE}) the queue pops. */
   onEvent: (e: PoppedEvent) => void;
 }
@@ -110,11 +129,12 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
   #cKind: number[] = [];
   #cArg: number[] = [];
   #cHead = 0;
-  #requested = false;
-  readonly #loop: LoopHandle;
   readonly #popped: PoppedEvent = { time: 0, agent: 0, kind: 0, arg: 0 };
   /** Events popped (every kind), and host events among them. */
   events = 0;
+  /** Runs with entries: each agent's real ServiceRegistry, and the queue's timers and replies they use. */
+  readonly #registries: SimRegistries | undefined;
+  readonly #timers: EngineTimers;
 
   constructor(options: EngineFleetOptions) {
     const n = options.agents;
@@ -141,6 +161,25 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     this.#syncerStarted = new Uint8Array(n);
     this.#trusted = new Uint8Array(n);
     this.#wiring = resolveWiringOptions(t);
+    this.#timers = new EngineTimers(this.queue, () => this.#now, REGISTRY_TIMER, CATALOG_REPLY);
+    const entries = options.entries ?? 0;
+    const timers = this.#timers;
+    this.#registries =
+      entries > 0
+        ? new SimRegistries({
+            seed: options.seed,
+            first: options.first,
+            count: n,
+            totalAgents: size,
+            entries,
+            network: options.network,
+            recorder: options.recorder,
+            now: () => this.#now,
+            transport: { after: (agent, delayMs) => timers.after(agent, delayMs) },
+            tuning: t,
+          })
+        : undefined;
+    this.catalog = this.#registries?.catalog;
     this.#fullBeforeStart = new Uint8Array(n);
     this.#syncId = new Int32Array(n);
     this.#syncKind = new Uint8Array(n);
@@ -153,7 +192,7 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
       {
         now: () => this.#now,
         random: (a) => this.#agentRandom.next(a),
-        clusterSize: (a) => this.#syncerClusterSize ?? (this.#cores[a] as ManagerCore).numNodes(),
+        clusterSize: (a) => this.#syncerClusterSize ?? (this.#registries ? this.#registries.registry(a).clusterSize() : (this.#cores[a] as ManagerCore).numNodes()),
         onSync: (a, id, kind) => this.#sync(a, id, kind),
         onEmit: (a, type) => {
           this.#trusted[a] = trustAfter(this.#trusted[a] === 1, type as StateSyncerEmitted['type']) ? 1 : 0;
@@ -173,22 +212,24 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
       },
       n,
     );
-    const rebalancers = this.#rebalancers;
-    // The loop every core holds: the rebalancer engine, for the agent the cursor names.
-    this.#loop = {
-      actor: undefined,
-      delayInForceMs: Number.NaN,
-      start: () => rebalancers.start(this.#cursor, this.#requested),
-      stop: () => undefined,
-      request: () => rebalancers.request(this.#cursor),
-      serversChanged: () => rebalancers.serversChanged(this.#cursor),
-      listChanged: () => undefined,
-    };
-    const emit = <K extends keyof ServerManagerEvents>(event: K, payload: ServerManagerEvents[K]): void => this.#emitted(event, payload);
+    const callTelemetry = managerTelemetry({});
     for (let i = 0; i < n; i++) {
-      const core = new ManagerCore(this.#settings, emit, options.logger);
+      // Each core names its agent itself: with entries, its registry's calls settle in
+      // microtasks, where no cursor says whose roster changed.
+      const core = new ManagerCore(this.#settings, (event, payload) => this.#emitted(i, event, payload), options.logger);
       this.#cores.push(core);
       this.#inputs.push(new ServerInputs(core));
+      // The registry's calls take the manager's own call path, inside the telemetry wrapper
+      // ServerManager.call runs it in (no providers here: it counts nothing, but its promise
+      // step keeps each call's continuations in the actor engine's order).
+      this.#registries?.create(i, {
+        servers: observedCaller(
+          (fn, o) => callTelemetry.call(fn, NOT_CANCELLED, (traced) => callServer(core, traced, o)),
+          () => core.servers(),
+          () => this.observe(i, this.#frontOf(i)),
+        ),
+        clock: timers.clock,
+      });
     }
   }
 
@@ -219,17 +260,33 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
   start(i: number): void {
     this.markStarted(i);
     this.#cursor = i;
-    this.#requested = false;
-    (this.#cores[i] as ManagerCore).start((requested) => {
-      this.#requested = requested;
-      return this.#loop;
-    });
+    (this.#cores[i] as ManagerCore).start((requested) => new AgentLoop(this.#rebalancers, i, requested));
     this.#syncerStarted[i] = 1;
+    this.#registries?.attach(i, {
+      syncFull: { trigger: () => this.#syncers.trigger(i, 'syncFull') },
+      syncChanges: { trigger: () => this.#syncers.trigger(i, 'syncChanges') },
+    });
     this.#syncers.start(i, this.#fullBeforeStart[i] === 1);
   }
 
   change(i: number): void {
-    if (this.changed(i)) this.#syncers.trigger(i, 'syncChanges');
+    if (!this.changed(i)) return;
+    if (this.#registries) this.#registries.change(i);
+    else this.#syncers.trigger(i, 'syncChanges');
+  }
+
+  loseSession(i: number): void {
+    this.#cursor = i;
+    this.#requireCatalog('loseSessions').catalog.loseSession(i);
+  }
+
+  refuseReads(server: number, refusing: boolean): void {
+    this.#requireCatalog('refuseReads').catalog.refuseReads(server, refusing);
+  }
+
+  #requireCatalog(op: string): SimRegistries {
+    if (this.#registries === undefined) throw new RangeError(`${op} needs a run with entries (a simulated catalog)`);
+    return this.#registries;
   }
 
   addServer(i: number, server: number): void {
@@ -263,10 +320,14 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
    * Runs every event due at or before `untilMs`: each instant's events in push order,
    * then the continuations they left. Calls `onProgress` about every `progressEvery` events.
    */
-  run(untilMs: number, onProgress?: () => void, progressEvery = 50_000): void {
+  async run(untilMs: number, onProgress?: () => void, progressEvery = 50_000): Promise<void> {
     const queue = this.queue;
     const e = this.#popped;
+    // The hosted registries are real async code: their promises settle in microtasks, which
+    // run (as on the actor engine's heap clock) before time moves on. Without them nothing awaits.
+    const hosted = this.#registries !== undefined;
     let nextProgress = this.events + progressEvery;
+    if (hosted) await drainMicrotasks();
     this.#drain();
     for (let t = queue.peekTime(); t <= untilMs; t = queue.peekTime()) {
       this.#now = t;
@@ -276,6 +337,14 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
         this.#dispatch(e);
       }
       this.#drain();
+      if (hosted) {
+        for (let round = 0; ; round++) {
+          await drainAfterMicrotasks();
+          if (this.#cHead >= this.#cAgent.length) break;
+          if (round > 1_000_000) throw new Error(`the event engine's continuations did not settle at ${t} ms`);
+          this.#drain();
+        }
+      }
       if (onProgress !== undefined && this.events >= nextProgress) {
         nextProgress = this.events + progressEvery;
         onProgress();
@@ -303,6 +372,12 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
         this.#continue(a, e.arg >= 2 ? C_RETRY_DONE : C_PING_DONE, e.arg);
         return;
       case PING_LATE:
+        return;
+      case REGISTRY_TIMER:
+        this.#timers.fire(e.arg);
+        return;
+      case CATALOG_REPLY:
+        this.#timers.reply(e.arg);
         return;
       default:
         this.#onEvent(e);
@@ -356,6 +431,10 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     this.#syncId[a] = id;
     this.#syncKind[a] = k;
     this.#syncCover[a] = this.syncStarted(a, k);
+    if (this.#registries) {
+      this.#catalogSync(a, id, k, this.#registries);
+      return;
+    }
     const core = this.#cores[a] as ManagerCore;
     const entry = core.roster.chosen;
     if (entry === undefined) {
@@ -384,9 +463,30 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
       return;
     }
     if (entry !== undefined) reportFailure(roster, entry);
-    this.syncFailed(a, cover);
+    this.syncFailed(a, this.#syncKind[a] as number, cover);
     this.observe(a, this.#frontOf(a));
     this.#syncers.answer(a, id, false);
+  }
+
+  /** Runs with entries: the sync is the agent's registry's own pass; its end answers the machine. */
+  #catalogSync(a: number, id: number, k: number, registries: SimRegistries): void {
+    const cover = this.#syncCover[a] as number;
+    const registry = registries.registry(a);
+    // The machine's worker hands each sync a signal; this engine never aborts one (no syncTimeout).
+    const pass = k === FULL ? registry.syncFull(NEVER) : registry.syncChanges(NEVER);
+    pass.then(
+      () => {
+        this.#cursor = a;
+        this.syncSucceeded(k, this.#frontOf(a), cover);
+        this.#syncers.answer(a, id, true);
+      },
+      () => {
+        this.#cursor = a;
+        this.syncFailed(a, k, cover);
+        this.observe(a, this.#frontOf(a));
+        this.#syncers.answer(a, id, false);
+      },
+    );
   }
 
   // --- one rebalance (rebalanceSteps, with the network model's pings) ------------------
@@ -461,14 +561,13 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     const core = this.#cores[a] as ManagerCore;
     this.#plans[a] = undefined;
     const outcome = arrangeRebalance(plan, core.roster, this.#settings);
-    if (outcome.front !== undefined) this.#emitted('rebalanced', { server: outcome.front, frozen: outcome.frozen });
+    if (outcome.front !== undefined) this.#emitted(a, 'rebalanced', { server: outcome.front, frozen: outcome.frozen });
     this.#rebalancers.done(a, this.#rebalanceId[a] as number);
   }
 
   // --- the manager's events: the agent's wiring, and what the ledger watches ------------
 
-  #emitted<K extends keyof ServerManagerEvents>(event: K, payload: ServerManagerEvents[K]): void {
-    const a = this.#cursor;
+  #emitted<K extends keyof ServerManagerEvents>(a: number, event: K, payload: ServerManagerEvents[K]): void {
     if (this.#wired && asksForFullSync(event, payload, { trusted: this.#trusted[a] === 1, fullSyncOnServerUp: this.#wiring.fullSyncOnServerUp })) {
       if (this.#syncerStarted[a] === 1) this.#syncers.trigger(a, 'syncFull');
       else this.#fullBeforeStart[a] = 1;
@@ -492,3 +591,24 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
   }
 }
 
+/** Agent `agent`'s handle on its rebalance loop: the rebalancer engine, for that agent. */
+class AgentLoop implements LoopHandle {
+  readonly actor = undefined;
+  readonly delayInForceMs = Number.NaN;
+  constructor(
+    private readonly rebalancers: RebalancerEngine,
+    private readonly agent: number,
+    private readonly requested: boolean,
+  ) {}
+  start(): void {
+    this.rebalancers.start(this.agent, this.requested);
+  }
+  stop(): void {}
+  request(): void {
+    this.rebalancers.request(this.agent);
+  }
+  serversChanged(): void {
+    this.rebalancers.serversChanged(this.agent);
+  }
+  listChanged(): void {}
+}

@@ -29,6 +29,8 @@ function perAgent(event: TimelineEvent, fleet: FleetDriver): ((i: number) => voi
       return (i) => {
         for (const s of event.servers) fleet.membership(i, event.type, s);
       };
+    case 'loseSessions':
+      return (i) => fleet.loseSession(i);
     default:
       return undefined;
   }
@@ -65,6 +67,10 @@ function applyNow(event: TimelineEvent, t: TimelineTarget): void {
     case 'markFullSyncs':
       fleet.markFullSyncs();
       return;
+    case 'refuseReads':
+    case 'serveReads':
+      fleet.refuseReads(event.server, event.op === 'refuseReads');
+      return;
     default: {
       const act = perAgent(event, fleet);
       const { from, to } = localRange(event.agents, t.first, t.count);
@@ -76,6 +82,8 @@ function applyNow(event: TimelineEvent, t: TimelineTarget): void {
 export function applyTimeline(config: SimConfig, t: TimelineTarget): void {
   const timeline = config.timeline ?? [];
   checkTimeline(timeline, config.agents, config.servers + (config.extraServers ?? 0));
+  const catalogOp = timeline.find((e) => e.op === 'loseSessions' || e.op === 'refuseReads' || e.op === 'serveReads');
+  if (catalogOp !== undefined && !((config.entries ?? 0) > 0)) throw new RangeError(`timeline event ${JSON.stringify(catalogOp)}: needs a run with entries (a simulated catalog)`);
   let draws: StreamTable | undefined;
   for (const event of timeline) {
     const spread = 'spreadMs' in event ? (event.spreadMs ?? 0) : 0;

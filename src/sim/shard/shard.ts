@@ -63,7 +63,7 @@ export type SimEngine = 'events' | 'actors';
 export async function runShard(config: SimConfig, range: ShardRange, hooks: ShardHooks = {}, engine: SimEngine = 'events'): Promise<{ result: ShardResult; context?: ShardContext }> {
   if (engine === 'events') {
     if (hooks.probe) throw new RangeError('probe needs the actor engine');
-    return { result: runEngineShard(config, range, hooks) };
+    return { result: await runEngineShard(config, range, hooks) };
   }
   return runActorShard(config, range, hooks);
 }
@@ -128,7 +128,7 @@ const HOST_START = HOST_EVENT_BASE;
 const HOST_SHARED = HOST_EVENT_BASE + 1;
 
 /** The event engine's shard: one queue for every agent's machines, replies and workload. */
-function runEngineShard(config: SimConfig, range: ShardRange, hooks: ShardHooks): ShardResult {
+async function runEngineShard(config: SimConfig, range: ShardRange, hooks: ShardHooks): Promise<ShardResult> {
   const { servers, bucketMs, recorder, netRandom } = shardParts(config, range);
   const noTimers = { setTimeout: (): never => { throw new Error('the event engine sets no timers on a clock'); } };
   const network = new Network(noTimers, netRandom, servers, range.count, config.network);
@@ -146,6 +146,7 @@ function runEngineShard(config: SimConfig, range: ShardRange, hooks: ShardHooks)
     tuning: config.tuning,
     clusterSize: config.agents,
     warmupMs: config.warmupMs,
+    ...(config.entries !== undefined ? { entries: config.entries } : {}),
     onEvent: (e) => {
       if (e.kind === HOST_SHARED) {
         sharedEvents++;
@@ -172,7 +173,7 @@ function runEngineShard(config: SimConfig, range: ShardRange, hooks: ShardHooks)
   };
   schedule(config, range, fleet, network, recorder, bucketMs, sched);
   const progress = hooks.onProgress;
-  fleet.run(config.durationMs, progress ? () => progress(fleet.now(), fleet.events) : undefined, hooks.progressEvery ?? 20_000);
+  await fleet.run(config.durationMs, progress ? () => progress(fleet.now(), fleet.events) : undefined, hooks.progressEvery ?? 20_000);
   progress?.(fleet.now(), fleet.events);
   return { range, recorder: recorder.data(), fleet: fleet.data(), agentEvents: fleet.events - sharedEvents, sharedEvents };
 }
@@ -196,6 +197,7 @@ async function runActorShard(config: SimConfig, range: ShardRange, hooks: ShardH
     clusterSize: () => n,
     warmupMs: config.warmupMs,
     ...(config.agentsPerClock !== undefined ? { agentsPerClock: config.agentsPerClock } : {}),
+    ...(config.entries !== undefined ? { entries: config.entries, totalAgents: n, seed: config.seed } : {}),
   });
   let sharedEvents = 0;
   const at = (atMs: number, fn: () => void): void =>
