@@ -13,6 +13,8 @@ export interface CliOptions {
   agents?: number;
   servers?: number;
   durationMs?: number;
+  /** Services per agent in the simulated catalog (the catalog scenarios). */
+  entries?: number;
   out?: string;
   progress: boolean;
   /** Worker threads; defaults to the number of cores. */
@@ -58,6 +60,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         agents: { type: 'string' },
         servers: { type: 'string' },
         duration: { type: 'string' },
+        entries: { type: 'string' },
         out: { type: 'string' },
         workers: { type: 'string' },
         'worker-heap': { type: 'string' },
@@ -82,6 +85,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (v.agents !== undefined) options.agents = positiveInt('--agents', v.agents);
   if (v.servers !== undefined) options.servers = positiveInt('--servers', v.servers);
   if (v.duration !== undefined) options.durationMs = parseDuration(v.duration);
+  if (v.entries !== undefined) options.entries = positiveInt('--entries', v.entries);
+  if (options.entries !== undefined && options.entries > 10_000) throw new RangeError(`--entries must be at most 10000 (a registry's limit), received ${options.entries}`);
   if (v.out !== undefined) options.out = v.out;
   if (v.workers !== undefined) options.workers = positiveInt('--workers', v.workers);
   if (options.workers > MAX_WORKERS) throw new RangeError(`--workers must be at most ${MAX_WORKERS} (4 per core, at least 8), received ${options.workers}`);

@@ -41,13 +41,14 @@ export interface ClaimRow {
 export const HOLDS_WITHIN = 0.15;
 export const ROUGHLY_WITHIN = 1.5;
 
-export type CompareMode = 'equal' | 'atMost' | 'exact';
+export type CompareMode = 'equal' | 'atMost' | 'atLeast' | 'exact';
 
 export function verdictFor(claim: number | null, measured: number | null, mode: CompareMode = 'equal'): Verdict {
   if (measured === null || !Number.isFinite(measured)) return 'not reached';
   if (claim === null) return 'n/a';
   if (mode === 'exact') return measured === claim ? 'holds' : 'differs';
   if (mode === 'atMost') return measured <= claim ? 'holds' : measured <= claim * ROUGHLY_WITHIN ? 'roughly' : 'differs';
+  if (mode === 'atLeast') return measured >= claim ? 'holds' : measured >= claim / ROUGHLY_WITHIN ? 'roughly' : 'differs';
   if (claim === 0) return measured === 0 ? 'holds' : 'differs';
   const r = measured / claim;
   if (Math.abs(r - 1) <= HOLDS_WITHIN) return 'holds';
@@ -71,7 +72,7 @@ export function claimRow(
     scenario,
     what,
     claim: c,
-    claimText: options.claimText ?? (c === null ? '—' : `${options.mode === 'atMost' ? '≤ ' : ''}${formatNumber(c)}`),
+    claimText: options.claimText ?? (c === null ? '—' : `${options.mode === 'atMost' ? '≤ ' : options.mode === 'atLeast' ? '≥ ' : ''}${formatNumber(c)}`),
     basis: c === null ? 'none' : (options.basis ?? 'formula'),
     measured: m,
     measuredText: formatNumber(m),

@@ -26,6 +26,9 @@ export const SCENARIO_SUMMARIES: readonly { name: string; agents: number; server
   { name: 'server-join', agents: 8_192, servers: 5, durationMs: 480_000, summary: 'a server joins: how the full-sync herd spreads' },
   { name: 'starvation', agents: 200, servers: 5, durationMs: 1_200_000, summary: 'a change every second: full syncs keep their schedule' },
   { name: 'connection-age', agents: 10_000, servers: 5, durationMs: 3_600_000, summary: 'how long an agent keeps a connection' },
+  { name: 'server-flap', agents: 10_000, servers: 5, summary: 'a server rejoins every 30 s: fleet full syncs, catalog load' },
+  { name: 'session-loss', agents: 10_000, servers: 5, summary: 'sessions lost in a partition: the rewrite under the write cap' },
+  { name: 'read-refusal', agents: 10_000, servers: 5, summary: 'a server refuses reads: failed full syncs' },
 ];
 
 function duration(ms: number | undefined): string {
@@ -34,8 +37,8 @@ function duration(ms: number | undefined): string {
 }
 
 export const USAGE = `usage: ae-sync-sim --scenario <name|all> [--agents N] [--servers S] [--duration 1h]
-                   [--seed 42] [--workers N] [--worker-heap MB] [--engine events|actors]
-                   [--out DIR] [--no-progress]`;
+                   [--entries M] [--seed 42] [--workers N] [--worker-heap MB]
+                   [--engine events|actors] [--out DIR] [--no-progress]`;
 
 /** The whole --help text; every line at most MAX_COLUMNS wide. */
 export function helpText(cores = availableParallelism()): string {
@@ -48,6 +51,8 @@ export function helpText(cores = availableParallelism()): string {
     "  --agents N             agents (default: the scenario's)",
     "  --servers S            servers at the start, at most 200 (default: the scenario's)",
     "  --duration D           simulated time: 90s, 30m, 1h, 1500ms; bare number = s (default: scenario's)",
+    '  --entries M            services per agent in the simulated catalog, for the catalog',
+    `                         scenarios (server-flap, session-loss, read-refusal; default 10)`,
     '  --seed N               integer in [0, 2^32) (default 42): same seed, byte-identical output',
     `  --workers N            worker threads, at most ${MAX_WORKERS} (default: cores, here ${cores}); same output`,
     "  --worker-heap MB       old-generation heap limit of each worker (default: Node's)",
@@ -72,6 +77,9 @@ export function helpText(cores = availableParallelism()): string {
     `N/(${c.connsPerSecPerServer}·S) s > ${windowSec} s, i.e. above ${n(capBindingFleet(1) - 1)} agents per server (${n(capBindingFleet(5) - 1)} agents on 5 servers).`,
     "Below that, both runs give the same result, ae-sync's jittered first wait (fleet-restart) apart.",
     'Each run prints the same line with its own size.',
+    '',
+    "The catalog scenarios' 'consul' run is Consul's catalog behaviour: every server up asks for",
+    'a full sync, one read per full sync, no write cap.',
   );
   return `${lines.join('\n')}\n`;
 }

@@ -20,6 +20,7 @@ export async function runSimulation(options: CliOptions, io: Io): Promise<{ resu
     ...(options.agents !== undefined ? { agents: options.agents } : {}),
     ...(options.servers !== undefined ? { servers: options.servers } : {}),
     ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+    ...(options.entries !== undefined ? { entries: options.entries } : {}),
   };
   const bar = progressBar(io, options.progress);
   const results: ScenarioResult[] = [];

@@ -70,7 +70,7 @@ export class FleetTotals {
   newConnections = 0;
   /** Full syncs that failed. */
   fullSyncFailures = 0;
-  /** Runs with entries: reads a server refused, and agents that met at least one refusal. */
+  /** Runs with entries: reads a server refused, and agents whose full-sync read (list) met a refusal. */
   readsRefused = 0;
   agentsRefused = 0;
   /**

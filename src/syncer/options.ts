@@ -37,7 +37,7 @@ export interface StateSyncerOptions extends TelemetryOptions {
 }
 
 const DEFAULT_SERVER_UP_INTERVAL_MS = 3_000;
-const DEFAULT_RETRY_FAIL_INTERVAL_MS = 15_000;
+export const DEFAULT_RETRY_FAIL_INTERVAL_MS = 15_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** The options after defaults and validation. */

@@ -47,7 +47,7 @@ export class SimCatalog {
   readonly #lost: ((() => void) | undefined)[] = [];
   #nextSession = 1;
   readonly #refusing: Uint8Array;
-  /** Per agent: 1 once a read of it was refused. */
+  /** Per agent: 1 once a full sync's read (its list) was refused. */
   readonly #refused: Uint8Array;
   /** Entries stored under live sessions, all agents of the shard. */
   #live = 0;
@@ -180,7 +180,7 @@ export class SimCatalog {
     await this.#request(agent, server, signal);
     if (this.#refusing[server] === 1) {
       this.readsRefused++;
-      if (this.#refused[agent] === 0) {
+      if (series === 'listsPerSec' && this.#refused[agent] === 0) {
         this.#refused[agent] = 1;
         this.agentsRefused++;
       }

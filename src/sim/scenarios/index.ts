@@ -1,6 +1,7 @@
 // Every simulator scenario, by name: the seed figures (steady, rebalance-100k,
 // partition-heal, server-join, starvation, connection-age) and the server manager's
-// promises (partition-minority, partition-heal's two runs, fleet-restart, churn).
+// promises (partition-minority, partition-heal's two runs, fleet-restart, churn), and
+// the catalog's load under faults (server-flap, session-loss, read-refusal).
 import { churn } from './churn.js';
 import { connectionAge } from './connectionAge.js';
 import { fleetRestart } from './fleetRestart.js';
@@ -9,6 +10,9 @@ import { partitionMinority } from './partitionMinority.js';
 import { rebalance100k } from './rebalance100k.js';
 import { serverJoin } from './serverJoin.js';
 import { starvation } from './starvation.js';
+import { readRefusal } from './readRefusal.js';
+import { serverFlap } from './serverFlap.js';
+import { sessionLoss } from './sessionLoss.js';
 import { steady } from './steady.js';
 import type { Scenario } from './types.js';
 
@@ -25,6 +29,9 @@ export const SCENARIOS: readonly Scenario[] = [
   serverJoin,
   starvation,
   connectionAge,
+  serverFlap(),
+  sessionLoss(),
+  readRefusal(),
 ];
 
 export function findScenario(name: string): Scenario | undefined {

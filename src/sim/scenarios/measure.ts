@@ -15,18 +15,26 @@ export interface WindowPeak {
   atSec: number;
 }
 
+/** Per server, `series` per bucket; several series are added up (writes: puts + deletes). */
+function rowsOf(report: SeriesReport, series: RateSeries | readonly RateSeries[]): number[][] {
+  if (typeof series === 'string') return report.series[series];
+  const rows = report.series[series[0] as RateSeries].map((row) => row.slice());
+  for (const name of series.slice(1)) report.series[name].forEach((row, s) => row.forEach((v, b) => (rows[s]![b]! += v)));
+  return rows;
+}
+
 /**
- * The highest mean of `series` at one server over any `windowMs` window that lies
+ * The highest mean of `series` (or of several added up) at one server over any `windowMs` window that lies
  * within [fromMs, toMs). `windowMs` must be a whole number of buckets.
  */
-export function peakWindowRate(report: SeriesReport, series: RateSeries, fromMs: number, toMs: number, windowMs = CAP_WINDOW_MS): WindowPeak {
+export function peakWindowRate(report: SeriesReport, series: RateSeries | readonly RateSeries[], fromMs: number, toMs: number, windowMs = CAP_WINDOW_MS): WindowPeak {
   const w = windowMs / report.bucketMs;
   if (!Number.isInteger(w) || w < 1)
     throw new RangeError(`windowMs must be a whole number of ${report.bucketMs} ms buckets, received ${windowMs}`);
   const first = Math.ceil(fromMs / report.bucketMs);
   const end = Math.min(report.t.length, Math.floor(toMs / report.bucketMs));
   const peak: WindowPeak = { rate: 0, server: -1, atSec: NaN };
-  report.series[series].forEach((row, s) => {
+  rowsOf(report, series).forEach((row, s) => {
     let sum = 0;
     for (let b = first; b < end; b++) {
       sum += row[b] ?? 0;

@@ -11,6 +11,8 @@ export interface ScenarioParams {
   agents?: number;
   servers?: number;
   durationMs?: number;
+  /** Services per agent in the simulated catalog (scenarios that measure the catalog). */
+  entries?: number;
 }
 
 export interface ScenarioRunReport {
@@ -24,7 +26,7 @@ export interface ScenarioRunReport {
 export interface ScenarioResult {
   scenario: string;
   description: string;
-  params: { seed: number; agents: number; servers: number; durationMs: number };
+  params: { seed: number; agents: number; servers: number; durationMs: number; entries?: number };
   claims: ClaimRow[];
   runs: ScenarioRunReport[];
 }

@@ -1,0 +1,71 @@
+// What the catalog scenarios share: the `consul` run's catalog behaviour (every server
+// up asks for a full sync, one read per pass, no write cap), the catalog's per-server
+// rates over a window, and the steady-state formula they are held against.
+import { scaleFactor } from '../../shared/stagger.js';
+import type { AgentTuning } from '../agent.js';
+import type { RateSeries } from '../metrics.js';
+import type { SimRun } from '../simulator.js';
+import type { RunLabel } from './common.js';
+
+/** Services per agent when a scenario's caller gives none (`--entries`). */
+export const DEFAULT_ENTRIES = 10;
+
+/**
+ * The catalog as Consul's agents use it: a server coming up always asks for a full sync
+ * (Consul agent/consul/client_serf.go nodeJoin → ServerUp → SyncFull), a full sync's read
+ * is tried once, and writes are not paced (the cap set out of reach).
+ */
+export const CONSUL_CATALOG: Pick<AgentTuning, 'fullSyncOnServerUp' | 'readAttempts' | 'writesPerSecPerServer' | 'writeBurst'> = {
+  fullSyncOnServerUp: 'always',
+  readAttempts: 1,
+  writesPerSecPerServer: 1e12,
+  writeBurst: 1_000_000,
+};
+
+/** The tuning a labelled catalog run uses: `consul` swaps in {@link CONSUL_CATALOG}. */
+export function catalogTuningFor(label: RunLabel, tuning: AgentTuning): AgentTuning {
+  return label === 'consul' ? { ...tuning, ...CONSUL_CATALOG } : tuning;
+}
+
+/** Mean per-second rates over [fromMs, toMs): per server (summed over servers, divided by S) and fleet-wide. */
+export interface CatalogRates {
+  readsPerServer: number;
+  writesPerServer: number;
+  sessionOpsPerServer: number;
+  fullSyncsFleet: number;
+}
+
+export function catalogRates(run: SimRun, fromMs: number, toMs: number, servers: number): CatalogRates {
+  const r = run.recorder;
+  const from = Math.ceil(fromMs / r.bucketMs);
+  const to = Math.floor(toMs / r.bucketMs);
+  const sec = ((to - from) * r.bucketMs) / 1000;
+  const sum = (names: readonly RateSeries[]): number => {
+    let total = 0;
+    for (const name of names) for (let s = 0; s < r.serverNames.length; s++) total += r.total(name, s, from, to);
+    return sec > 0 ? total / sec : Number.NaN;
+  };
+  return {
+    readsPerServer: sum(['listsPerSec', 'countsPerSec']) / servers,
+    writesPerServer: sum(['putsPerSec', 'deletesPerSec']) / servers,
+    sessionOpsPerServer: sum(['sessionOpsPerSec']) / servers,
+    fullSyncsFleet: sum(['fullSyncsPerSec']),
+  };
+}
+
+/**
+ * The steady state's cost to each server. A full sync comes every
+ * `interval × (1 + scaleFactor(N) / 2)` on average (Consul agent/ae/ae.go: the interval
+ * plus a stagger uniform over interval × scaleFactor), and reads the node's entries once
+ * (a list) and the cluster size once (a count: refreshed at most every 30 s, asked once
+ * per cycle); a local change is one put. Spread evenly over S servers:
+ * reads/s/server = 2N / (S · gap), writes/s/server = N / (S · change interval).
+ */
+export function steadyCatalogFormula(agents: number, servers: number, intervalMs: number, changeIntervalMs: number): { fullSyncGapMs: number; readsPerServer: number; writesPerServer: number } {
+  const fullSyncGapMs = intervalMs * (1 + scaleFactor(agents) / 2);
+  return {
+    fullSyncGapMs,
+    readsPerServer: (2 * agents * 1000) / (servers * fullSyncGapMs),
+    writesPerServer: (agents * 1000) / (servers * changeIntervalMs),
+  };
+}
