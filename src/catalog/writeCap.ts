@@ -25,7 +25,17 @@ export interface WriteCounts {
 export interface WriteBucket {
   readonly tokens: number;
   readonly atMs: number;
+  /**
+   * A rewrite after a session loss is under way: the bucket keeps no savings. A write slot
+   * the agent could not use (it was cut off, its full sync had not run yet) is lost rather
+   * than saved, so agents that lost their sessions together and come back at different
+   * times still write on their own phases — the fleet stays at its share of the cap.
+   */
+  readonly phased?: boolean;
 }
+
+/** One pacer wake-up at least this far apart (ms): at a short interval, a wake waits for a batch, not for one op. */
+export const MIN_WAKE_GAP_MS = 250;
 
 /**
  * ms per write op for one agent: `rateScaledInterval(servers × cap, 1000 / cap, nodes)`.
@@ -55,14 +65,39 @@ export function fullBucket(settings: WriteCapSettings, nowMs: number): WriteBuck
  * phase `r` in [0, 1) of one interval, so the fleet's first paced writes do not line up.
  */
 export function restartedBucket(nowMs: number, r: number): WriteBucket {
-  return { tokens: -r, atMs: nowMs };
+  return { tokens: -r, atMs: nowMs, phased: true };
 }
 
-/** The bucket filled up to `nowMs` at the interval the counts give now; never above the burst. */
+/** The bucket once what was owed is written: it saves up to the burst again. */
+export function settled(bucket: WriteBucket): WriteBucket {
+  return bucket.phased ? { tokens: bucket.tokens, atMs: bucket.atMs } : bucket;
+}
+
+/**
+ * A phased bucket's tokens with the slots that passed more than MIN_WAKE_GAP_MS ago
+ * dropped: what is kept is the phase (the fraction) and the slots of the last gap, which a
+ * wake-up timed for them finds (a batch of them when the interval is short).
+ */
+function dropMissedSlots(tokens: number, intervalMs: number): number {
+  if (tokens < 1) return tokens;
+  const whole = Math.floor(tokens);
+  const fraction = tokens - whole;
+  const sinceLastMs = fraction * intervalMs;
+  const recent = sinceLastMs > MIN_WAKE_GAP_MS ? 0 : Math.floor((MIN_WAKE_GAP_MS - sinceLastMs) / intervalMs) + 1;
+  return fraction + Math.min(whole, recent);
+}
+
+/**
+ * The bucket filled up to `nowMs` at the interval the counts give now; never above the
+ * burst. A phased bucket (a rewrite after a session loss) keeps no savings: see
+ * {@link WriteBucket.phased}.
+ */
 export function refill(bucket: WriteBucket, nowMs: number, settings: WriteCapSettings, counts: WriteCounts): WriteBucket {
   const elapsedMs = nowMs - bucket.atMs;
   if (!(elapsedMs > 0)) return bucket;
-  const tokens = Math.min(settings.writeBurst, bucket.tokens + elapsedMs / writeIntervalMs(settings, counts));
+  const intervalMs = writeIntervalMs(settings, counts);
+  const tokens = Math.min(settings.writeBurst, bucket.tokens + elapsedMs / intervalMs);
+  if (bucket.phased) return { tokens: dropMissedSlots(tokens, intervalMs), atMs: nowMs, phased: true };
   return { tokens: Math.max(bucket.tokens, tokens), atMs: nowMs };
 }
 
@@ -78,7 +113,7 @@ export function writeAllowance(bucket: WriteBucket, settings: WriteCapSettings, 
 
 /** The bucket after `ops` writes. */
 export function spend(bucket: WriteBucket, ops: number): WriteBucket {
-  return { tokens: bucket.tokens - ops, atMs: bucket.atMs };
+  return bucket.phased ? { tokens: bucket.tokens - ops, atMs: bucket.atMs, phased: true } : { tokens: bucket.tokens - ops, atMs: bucket.atMs };
 }
 
 /**
@@ -90,9 +125,6 @@ export function writeWaitMs(bucket: WriteBucket, settings: WriteCapSettings, cou
   if (!(missing > 1e-9)) return 0;
   return clampDelay(Math.max(1, Math.ceil(missing * writeIntervalMs(settings, counts))));
 }
-
-/** One pacer wake-up at least this far apart (ms): at a short interval, a wake waits for a batch, not for one op. */
-export const MIN_WAKE_GAP_MS = 250;
 
 /**
  * How many ops a deferred pass waits for before it is woken: one op when ops are far

@@ -4,7 +4,7 @@
 // and a pause, a failed pass or a full sync only move when the rest is written.
 import { type Clock, monotonicNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { fullBucket, refill, restartedBucket, spend, wakeOps, writeAllowance, writeIntervalMs, writeWaitMs, type WriteBucket, type WriteCapSettings, type WriteCounts } from './writeCap.js';
+import { fullBucket, refill, restartedBucket, settled, spend, wakeOps, writeAllowance, writeIntervalMs, writeWaitMs, type WriteBucket, type WriteCapSettings, type WriteCounts } from './writeCap.js';
 
 export interface WritePacerDeps {
   settings: WriteCapSettings;
@@ -68,6 +68,8 @@ export class WritePacer {
 
   /** A pass wrote everything it owed: a paced run, if any, is over. */
   caughtUp(): void {
+    // A rewrite after a session loss is over: the bucket saves up again.
+    this.#bucket = settled(this.#bucket);
     if (!this.#pacing) return;
     this.#pacing = false;
     this.#d.log.info('paced writes caught up');

@@ -9,6 +9,7 @@ import {
   MIN_WAKE_GAP_MS,
   refill,
   restartedBucket,
+  settled,
   spend,
   wakeOps,
   writeAllowance,
@@ -46,12 +47,33 @@ describe('the write bucket', () => {
   const counts = { nodes: 30, servers: 3 };
 
   it('fills one token per interval, never above the burst', () => {
-    const b = restartedBucket(0, 0);
+    const b: WriteBucket = { tokens: 0, atMs: 0 };
     expect(writeAllowance(refill(b, 9_999, s, counts), s, false)).toBe(0);
     expect(writeAllowance(refill(b, 10_000, s, counts), s, false)).toBe(1);
     expect(writeAllowance(refill(b, 39_999, s, counts), s, false)).toBe(3);
     expect(writeAllowance(refill(b, 40_000, s, counts), s, false)).toBe(4);
     expect(writeAllowance(refill(b, 1_000_000, s, counts), s, false)).toBe(4);
+  });
+
+  it('after a restart keeps no savings: a slot the agent did not take within MIN_WAKE_GAP_MS is lost, its phase kept', () => {
+    const b = restartedBucket(0, 0);
+    // Slots at 10 s, 20 s, 30 s, …: at 30 s exactly one is there (the one due now), none saved.
+    expect(writeAllowance(refill(b, 30_000, s, counts), s, false)).toBe(1);
+    expect(writeAllowance(refill(b, 30_000 + MIN_WAKE_GAP_MS, s, counts), s, false)).toBe(1);
+    const late = refill(b, 30_000 + MIN_WAKE_GAP_MS + 1, s, counts);
+    expect(writeAllowance(late, s, false)).toBe(0);
+    // The phase is kept: the next slot is at 40 s, as it would have been.
+    expect(writeWaitMs(late, s, counts, 1, false)).toBe(10_000 - MIN_WAKE_GAP_MS - 1);
+    // A user's change still goes at once (it borrows ahead).
+    expect(writeAllowance(late, s, true)).toBe(4);
+    // Once what was owed is written, the bucket saves up again.
+    expect(writeAllowance(refill(settled(late), 1_000_000, s, counts), s, false)).toBe(4);
+  });
+
+  it('after a restart keeps a whole gap\'s worth of slots when they come faster than MIN_WAKE_GAP_MS', () => {
+    const fast = cap(500, 128);
+    const small = { nodes: 3, servers: 3 }; // one op per 2 ms
+    expect(writeAllowance(refill(restartedBucket(0, 0), 10_000, fast, small), fast, false)).toBe(MIN_WAKE_GAP_MS / 2 + 1);
   });
 
   it('starts full, and a restart starts empty with a random phase of one interval', () => {
@@ -91,7 +113,7 @@ describe('writeStep', () => {
   const counts = { nodes: 30, servers: 3 };
 
   it('grants what the bucket holds, charges it, and says when to ask again for the rest', () => {
-    const first = writeStep(restartedBucket(0, 0), 25_000, s, counts, 5, false);
+    const first = writeStep({ tokens: 0, atMs: 0 }, 25_000, s, counts, 5, false);
     expect(first).toMatchObject({ ops: 2, waitMs: 5_000 }); // 2.5 tokens: 2 now, the third in 5 s
     expect(first.bucket.tokens).toBeCloseTo(0.5, 9);
     expect(writeStep(first.bucket, 29_999, s, counts, 3, false).ops).toBe(0);
@@ -158,5 +180,42 @@ describe('a fleet on the steps alone', () => {
     const perServerPerSec = peak / 60 / servers;
     expect(perServerPerSec).toBeLessThanOrEqual(s.writesPerSecPerServer * 1.1);
     expect(perServerPerSec).toBeGreaterThan(s.writesPerSecPerServer * 0.8); // and the cap is used, not wasted
+  });
+
+  it('keeps every 60 s window under the cap when the agents come back at different times after the loss (a partition, then staggered retries)', () => {
+    const nodes = 2_000;
+    const servers = 5;
+    const entries = 10;
+    const s = cap(20, 128);
+    const counts = { nodes, servers };
+    const intervalMs = writeIntervalMs(s, counts); // 20 s
+    const random = seededRandom(7);
+    const writesAt: number[] = [];
+    for (let a = 0; a < nodes; a++) {
+      let bucket = restartedBucket(0, random());
+      // Cut off for 60 s after the loss, then back when its retried full sync runs: within 120 s.
+      let now = 60_000 + Math.floor(random() * 120_000);
+      let owed = entries;
+      while (owed > 0) {
+        bucket = refill(bucket, now, s, counts);
+        const ops = Math.min(owed, writeAllowance(bucket, s, false));
+        if (ops > 0) {
+          bucket = spend(bucket, ops);
+          for (let i = 0; i < ops; i++) writesAt.push(now);
+          owed -= ops;
+          continue;
+        }
+        now += writeWaitMs(bucket, s, counts, 1, false);
+      }
+    }
+    writesAt.sort((x, y) => x - y);
+    let peak = 0;
+    for (let i = 0, j = 0; i < writesAt.length; i++) {
+      while ((writesAt[j] as number) <= (writesAt[i] as number) - 60_000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    expect(peak / 60 / servers).toBeLessThanOrEqual(s.writesPerSecPerServer * 1.1);
+    // Each agent's last write: its return plus its M slots, at most one interval late.
+    expect(Math.max(...writesAt)).toBeLessThanOrEqual(180_000 + (entries + 1) * intervalMs);
   });
 });

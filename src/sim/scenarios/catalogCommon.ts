@@ -54,6 +54,32 @@ export function catalogRates(run: SimRun, fromMs: number, toMs: number, servers:
 }
 
 /**
+ * The highest fleet-wide rate of `series` (added up) over any `windowMs` window within
+ * [fromMs, toMs), divided by `servers`: what each server would see with the agents spread
+ * evenly. (The per-server peak adds how unevenly the agents are spread at that moment.)
+ */
+export function peakFleetWindowPerServer(run: SimRun, series: readonly RateSeries[], fromMs: number, toMs: number, windowMs: number, servers: number): number {
+  const r = run.recorder;
+  const w = Math.round(windowMs / r.bucketMs);
+  const first = Math.ceil(fromMs / r.bucketMs);
+  const end = Math.min(r.buckets, Math.floor(toMs / r.bucketMs));
+  const perBucket: number[] = [];
+  for (let b = first; b < end; b++) {
+    let sum = 0;
+    for (const name of series) for (let s = 0; s < r.serverNames.length; s++) sum += r.total(name, s, b, b + 1);
+    perBucket.push(sum);
+  }
+  let peak = 0;
+  let sum = 0;
+  for (let i = 0; i < perBucket.length; i++) {
+    sum += perBucket[i] as number;
+    if (i >= w) sum -= perBucket[i - w] as number;
+    if (i + 1 >= w) peak = Math.max(peak, sum);
+  }
+  return peak / (windowMs / 1000) / servers;
+}
+
+/**
  * The steady state's cost to each server. A full sync comes every
  * `interval × (1 + scaleFactor(N) / 2)` on average (Consul agent/ae/ae.go: the interval
  * plus a stagger uniform over interval × scaleFactor), and reads the node's entries once
