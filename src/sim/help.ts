@@ -26,8 +26,8 @@ export const SCENARIO_SUMMARIES: readonly { name: string; agents: number; server
   { name: 'server-join', agents: 8_192, servers: 5, durationMs: 480_000, summary: 'a server joins: how the full-sync herd spreads' },
   { name: 'starvation', agents: 200, servers: 5, durationMs: 1_200_000, summary: 'a change every second: full syncs keep their schedule' },
   { name: 'connection-age', agents: 10_000, servers: 5, durationMs: 3_600_000, summary: 'how long an agent keeps a connection' },
-  { name: 'server-flap', agents: 10_000, servers: 5, summary: 'a server rejoins every 30 s: fleet full syncs, catalog load' },
-  { name: 'session-loss', agents: 10_000, servers: 5, summary: 'sessions lost in a partition: the rewrite under the write cap' },
+  { name: 'server-flap', agents: 10_000, servers: 5, summary: 'a server rejoins every 30 s: full syncs, catalog load' },
+  { name: 'session-loss', agents: 10_000, servers: 5, summary: 'sessions lost in a partition: the rewrite, write cap' },
   { name: 'read-refusal', agents: 10_000, servers: 5, summary: 'a server refuses reads: failed full syncs' },
 ];
 
@@ -51,8 +51,9 @@ export function helpText(cores = availableParallelism()): string {
     "  --agents N             agents (default: the scenario's)",
     "  --servers S            servers at the start, at most 200 (default: the scenario's)",
     "  --duration D           simulated time: 90s, 30m, 1h, 1500ms; bare number = s (default: scenario's)",
-    '  --entries M            services per agent in the simulated catalog, for the catalog',
-    `                         scenarios (server-flap, session-loss, read-refusal; default 10)`,
+    '  --entries M            services per agent in the simulated catalog: the catalog scenarios',
+    '                         (server-flap, session-loss, read-refusal) default to 10; given to',
+    '                         partition-heal, fleet-restart or churn, it adds catalog columns',
     '  --seed N               integer in [0, 2^32) (default 42): same seed, byte-identical output',
     `  --workers N            worker threads, at most ${MAX_WORKERS} (default: cores, here ${cores}); same output`,
     "  --worker-heap MB       old-generation heap limit of each worker (default: Node's)",

@@ -3,6 +3,7 @@ import type { ClaimRow } from '../../src/sim/claims.js';
 import { readRefusal } from '../../src/sim/scenarios/readRefusal.js';
 import { serverFlap } from '../../src/sim/scenarios/serverFlap.js';
 import { sessionLoss } from '../../src/sim/scenarios/sessionLoss.js';
+import { fleetRestart } from '../../src/sim/scenarios/fleetRestart.js';
 import type { ScenarioResult } from '../../src/sim/scenarios/types.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { equilibrium, MIN } from '../../src/sim/scenarios/common.js';
@@ -62,6 +63,19 @@ describe('catalog scenarios (small N)', { timeout: 300_000 }, () => {
     const consul = row(r, '[consul] failed full syncs ÷ agents');
     expect(consul.measured!).toBeGreaterThanOrEqual(1);
     expect(consul.verdict).toBe('holds');
+  });
+
+  it('adds the catalog columns to a server manager scenario given entries, and none without', async () => {
+    const plain = await fleetRestart().run({ seed: 3, agents: 200 });
+    expect(plain.claims.filter((c) => c.what.includes('catalog'))).toEqual([]);
+    const r = await fleetRestart().run({ seed: 3, agents: 200, entries: 2 });
+    expect(r.params.entries).toBe(2);
+    // Every agent's first full sync lists its node and writes its 2 entries, in both runs.
+    for (const label of ['consul', 'ae-sync']) {
+      expect(row(r, `[${label}] catalog reads/s per server, mean`).measured!).toBeGreaterThan(0);
+      expect(row(r, `[${label}] catalog writes/s per server, mean`).measured!).toBeGreaterThan(0);
+      expect(row(r, `[${label}] catalog writes/s at one server, peak 60 s`).measured!).toBeGreaterThanOrEqual(row(r, `[${label}] catalog writes/s per server, mean`).measured!);
+    }
   });
 
   it('refuses catalog timeline events in a run without entries, naming the event', async () => {

@@ -6,6 +6,8 @@ import type { AgentTuning } from '../agent.js';
 import type { RateSeries } from '../metrics.js';
 import type { SimRun } from '../simulator.js';
 import type { RunLabel } from './common.js';
+import { claimRow, type ClaimRow } from '../claims.js';
+import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 
 /** Services per agent when a scenario's caller gives none (`--entries`). */
 export const DEFAULT_ENTRIES = 10;
@@ -94,4 +96,24 @@ export function steadyCatalogFormula(agents: number, servers: number, intervalMs
     readsPerServer: (2 * agents * 1000) / (servers * fullSyncGapMs),
     writesPerServer: (agents * 1000) / (servers * changeIntervalMs),
   };
+}
+
+/**
+ * The catalog's columns for a scenario run with `--entries` (measured only): mean reads and
+ * writes per server per second over [fromMs, toMs), and the busiest server's 60 s peak of each.
+ */
+export function catalogColumns(scenario: string, label: string, run: SimRun, fromMs: number, toMs: number, servers: number): ClaimRow[] {
+  if (!((run.config.entries ?? 0) > 0)) return [];
+  const rates = catalogRates(run, fromMs, toMs, servers);
+  const tag = label === scenario ? '' : `[${label}] `;
+  const reads = peakWindowRate(run.series, ['listsPerSec', 'countsPerSec'], fromMs, toMs, CAP_WINDOW_MS);
+  const writes = peakWindowRate(run.series, ['putsPerSec', 'deletesPerSec'], fromMs, toMs, CAP_WINDOW_MS);
+  const source = `measured only: the simulated catalog, ${run.config.entries} entries per agent`;
+  const row = (what: string, value: number): ClaimRow => claimRow(scenario, `${tag}${what}`, '1/s', null, value, source, { claimText: '—' });
+  return [
+    row('catalog reads/s per server, mean', rates.readsPerServer),
+    row('catalog reads/s at one server, peak 60 s', reads.rate),
+    row('catalog writes/s per server, mean', rates.writesPerServer),
+    row('catalog writes/s at one server, peak 60 s', writes.rate),
+  ];
 }

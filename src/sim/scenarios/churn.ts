@@ -6,6 +6,7 @@ import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
 import type { NetworkOptions } from '../network.js';
 import type { TimelineEvent } from '../timeline.js';
+import { catalogColumns } from './catalogCommon.js';
 import { BASE_TUNING, MIN, SEC, constantsOf, equilibrium, meanRebalanceDelayMs, rebalanceIntervalMs, report, resolve, runOne } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 import { CAP_SLACK } from './partitionHeal.js';
@@ -47,7 +48,11 @@ export function churn(options: ChurnOptions = {}): Scenario {
         timeline.push({ atMs: t, op: 'down', server: flapper }, { atMs: t, op: 'membership', type: 'leave', servers: [flapper] });
         timeline.push({ atMs: t + period / 2, op: 'up', server: flapper }, { atMs: t + period / 2, op: 'membership', type: 'join', servers: [flapper] });
       }
-      const run = await runOne(name, { ...config, bucketMs: 5 * SEC, warmupMs: churnAt, ...(options.network ? { network: options.network } : {}), timeline }, hooks);
+      const run = await runOne(
+        name,
+        { ...config, bucketMs: 5 * SEC, warmupMs: churnAt, ...(options.network ? { network: options.network } : {}), ...(params.entries !== undefined ? { entries: params.entries } : {}), timeline },
+        hooks,
+      );
       const peak = peakWindowRate(run.series, 'rebalancesPerSec', churnAt, p.durationMs, CAP_WINDOW_MS);
       const before = peakWindowRate(run.series, 'rebalancesPerSec', churnAt - 2 * MIN, churnAt, CAP_WINDOW_MS);
       const claims: ClaimRow[] = [
@@ -58,11 +63,12 @@ export function churn(options: ChurnOptions = {}): Scenario {
           'measured only: the same fleet before the first leave', { claimText: '—' }),
         claimRow(name, 'rebalances per agent during the churn', '1', churnFor / meanRebalanceDelayMs(p.agents, p.servers, c, true), countRebalances(run.series, churnAt, endAt) / p.agents,
           `as without churn: one per mean wait max(U(reuse), N/(S·${c.cap}) s) (Consul server manager commit notes: churn extends the window, no reshuffle)`),
+        ...catalogColumns(name, name, run, churnAt, endAt, p.servers),
       ];
       return {
         scenario: name,
         description: this.description,
-        params: p,
+        params: params.entries !== undefined ? { ...p, entries: params.entries } : p,
         claims,
         runs: [report(name, run, [{ label: 'churn', tSec: churnAt / 1000 }, { label: 'end', tSec: endAt / 1000 }])],
       };

@@ -5,6 +5,7 @@
 import { claimRow, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../fleet.js';
 import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, constantsOf, report, resolve, runOne, tuningFor } from './common.js';
+import { catalogColumns } from './catalogCommon.js';
 import { CAP_WINDOW_MS, peakFleetBucket, peakWindowRate } from './measure.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
@@ -31,6 +32,7 @@ export function fleetRestart(options: FleetRestartOptions = {}): Scenario {
       const p = resolve(params, this.defaults, Math.ceil((2 * c.minReuseMs * (1 + 1 / c.jitterFraction)) / MIN) * MIN + MIN);
       const runs: ScenarioRunReport[] = [];
       const peaks: Record<string, { bucket: { rate: number; atSec: number }; window: number }> = {};
+      const catalog: ClaimRow[] = [];
       for (const label of ['consul', 'ae-sync'] as const) {
         const run = await runOne(`${name} (${label})`, {
           seed: p.seed,
@@ -42,7 +44,9 @@ export function fleetRestart(options: FleetRestartOptions = {}): Scenario {
           startSpreadMs: 0,
           tuning: tuningFor(label, tuning),
           changeIntervalMs: CHANGE_INTERVAL_MS,
+          ...(params.entries !== undefined ? { entries: params.entries } : {}),
         }, hooks);
+        catalog.push(...catalogColumns(name, label, run, 0, p.durationMs, p.servers));
         peaks[label] = {
           bucket: peakFleetBucket(run.series, 'rebalancesPerSec', 0, p.durationMs),
           window: peakWindowRate(run.series, 'rebalancesPerSec', 0, p.durationMs, CAP_WINDOW_MS).rate,
@@ -58,8 +62,9 @@ export function fleetRestart(options: FleetRestartOptions = {}): Scenario {
           `N/${RESTART_BOUND_DIVISOR}: twice the mean N/${jitterSec} of a first wait ${c.minReuseMs / SEC} s + U(0, ${jitterSec} s), against ${firstWait}`, { mode: 'atMost' }),
         claimRow(name, '[ae-sync] peak recycled conns/s at one server, any 60 s window', '1/s', null, peaks['ae-sync']!.window,
           `measured only: first rebalances are not capped; N/(S·${jitterSec} s) expected (cap ${c.cap})`, { claimText: '—' }),
+        ...catalog,
       ];
-      return { scenario: name, description: this.description, params: p, claims, runs };
+      return { scenario: name, description: this.description, params: params.entries !== undefined ? { ...p, entries: params.entries } : p, claims, runs };
     },
   };
 }

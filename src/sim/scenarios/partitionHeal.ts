@@ -22,6 +22,7 @@ import {
   tuningFor,
 } from './common.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
+import { catalogColumns } from './catalogCommon.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
 /** The ae-sync heal bound is this multiple of max(N/(S·cap), reuse jitter top). */
@@ -68,6 +69,7 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
       const fixated = { from: free, to: n };
       const others = Array.from({ length: servers - 1 }, (_, i) => i + 1);
       const runs: ScenarioRunReport[] = [];
+      const catalog: ClaimRow[] = [];
       const measured: Record<string, { healMin: number | null; spreadMin: number | null; peak: ReturnType<typeof peakWindowRate> }> = {};
       for (const label of ['consul', 'ae-sync'] as const) {
         const config: SimConfig = {
@@ -83,6 +85,7 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
           tuning: tuningFor(label, tuning),
           changeIntervalMs: CHANGE_INTERVAL_MS,
           ...(options.network ? { network: options.network } : {}),
+          ...(params.entries !== undefined ? { entries: params.entries } : {}),
           timeline: [
             { atMs: 0, op: 'group', group: 1, agents: fixated },
             { atMs: 0, op: 'partition', group: 1, servers: others },
@@ -99,6 +102,7 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
           peak: peakWindowRate(run.series, 'rebalancesPerSec', healAt, p.durationMs, CAP_WINDOW_MS),
         };
         runs.push(report(label, run, [{ label: 'heal', tSec: healAt / 1000 }]));
+        catalog.push(...catalogColumns(name, label, run, healAt, p.durationMs, servers));
       }
       const consul = measured.consul!;
       const ours = measured['ae-sync']!;
@@ -114,9 +118,10 @@ export function partitionHeal(options: PartitionHealOptions): Scenario {
         claimRow(name, '[ae-sync] peak recycled conns/s at one server, any 60 s window from the heal', '1/s', CAP_SLACK * c.cap, ours.peak.rate, capSource, { mode: 'atMost' }),
         claimRow(name, '[consul] peak recycled conns/s at one server, any 60 s window from the heal', '1/s', null, consul.peak.rate,
           'measured only: Consul spreads the returning fleet over the old N/cap s wait, below the cap', { claimText: '—' }),
+        ...catalog,
       ];
       const description = `${sized(p)}: ${(n - free).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} agents fixated on s0 after a partition (one known server: they wait max(reuse, N/${c.cap}) = ${formatNumber(fixatedIntervalMs / SEC)} s); heal at ${formatNumber(healAt / MIN)} min. Run consul: that wait runs out. Run ae-sync: it re-arms as the healthy count grows; bound ${HEAL_SLACK} × max(reuse, N/(S·${c.cap})) = ${formatNumber((HEAL_SLACK * boundMin * MIN) / SEC)} s, and no server above ${CAP_SLACK} × ${c.cap} recycled connections/s.`;
-      return { scenario: name, description, params: { ...p, agents: n }, claims, runs };
+      return { scenario: name, description, params: { ...p, agents: n, ...(params.entries !== undefined ? { entries: params.entries } : {}) }, claims, runs };
     },
   };
 }
