@@ -33,6 +33,13 @@ export function isPreflightError(err: unknown): err is PreflightError {
  * (two snapshots, the manager's roster and a few numbers), times 2: 6 KB.
  */
 export const PEAK_KB_PER_AGENT: Readonly<Record<SimEngine, number>> = Object.freeze({ events: 6, actors: 34 });
+/**
+ * What a simulated catalog adds per agent at the peak, KB: its real ServiceRegistry
+ * (~13.4 KB live: its tables, pacer, session keeper, quarantine) and the catalog's copy of
+ * its entries (~0.35 KB live per entry), times 2.3 as the engines' own figures: 10 entries
+ * → ~39 KB, so 100,000 agents with catalogs need ~4 GB.
+ */
+export const CATALOG_PEAK_KB = Object.freeze({ perAgent: 31, perEntry: 0.8 });
 /** A worker thread's own heap before any agent (its isolate, modules, the simulator's tables), MB. */
 export const WORKER_BASE_MB = 12;
 
@@ -44,7 +51,7 @@ export interface MemoryEstimate {
   totalMb: number;
   /** Physical memory of the machine, MB. */
   machineMb: number;
-  /** The per-agent figure used (the engine's). */
+  /** The per-agent figure used (the engine's, plus the catalog's in runs with entries). */
   kbPerAgent: number;
 }
 
@@ -55,10 +62,23 @@ export function agentsOf(options: CliOptions): number {
   return Math.max(1, ...selected.map((s) => s.defaults.agents));
 }
 
+/** Peak KB per agent on `engine` with `entries` services per agent (0: no catalog). */
+export function kbPerAgentOf(engine: SimEngine, entries: number): number {
+  return PEAK_KB_PER_AGENT[engine] + (entries > 0 ? CATALOG_PEAK_KB.perAgent + CATALOG_PEAK_KB.perEntry * entries : 0);
+}
+
+/**
+ * The run's largest need: of the scenarios selected, the one whose agents (`--agents`, else
+ * its default) times its per-agent figure (with `--entries`, else its default catalog) is largest.
+ */
 export function estimateMemory(options: CliOptions, machineBytes = totalmem()): MemoryEstimate {
-  const agents = agentsOf(options);
+  const selected = options.scenario === 'all' ? SCENARIOS : [findScenario(options.scenario)].filter((s) => s !== undefined);
+  const needs = selected.map((s) => ({ agents: options.agents ?? s.defaults.agents, kbPerAgent: kbPerAgentOf(options.engine, options.entries ?? s.defaults.entries ?? 0) }));
+  const { agents, kbPerAgent } = needs.reduce((a, b) => (b.agents * b.kbPerAgent > a.agents * a.kbPerAgent ? b : a), {
+    agents: agentsOf(options),
+    kbPerAgent: kbPerAgentOf(options.engine, 0),
+  });
   const workers = Math.max(1, Math.min(options.workers, agents));
-  const kbPerAgent = PEAK_KB_PER_AGENT[options.engine];
   const perWorkerMb = Math.ceil(WORKER_BASE_MB + (Math.ceil(agents / workers) * kbPerAgent) / 1024);
   return {
     agents,

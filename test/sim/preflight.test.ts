@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, parseArgs } from '../../src/sim/main.js';
 import { MAX_WORKERS } from '../../src/sim/args.js';
-import { checkMemory, checkOutDir, estimateMemory, isPreflightError, PEAK_KB_PER_AGENT, WORKER_BASE_MB } from '../../src/sim/preflight.js';
+import { CATALOG_PEAK_KB, checkMemory, checkOutDir, estimateMemory, isPreflightError, PEAK_KB_PER_AGENT, WORKER_BASE_MB } from '../../src/sim/preflight.js';
 
 const MB = 1024 * 1024;
 let dir: string;
@@ -62,6 +62,18 @@ describe('simulate preflight', () => {
     // The event engine: 50,000 × 6 KB = 293 MB, + 12 MB.
     const events = estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '100000', '--workers', '2']), 16_384 * MB);
     expect(events).toMatchObject({ perWorkerMb: 305, totalMb: 610, kbPerAgent: 6 });
+  });
+
+  it('adds the simulated catalog to the estimate: a catalog scenario\'s default entries, or --entries', () => {
+    // session-loss: 10 entries by default, 6 + 31 + 10 × 0.8 = 45 KB per agent.
+    const flap = estimateMemory(parseArgs(['--scenario', 'session-loss', '--agents', '100000', '--workers', '2']), 16_384 * MB);
+    expect(flap).toMatchObject({ kbPerAgent: 6 + CATALOG_PEAK_KB.perAgent + 10 * CATALOG_PEAK_KB.perEntry, perWorkerMb: Math.ceil(WORKER_BASE_MB + (50_000 * 45) / 1024) });
+    const more = estimateMemory(parseArgs(['--scenario', 'churn', '--entries', '100', '--workers', '1']), 16_384 * MB);
+    expect(more).toMatchObject({ agents: 100_000, kbPerAgent: 6 + 31 + 80 });
+    // `all`: the largest need of any scenario (here churn's 100,000 agents with a catalog of 100).
+    expect(estimateMemory(parseArgs(['--scenario', 'all', '--entries', '100', '--workers', '1']), 16_384 * MB)).toMatchObject(more);
+    // Without --entries, `all` is bounded by the 100,000-agent scenarios with no catalog, not by the 10,000-agent catalog ones.
+    expect(estimateMemory(parseArgs(['--scenario', 'all', '--workers', '1']), 16_384 * MB)).toMatchObject({ agents: 100_000, kbPerAgent: 6 });
   });
 
   it('refuses agents beyond the machine\'s memory, at the boundary', () => {

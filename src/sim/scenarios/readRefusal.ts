@@ -21,9 +21,9 @@ export function readRefusal(options: ReadRefusalOptions = {}): Scenario {
   return {
     name: 'read-refusal',
     description: `Server s0 answers but refuses every catalog read for ${REFUSAL_MS / MIN} min. Run \`consul\`: one read per full sync, so each agent whose list meets s0 fails a full sync. Run \`ae-sync\`: the read is retried on the next server in the same pass: 0 failed full syncs.`,
-    defaults: { agents: 10_000, servers: 5 },
+    defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? DEFAULT_ENTRIES;
+      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
       const base = resolve(params, this.defaults, 0);
       const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
       const refuseAt = Math.ceil(warmupMs / MIN) * MIN;

@@ -43,9 +43,9 @@ export function serverFlap(options: ServerFlapOptions = {}): Scenario {
   return {
     name: 'server-flap',
     description: `One server of S leaves and rejoins every ${FLAP_PERIOD_MS / SEC} s for ${FLAP_WINDOW_MS / MIN} min after a steady phase (a catalog of M entries per agent). Run \`consul\`: every rejoin asks every agent for a full sync. Run \`ae-sync\`: only agents without a trusted full sync ask; fleet full syncs/s ≤ ${FLAP_SLACK} × the steady phase's.`,
-    defaults: { agents: 10_000, servers: 5 },
+    defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? DEFAULT_ENTRIES;
+      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
       const base = resolve(params, this.defaults, 0);
       const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
       const steadyFrom = Math.ceil(warmupMs / MIN) * MIN;

@@ -31,9 +31,9 @@ export function sessionLoss(options: SessionLossOptions = {}): Scenario {
   return {
     name: 'session-loss',
     description: `Every agent is cut off from every server for ${PARTITION_MS / SEC} s (three session TTLs): the servers drop every session and its entries; then the partition heals and every agent writes its M entries again. Run \`consul\`: unpaced. Run \`ae-sync\`: no server above ${WRITE_CAP_SLACK} × writesPerSecPerServer writes/s in any 60 s window, every entry back within ${REWRITE_SLACK} × max(N·M / (S × cap), the full-sync retry window) of the heal.`,
-    defaults: { agents: 10_000, servers: 5 },
+    defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? DEFAULT_ENTRIES;
+      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
       const base = resolve(params, this.defaults, 0);
       const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
       const cutAt = Math.ceil(warmupMs / MIN) * MIN;

@@ -34,7 +34,8 @@ export interface ScenarioResult {
 export interface Scenario {
   name: string;
   description: string;
-  defaults: { agents: number; servers: number; durationMs?: number };
+  /** `entries`: services per agent in the simulated catalog when the caller gives none (the catalog scenarios). */
+  defaults: { agents: number; servers: number; durationMs?: number; entries?: number };
   run(params: ScenarioParams, hooks?: ScenarioHooks): Promise<ScenarioResult>;
 }
 
