@@ -6,6 +6,7 @@
 import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
+import type { RacingAbortController } from '../shared/abort.js';
 import { clockNow } from '../shared/clock.js';
 import { checkRandomValue } from '../shared/random.js';
 import { StoppedError } from '../shared/errors.js';
@@ -38,7 +39,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   readonly roster: Roster;
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
-  #lifetime: AbortController | undefined;
+  #lifetime: RacingAbortController | undefined;
   loop: LoopHandle | undefined;
   #discovery: Discovery | undefined;
   #inflight: Promise<void> | undefined;
@@ -76,7 +77,12 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
 
   /** Aborts on stop(); created on first need. */
   get lifetime(): AbortSignal {
-    return (this.#lifetime ??= lifetimeController()).signal;
+    return this.lifetimeController.signal;
+  }
+
+  /** The lifetime's controller: stop() aborts it and cuts off the calls it races (the call path's). */
+  get lifetimeController(): RacingAbortController {
+    return (this.#lifetime ??= lifetimeController());
   }
 
   get stopped(): boolean {
