@@ -8,6 +8,7 @@ import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
 import type { RacingAbortController } from '../shared/abort.js';
 import { clockNow } from '../shared/clock.js';
+import { DeadlineSeries } from '../shared/deadline.js';
 import { checkRandomValue } from '../shared/random.js';
 import { StoppedError } from '../shared/errors.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
@@ -40,6 +41,7 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
   #lifetime: RacingAbortController | undefined;
+  #pings: DeadlineSeries | undefined;
   loop: LoopHandle | undefined;
   #discovery: Discovery | undefined;
   #inflight: Promise<void> | undefined;
@@ -225,12 +227,12 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     const run = rebalanceOnce({
       roster: this.roster,
       settings: this.settings,
-      clock: this.settings.clock,
       random: () => this.random(),
       log: this.log,
       emit: this.emit,
       lifetime: this.lifetime,
       loop: loopSignal,
+      pings: (this.#pings ??= new DeadlineSeries(this.settings.clock)),
     }).then(
       () => this.telemetry?.rebalanceEnded(this.stopped, this.roster.offline, false),
       (err: unknown) => {
