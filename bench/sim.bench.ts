@@ -6,6 +6,10 @@
 //   sim-100k:    100K agents, --workers 2   target ≤ 30 s wall, ≤ 1 GB peak RSS
 //   sim-speedup: 20K agents, --workers 1 then 2   target ≥ 1.7×
 //   sim-1m:      1M agents, --workers 2   target ≤ 5 min wall, ≤ 4 GB peak RSS
+//   sim-actors:  10K agents on the actor engine (the classes users embed) in this thread,
+//                this tree against git revision SIM_BENCH_BASE (default HEAD), alternated
+//                SIM_BENCH_ROUNDS times (default 2): CPU per agent-hour of each, their
+//                ratio, and whether both gave the same results
 // Each point prints wall, CPU (all threads), events, worker heap peaks, peak RSS and the
 // load average around it (the machine may be shared).
 import { spawn } from 'node:child_process';
@@ -14,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { SimConfig } from '../src/sim/config.js';
 import type { SimEngine } from '../src/sim/simulator.js';
 import type { simulate as simulateFromSource } from '../src/sim/simulator.js';
-import { buildDir, removeBuild, tscBuild } from './tscBuild.js';
+import { buildDir, removeBuild, tscBuild, tscBuildAt } from './tscBuild.js';
 
 type Figures = Record<string, string | number>;
 type Simulate = typeof simulateFromSource;
@@ -48,6 +52,8 @@ export interface SimPoint {
   events: number;
   heapMB: number[];
   rssMB: number;
+  /** SHA-256 of the run's summary (its every aggregate), first 16 hex digits: equal summaries, equal results. */
+  summary: string;
 }
 
 /**
@@ -59,6 +65,7 @@ export function measure(build: string, agents: number, minutes: number, workers:
   const config = JSON.stringify(steadyConfig(agents, minutes));
   const script = `
     const { simulate } = await import(${JSON.stringify(pathToFileURL(`${build}/src/sim/simulator.js`).href)});
+    const { createHash } = await import('node:crypto');
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     let lastNote = started;
@@ -81,6 +88,7 @@ export function measure(build: string, agents: number, minutes: number, workers:
       events: run.summary.events,
       heapMB: run.workers.map((w) => Math.round(w.peakHeap / ${MB})),
       rssMB: Math.round((process.resourceUsage().maxRSS * 1024) / ${MB}),
+      summary: createHash('sha256').update(JSON.stringify(run.summary)).digest('hex').slice(0, 16),
     }));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -156,12 +164,46 @@ export const points: Record<string, () => Promise<Figures>> = {
       const speedup = Math.round((one.wallSec / two.wallSec) * 100) / 100;
       return { ...figures(one, MINUTES), ...figures(two, MINUTES), 'speedup --workers 2 vs 1 (wall)': speedup, 'target ≥ 1.7×': speedup >= 1.7 ? 'met' : 'missed' };
     }),
+  'sim-actors': () => actorsAgainst(process.env.SIM_BENCH_BASE ?? 'HEAD', 10_000, Number(process.env.SIM_BENCH_ROUNDS ?? 2)),
   'sim-1m': () =>
     withBuild(async (build) => {
       const p = await measure(build, 1_000_000, MINUTES, 2);
       return { ...figures(p, MINUTES), 'target ≤ 300 s wall, ≤ 4096 MB peak RSS': p.wallSec <= 300 && p.rssMB <= 4096 ? 'met' : 'missed' };
     }),
 };
+
+/**
+ * The actor engine — a StateSyncer and a ServerManager per agent, as users embed them —
+ * on this tree against a build of git revision `base`, alternated `rounds` times so that
+ * load on a shared machine falls on both alike. Each run is a child process of its own.
+ */
+async function actorsAgainst(base: string, agents: number, rounds: number): Promise<Figures> {
+  const baseBuild = tscBuildAt('sim-base', base);
+  if (!baseBuild) throw new Error(`could not build ${base}`);
+  try {
+    return await withBuild(async (build) => {
+      const per = (p: SimPoint) => (p.cpuSec * 1000 * 60) / (p.agents * MINUTES);
+      const k = `sim ${agents / 1000}K agents × 5 servers × ${MINUTES} min, actor engine, in this thread`;
+      const out: Figures = {};
+      const ratios: number[] = [];
+      const summaries = new Set<string>();
+      for (let round = 1; round <= rounds; round++) {
+        const before = await measure(baseBuild, agents, MINUTES, 0, 'actors');
+        const after = await measure(build, agents, MINUTES, 0, 'actors');
+        summaries.add(before.summary).add(after.summary);
+        ratios.push(per(before) / per(after));
+        out[`round ${round}: CPU per agent-hour, ${base} / this tree (ms)`] = `${per(before).toFixed(3)} / ${per(after).toFixed(3)}`;
+        out[`round ${round}: ratio (${base} / this tree)`] = `${(per(before) / per(after)).toFixed(2)} ×`;
+        out[`round ${round}: peak RSS MB, ${base} / this tree`] = `${before.rssMB} / ${after.rssMB}`;
+      }
+      out[`${k}: CPU ratio, ${base} / this tree, per round`] = ratios.map((r) => `${r.toFixed(2)} ×`).join(', ');
+      out['same results (summary hash) on both, every round'] = summaries.size === 1 ? `yes (${[...summaries][0]})` : `NO: ${[...summaries].join(', ')}`;
+      return out;
+    });
+  } finally {
+    removeBuild('sim-base');
+  }
+}
 
 /** The default point: both engines on the same 10K agents in this thread, the event engine first. */
 export function run(): Promise<Figures> {

@@ -4,7 +4,7 @@
 // about the server, so it neither records a failure nor rotates a healthy server away.
 // The accounting (callSucceeded, reportFailure) is what the simulator's engine runs too.
 import { setMaxListeners } from 'node:events';
-import { abortReason, attempt, raceAbort } from '../shared/abort.js';
+import { abortReason, attempt, RacingAbortController } from '../shared/abort.js';
 import { NoServersError } from '../shared/errors.js';
 import type { ServerEntry } from './health.js';
 import type { Roster } from './roster.js';
@@ -13,41 +13,22 @@ import type { CallOptions, Server } from './types.js';
 /** What a call needs from its manager. */
 export interface CallContext {
   readonly roster: Roster;
-  /** Aborts on the manager's stop(). */
-  readonly lifetime: AbortSignal;
+  /** The manager's lifetime: its signal aborts on stop(), which then cuts off the calls it races. */
+  readonly lifetimeController: RacingAbortController;
   /** The list is empty (rate-limited warning). */
   noServers(): void;
 }
 
 /**
- * The manager's lifetime signal: aborted by stop(). Every in-flight call listens to it
- * until it settles, so the listener count follows the number of concurrent calls;
- * Node's leak warning (more than 10) would be a false alarm here.
+ * The manager's lifetime: its signal is aborted by stop(), which then cuts off the calls
+ * it races. Every in-flight call with a signal of its own, ping and discovery poll
+ * listens to the signal until it settles, so the listener count follows the work in
+ * flight; Node's leak warning (more than 10) would be a false alarm here.
  */
-export function lifetimeController(): AbortController {
-  const controller = new AbortController();
+export function lifetimeController(): RacingAbortController {
+  const controller = new RacingAbortController();
   setMaxListeners(0, controller.signal);
   return controller;
-}
-
-/** A signal that aborts when either parent does (with its reason); `dispose` drops the listeners. */
-function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onA = (): void => controller.abort(a.reason);
-  const onB = (): void => controller.abort(b.reason);
-  if (a.aborted) onA();
-  else if (b.aborted) onB();
-  else {
-    a.addEventListener('abort', onA, { once: true });
-    b.addEventListener('abort', onB, { once: true });
-  }
-  return {
-    signal: controller.signal,
-    dispose() {
-      a.removeEventListener('abort', onA);
-      b.removeEventListener('abort', onB);
-    },
-  };
 }
 
 /** A call that succeeded: a success for the server (re-admitting a suspect or failed one), and the manager is online. */
@@ -61,6 +42,12 @@ export function reportFailure(roster: Roster, entry: ServerEntry): void {
   const wasChosen = roster.chosen === entry;
   roster.failed(entry, 'call');
   if (wasChosen && roster.size > 1) roster.rotate(entry.server.name);
+}
+
+/** A call in flight: what the caller gets, and the signal `fn` got (aborted: cut short from outside). */
+interface Running<T> {
+  readonly promise: Promise<T>;
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -78,22 +65,71 @@ export function callServer<T>(ctx: CallContext, fn: (server: Server, signal: Abo
     ctx.noServers();
     return Promise.reject(new NoServersError());
   }
-  const link = caller === undefined ? undefined : linkSignals(ctx.lifetime, caller);
-  const signal = link === undefined ? ctx.lifetime : link.signal;
-  return raceAbort(
-    attempt(() => fn(entry.server, signal)),
-    signal,
-  ).then(
+  const server = entry.server;
+  const lifetime = ctx.lifetimeController;
+  const running: Running<T> =
+    caller === undefined
+      ? // The common case adds no listener: stop() cuts off what the lifetime races.
+        { promise: lifetime.race(attempt(() => fn(server, lifetime.signal))), signal: lifetime.signal }
+      : linkedCall(lifetime.signal, caller, (signal) => fn(server, signal));
+  return running.promise.then(
     (value) => {
-      link?.dispose();
       callSucceeded(roster, entry);
       return value;
     },
     (err: unknown) => {
-      link?.dispose();
       // Cut short from outside (stop, the caller's abort): not the server's fault.
-      if (!signal.aborted) reportFailure(roster, entry);
+      if (!running.signal.aborted) reportFailure(roster, entry);
       throw err;
     },
   );
+}
+
+/**
+ * Runs `run` with a signal that aborts when `lifetime` or `caller` does, with its reason;
+ * the call rejects with that reason at that moment — after the signal's own listeners
+ * (`run`'s) have run — even if `run`'s promise never settles. The two listeners on the
+ * parents are the call's only ones, and both go when it settles or is cut off.
+ */
+function linkedCall<T>(lifetime: AbortSignal, caller: AbortSignal, run: (signal: AbortSignal) => Promise<T> | T): Running<T> {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let cut: ((err: Error) => void) | undefined;
+  const dispose = (): void => {
+    lifetime.removeEventListener('abort', onLifetime);
+    caller.removeEventListener('abort', onCaller);
+  };
+  const follow = (parent: AbortSignal): void => {
+    dispose();
+    controller.abort(parent.reason);
+    cut?.(abortReason(signal));
+  };
+  const onLifetime = (): void => follow(lifetime);
+  const onCaller = (): void => follow(caller);
+  if (lifetime.aborted) controller.abort(lifetime.reason);
+  else {
+    lifetime.addEventListener('abort', onLifetime, { once: true });
+    caller.addEventListener('abort', onCaller, { once: true });
+  }
+  const work = attempt(() => run(signal));
+  if (signal.aborted) {
+    // Aborted before or while `run` ran (it may have stopped the manager itself).
+    dispose();
+    work.then(undefined, () => undefined);
+    return { promise: Promise.reject(abortReason(signal)), signal };
+  }
+  const promise = new Promise<T>((resolve, reject) => {
+    cut = reject;
+    work.then(
+      (value) => {
+        dispose();
+        resolve(value);
+      },
+      (err: unknown) => {
+        dispose();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+  return { promise, signal };
 }

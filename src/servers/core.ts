@@ -6,7 +6,9 @@
 import type { Actor } from 'xstate';
 import type { rebalancerMachine } from '../../machines/rebalancer.machine.js';
 import { ClusterSizeReader } from '../shared/clusterSize.js';
+import type { RacingAbortController } from '../shared/abort.js';
 import { clockNow } from '../shared/clock.js';
+import { DeadlineSeries } from '../shared/deadline.js';
 import { checkRandomValue } from '../shared/random.js';
 import { StoppedError } from '../shared/errors.js';
 import { componentLogger, type Logger } from '../shared/logger.js';
@@ -38,7 +40,8 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
   readonly roster: Roster;
   readonly #clusterSize: ClusterSizeReader | undefined;
   #log: Logger | undefined;
-  #lifetime: AbortController | undefined;
+  #lifetime: RacingAbortController | undefined;
+  #pings: DeadlineSeries | undefined;
   loop: LoopHandle | undefined;
   #discovery: Discovery | undefined;
   #inflight: Promise<void> | undefined;
@@ -76,7 +79,12 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
 
   /** Aborts on stop(); created on first need. */
   get lifetime(): AbortSignal {
-    return (this.#lifetime ??= lifetimeController()).signal;
+    return this.lifetimeController.signal;
+  }
+
+  /** The lifetime's controller: stop() aborts it and cuts off the calls it races (the call path's). */
+  get lifetimeController(): RacingAbortController {
+    return (this.#lifetime ??= lifetimeController());
   }
 
   get stopped(): boolean {
@@ -219,12 +227,12 @@ export class ManagerCore implements RosterHost, LoopHost, DiscoveryHost, CallCon
     const run = rebalanceOnce({
       roster: this.roster,
       settings: this.settings,
-      clock: this.settings.clock,
       random: () => this.random(),
       log: this.log,
       emit: this.emit,
       lifetime: this.lifetime,
       loop: loopSignal,
+      pings: (this.#pings ??= new DeadlineSeries(this.settings.clock)),
     }).then(
       () => this.telemetry?.rebalanceEnded(this.stopped, this.roster.offline, false),
       (err: unknown) => {

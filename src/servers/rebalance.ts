@@ -3,8 +3,8 @@
 // re-ping failed servers so they can be re-admitted, reconcile with the live list,
 // clean up dead servers. And the wait between rebalances: the reuse period with
 // jitter, stretched so the fleet stays under the per-server connection cap.
-import { clampDelay, type Clock } from '../shared/clock.js';
-import { deadline } from '../shared/deadline.js';
+import { clampDelay } from '../shared/clock.js';
+import type { DeadlineSeries } from '../shared/deadline.js';
 import { TimeoutError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { attempt } from '../shared/abort.js';
@@ -18,7 +18,6 @@ import type { Emit, Roster } from './roster.js';
 export interface RebalanceContext {
   readonly roster: Roster;
   readonly settings: ManagerSettings;
-  readonly clock: Clock;
   /** The manager's checked random source. */
   readonly random: () => number;
   readonly log: Logger;
@@ -27,6 +26,8 @@ export interface RebalanceContext {
   readonly lifetime: AbortSignal;
   /** Aborts when the loop's worker is told to (the machine's STOP). */
   readonly loop: AbortSignal | undefined;
+  /** The manager's ping deadlines: one signal serves its pings until one aborts. */
+  readonly pings: DeadlineSeries;
 }
 
 /** The settings the wait between rebalances reads. */
@@ -63,11 +64,14 @@ function stopped(ctx: RebalanceContext): boolean {
   return ctx.lifetime.aborted || ctx.loop?.aborted === true;
 }
 
-/** One ping, bounded by `pingTimeout` on the clock and by both stop signals; never rejects. */
+/**
+ * One ping, bounded by `pingTimeout` on the clock and by both stop signals; never rejects.
+ * Consecutive pings share one signal until one of them aborts (see DeadlineSeries).
+ */
 async function ping(ctx: RebalanceContext, entry: ServerEntry): Promise<boolean> {
   const server = entry.server;
   const timeoutMs = ctx.settings.pingTimeoutMs;
-  const limit = deadline(ctx.clock, timeoutMs, () => new TimeoutError(`ping of ${server.name} timed out after ${timeoutMs} ms`), ctx.lifetime, ctx.loop);
+  const limit = ctx.pings.next(timeoutMs, () => new TimeoutError(`ping of ${server.name} timed out after ${timeoutMs} ms`), ctx.lifetime, ctx.loop);
   try {
     const answer = attempt(() => ctx.settings.pinger.ping(server, limit.signal));
     // A pinger that ignores its signal cannot hold the rebalance past the timeout.

@@ -12,7 +12,12 @@ export interface Server {
   meta?: Record<string, string>;
 }
 
-/** Health check of one server. Resolving `false` or rejecting both mean "failed". */
+/**
+ * Health check of one server. Resolving `false` or rejecting both mean "failed".
+ * `signal` aborts after `pingTimeout` or on stop(); consecutive pings may get the same
+ * signal (a new one follows an abort), and the 'abort' listeners a ping added are
+ * removed once it settled.
+ */
 export interface Pinger {
   ping(server: Server, signal: AbortSignal): Promise<boolean>;
 }

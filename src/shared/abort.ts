@@ -45,3 +45,58 @@ export function attempt<T>(fn: () => Promise<T> | T): Promise<T> {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
+
+/**
+ * An AbortController that races work against its own signal with no listener at all
+ * (raceAbort adds and removes one per piece): `race(work)` settles like `work`, or
+ * rejects with the abort reason when `abort()` is called — after the signal's listeners
+ * have run, as they would before any raced piece's. A settled piece is forgotten at once,
+ * so nothing piles up over a long life. Only this object's `abort()` cuts the pieces off.
+ */
+export class RacingAbortController {
+  readonly #controller = new AbortController();
+  // The reject of each piece still running, so abort() can cut it off.
+  readonly #running = new Set<(err: Error) => void>();
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Pieces of work still running (neither settled nor cut off). */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Aborts the signal, then rejects every piece still running with `abortReason(signal)`. */
+  abort(reason?: unknown): void {
+    const signal = this.#controller.signal;
+    if (signal.aborted) return;
+    this.#controller.abort(reason);
+    // A rejection only queues its reactions: nothing re-enters the set while this runs.
+    for (const reject of this.#running) reject(abortReason(signal));
+    this.#running.clear();
+  }
+
+  /** Like `raceAbort(work, this.signal)`. `work`'s late outcome is ignored (and never unhandled). */
+  race<T>(work: Promise<T>): Promise<T> {
+    const signal = this.#controller.signal;
+    if (signal.aborted) {
+      work.then(undefined, () => undefined);
+      return Promise.reject(abortReason(signal));
+    }
+    const running = this.#running;
+    return new Promise<T>((resolve, reject) => {
+      running.add(reject);
+      work.then(
+        (value) => {
+          running.delete(reject);
+          resolve(value);
+        },
+        (err: unknown) => {
+          running.delete(reject);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+}

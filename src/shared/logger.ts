@@ -82,6 +82,8 @@ export function isLogger(value: unknown): value is Logger {
 /** The methods that write a line: each is guarded (a throw is dropped), as `child` is. */
 const WRITERS = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 const guarded = new WeakSet<object>();
+// Each logger's guard, made once: asking again for the same logger's gives the same proxy.
+const guards = new WeakMap<object, Logger>();
 let warnedThrow = false;
 
 function loggerThrew(err: unknown): void {
@@ -104,6 +106,8 @@ function loggerThrew(err: unknown): void {
 export function guardLogger<L extends Logger>(logger: L): L {
   // The silent logger cannot throw, and a fleet of 100,000 must not build a proxy each.
   if (guarded.has(logger) || logger === SILENT) return logger;
+  const known = guards.get(logger);
+  if (known !== undefined) return known as L;
   const methods = new Map<PropertyKey, unknown>();
   const proxy: L = new Proxy(logger, {
     get(target, key, receiver) {
@@ -133,16 +137,33 @@ export function guardLogger<L extends Logger>(logger: L): L {
     },
   });
   guarded.add(proxy);
+  guards.set(logger, proxy);
   return proxy;
 }
+
+// Each guarded logger's component children, made once: every syncer (or manager) of a
+// process that shares a logger writes through one child, not one each (~1 KB apiece).
+const componentChildren = new WeakMap<Logger, Map<string, Logger>>();
 
 /**
  * `logger.child({ component })`, guarded (see `guardLogger`), or — when none was given —
  * the silent logger: a simulation of 100,000 agents must not build 100,000 children.
+ * Made once per logger and component: the lines are the same whoever asked (a pino
+ * child without options of its own follows its parent's level). A `child()` that threw
+ * is not remembered: the next component asks again.
  */
 export function componentLogger(logger: Logger | undefined, component: string): Logger {
-  if (logger) return guardLogger(logger).child({ component });
-  return SILENT;
+  if (!logger) return SILENT;
+  const parent = guardLogger(logger);
+  let children = componentChildren.get(parent);
+  const known = children?.get(component);
+  if (known !== undefined) return known;
+  const child = parent.child({ component });
+  // The guard answers a child() that threw with the parent itself.
+  if (child === parent) return child;
+  if (children === undefined) componentChildren.set(parent, (children = new Map()));
+  children.set(component, child);
+  return child;
 }
 
 /** Checks a `logger` option: undefined or a `Logger`; a TypeError naming what was received otherwise. */

@@ -3,13 +3,13 @@
 // for the last call when the syncer stops. "In flight" starts before the user's
 // method is called (a stop() or pause() from inside it must wait for it) and ends
 // when the promise it returned settles, whatever the machine has moved on to.
-import { getEventListeners } from 'node:events';
 import { sleep, type Clock } from '../shared/clock.js';
 import { deadline } from '../shared/deadline.js';
 import { raceAbort } from '../shared/abort.js';
 import { TimeoutError } from '../shared/errors.js';
 import { isThenable, SYNC_SKIPPED } from '../../machines/stateSyncer.worker.js';
 import { addWaiter, flushWaiters, type Waiters } from '../shared/waiters.js';
+import { dropLeftListeners } from '../shared/leftListeners.js';
 
 import type { SyncKind } from '../../machines/stateSyncer.types.js';
 
@@ -149,8 +149,11 @@ export class SyncRunner {
   }
 
   #settled(call: number, signal: AbortSignal): void {
-    // Without a timeout the signal is the worker's, shared by every call of this syncer.
-    if (this.#timeoutMs === undefined) dropListeners(signal);
+    // Without a timeout the signal is the worker's, shared by every call of this syncer:
+    // a listener lives as long as the call that added it, as if each call had a signal of
+    // its own — what a settled call left would pile up over the syncer's life (and fire on
+    // a stop long after its call ended). Scanned only when a listener was added.
+    if (this.#timeoutMs === undefined) dropLeftListeners(signal);
     // A call abandoned by settle() may settle long after: it no longer counts.
     if (this.#current === call) this.#becameIdle();
   }
@@ -158,21 +161,5 @@ export class SyncRunner {
   #becameIdle(): void {
     this.#current = 0;
     flushWaiters(this.#idleWaiters);
-  }
-}
-
-/**
- * A listener lives as long as the call that added it, as if each call had a signal of its
- * own: what a settled call left on the shared signal would pile up over the syncer's life
- * (and fire on a stop long after its call ended). Node's public `getEventListeners`
- * tells; the common case, nothing left, costs one small array.
- */
-function dropListeners(signal: AbortSignal): void {
-  if (signal.aborted) return;
-  if (signal.onabort) signal.onabort = null;
-  for (const left of getEventListeners(signal, 'abort')) {
-    const listener = left as (event: Event) => void;
-    signal.removeEventListener('abort', listener);
-    signal.removeEventListener('abort', listener, { capture: true });
   }
 }

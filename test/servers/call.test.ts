@@ -1,6 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { isNoServersError, isStoppedError, NoServersError, StoppedError } from '../../src/shared/errors.js';
+import { deadline } from '../../src/shared/deadline.js';
+import { isNoServersError, isStoppedError, isTimeoutError, NoServersError, StoppedError, TimeoutError } from '../../src/shared/errors.js';
+import { createTestClock } from '../../src/testing.js';
 import type { Server } from '../../src/servers/types.js';
 import { managerHarness, server, servers } from '../helpers/index.js';
 
@@ -143,6 +145,78 @@ describe('ServerManager call', () => {
     expect(manager.isOffline()).toBe(false);
     expect(states()).toEqual(['a:healthy']);
     expect(events.slice(-2)).toEqual(['offline', 'online']);
+  });
+
+  it("cuts off a call that ignores its signal and never settles at the caller's deadline, not a millisecond before", async () => {
+    const { manager, names, health } = managerHarness();
+    for (const s of servers(2)) manager.addServer(s);
+    const clock = createTestClock();
+    const limit = deadline(clock, 1_000, () => new TimeoutError('call timed out'));
+    let outcome: unknown = 'pending';
+    const pending = manager.call(() => new Promise<never>(() => undefined), { signal: limit.signal }).catch((err: unknown) => (outcome = err));
+    await clock.tickAsync(999);
+    expect(outcome).toBe('pending');
+    await clock.tickAsync(1);
+    await pending;
+    expect(isTimeoutError(outcome)).toBe(true);
+    // The caller's deadline says nothing about the server.
+    expect(names()).toEqual(['s1', 's2']);
+    expect(health).toEqual([]);
+  });
+
+  it("rejects at once when the caller's signal aborts, even though fn ignores it and never settles", async () => {
+    const { manager } = managerHarness();
+    manager.addServer(server('a'));
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const order: string[] = [];
+    const pending = manager
+      .call(
+        (_s, signal) => {
+          seen.push(signal);
+          signal.addEventListener('abort', () => order.push('fn saw the abort'));
+          return new Promise<never>(() => undefined);
+        },
+        { signal: controller.signal },
+      )
+      .catch((err: unknown) => (order.push('call rejected'), err));
+    controller.abort(new Error('caller gave up'));
+    // No timer, no other event: the rejection waits only for the microtasks it queued.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['fn saw the abort', 'call rejected']);
+    expect(((await pending) as Error).message).toBe('caller gave up');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(seen[0]?.aborted).toBe(true);
+  });
+
+  it("adds no listener to the manager's signal per call: 200 calls in flight, none; stop() still cuts every one off", async () => {
+    const { manager } = managerHarness();
+    manager.addServer(server('a'));
+    const seen: AbortSignal[] = [];
+    const calls = Array.from({ length: 200 }, () =>
+      manager.call((_s, signal) => (seen.push(signal), new Promise<never>(() => undefined))).catch((err: unknown) => err),
+    );
+    const lifetime = seen[0]!;
+    expect(seen.every((s) => s === lifetime)).toBe(true);
+    expect(getEventListeners(lifetime, 'abort')).toHaveLength(0);
+    await manager.stop();
+    const errors = await Promise.all(calls);
+    expect(errors.every((e) => isStoppedError(e))).toBe(true);
+  });
+
+  it('rejects with StoppedError when fn itself stops the manager, with or without a signal of its own', async () => {
+    for (const options of [undefined, { signal: new AbortController().signal }]) {
+      const { manager, names } = managerHarness();
+      for (const s of servers(2)) manager.addServer(s);
+      const err: unknown = await manager
+        .call(() => {
+          void manager.stop();
+          return new Promise<never>(() => undefined);
+        }, options)
+        .catch((e: unknown) => e);
+      expect(isStoppedError(err)).toBe(true);
+      expect(names()).toEqual(['s1', 's2']);
+    }
   });
 
   it('handles many concurrent calls without a listener-leak warning', async () => {

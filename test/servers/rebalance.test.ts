@@ -307,6 +307,35 @@ describe('ServerManager rebalanceServers', () => {
     expect(clock.countTimers()).toBe(0);
   });
 
+  it('abandons a hung ping at pingTimeout also on a signal that served earlier pings, where nothing an earlier ping left fires', async () => {
+    const pinger = manualPinger();
+    const { manager, clock } = managerHarness({ pinger, pingTimeout: 2000 });
+    manager.addServer(server('a'));
+    const fired: string[] = [];
+    const first = manager.rebalanceServers();
+    await flushPromises();
+    const earlier = pinger.pending[0];
+    earlier?.signal.addEventListener('abort', () => fired.push('left by the earlier ping'));
+    earlier?.resolve(true);
+    await first;
+    const second = manager.rebalanceServers();
+    await flushPromises();
+    const hung = pinger.pending[1];
+    // One signal for both: no AbortController per ping.
+    expect(hung?.signal).toBe(earlier?.signal);
+    clock.tick(1999);
+    await flushPromises();
+    expect(hung?.signal.aborted).toBe(false);
+    expect(pinger.pending).toHaveLength(2);
+    clock.tick(1);
+    await flushPromises();
+    expect(hung?.signal.reason).toBeInstanceOf(TimeoutError);
+    await second;
+    expect(manager.isOffline()).toBe(true);
+    expect(fired).toEqual([]);
+    expect(clock.countTimers()).toBe(0);
+  });
+
   it('resolves stop() during a ping, aborts the ping, changes nothing and leaves no timer', async () => {
     const pinger = manualPinger();
     const { manager, clock, events, names } = managerHarness({ pinger, jitterFirstRebalance: false });

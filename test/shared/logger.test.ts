@@ -179,3 +179,58 @@ describe('the loggers a user can give', () => {
     expect(guardLogger(silent)).toBe(silent);
   });
 });
+
+describe('componentLogger', () => {
+  /** A five-member logger that counts its child() calls and records every line with its bindings. */
+  function countingLogger(bindings: Record<string, unknown> = {}, count = { children: 0, lines: [] as Record<string, unknown>[] }) {
+    const at =
+      (level: string): LogFn =>
+      (obj: object | string, msg?: string) =>
+        void count.lines.push({ level, ...bindings, ...(typeof obj === 'string' ? { msg: obj } : { ...obj, msg }) });
+    const logger: Logger = {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (more) => (count.children++, countingLogger({ ...bindings, ...more }, count).logger),
+    };
+    return { logger, count };
+  }
+
+  it('makes one child per logger and component, however many syncers log through it, and their lines are unchanged', async () => {
+    const { logger, count } = countingLogger();
+    for (let i = 0; i < 20; i++) await failOnce(logger);
+    expect(count.children).toBe(1);
+    expect(count.lines).toHaveLength(20);
+    for (const line of count.lines) expect(line).toEqual(expect.objectContaining({ level: 'error', component: 'stateSyncer', retryInMs: 15_000 }));
+    expect(componentLogger(logger, 'serverManager')).not.toBe(componentLogger(logger, 'stateSyncer'));
+    expect(count.children).toBe(2);
+    expect(guardLogger(logger)).toBe(guardLogger(logger));
+  });
+
+  it("follows a pino parent's later level change, as a child made then would", () => {
+    const records: Record<string, unknown>[] = [];
+    const parent = pino({ level: 'info' }, { write: (l: string) => void records.push(JSON.parse(l) as Record<string, unknown>) });
+    componentLogger(parent, 'serverManager').debug('hidden');
+    parent.level = 'debug';
+    componentLogger(parent, 'serverManager').debug({ server: 'a' }, 'shown');
+    expect(records).toEqual([expect.objectContaining({ level: 20, component: 'serverManager', server: 'a', msg: 'shown' })]);
+  });
+
+  it('asks again after a child() that threw, so a later component still gets its binding', () => {
+    const { logger, count } = countingLogger();
+    const flaky: Logger = {
+      ...logger,
+      child: (more) => {
+        if (count.children++ === 0) throw new Error('child down once');
+        return logger.child(more);
+      },
+    };
+    componentLogger(flaky, 'stateSyncer').warn('first');
+    componentLogger(flaky, 'stateSyncer').warn('second');
+    expect(count.lines.map((l) => [l.msg, l.component])).toEqual([
+      ['first', undefined],
+      ['second', 'stateSyncer'],
+    ]);
+  });
+});
