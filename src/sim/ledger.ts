@@ -133,7 +133,8 @@ export class FleetLedger {
 
   /** A sync of `kind` failed: the change it would have covered stays pending from its original time. */
   syncFailed(i: number, kind: number, cover: number): void {
-    if (kind === FULL) this.fullSyncFailures++;
+    // Counted from the warm-up on, as the gaps are: a scenario's fault starts there.
+    if (kind === FULL && this.clock.now() >= this.warmupMs) this.fullSyncFailures++;
     if (Number.isNaN(cover)) return;
     const pending = this.pendingChangeAt[i] as number;
     this.pendingChangeAt[i] = Number.isNaN(pending) || cover < pending ? cover : pending;

@@ -68,7 +68,7 @@ export class FleetTotals {
   partialSyncs = 0;
   rebalances = 0;
   newConnections = 0;
-  /** Full syncs that failed. */
+  /** Full syncs that failed from the warm-up on (the measurement window). */
   fullSyncFailures = 0;
   /** Runs with entries: reads a server refused, and agents whose full-sync read (list) met a refusal. */
   readsRefused = 0;

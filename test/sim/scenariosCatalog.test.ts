@@ -58,7 +58,7 @@ describe('catalog scenarios (small N)', { timeout: 300_000 }, () => {
 
   it('read-refusal: ae-sync fails no full sync; consul fails at least one per agent whose full-sync read met the refusing server', async () => {
     const r = await readRefusal().run({ seed: 7, agents: 500 });
-    expect(row(r, '[ae-sync] failed full syncs')).toMatchObject({ measured: 0, verdict: 'holds' });
+    expect(row(r, '[ae-sync] failed full syncs while s0 refuses')).toMatchObject({ measured: 0, verdict: 'holds' });
     expect(row(r, '[ae-sync] agents whose full-sync read met s0').measured!).toBeGreaterThan(50);
     const consul = row(r, '[consul] failed full syncs ÷ agents');
     expect(consul.measured!).toBeGreaterThanOrEqual(1);

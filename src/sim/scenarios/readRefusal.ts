@@ -52,7 +52,7 @@ export function readRefusal(options: ReadRefusalOptions = {}): Scenario {
       const ours = measured['ae-sync'];
       const name = 'read-refusal';
       const claims: ClaimRow[] = [
-        claimRow(name, '[ae-sync] failed full syncs', '', 0, ours.failed, 'a read that fails is tried again on the next server inside the pass (Nomad client/rpc.go, Consul agent/consul/client.go retry within RPCHoldTimeout)', { mode: 'exact' }),
+        claimRow(name, '[ae-sync] failed full syncs while s0 refuses and after', '', 0, ours.failed, 'a read that fails is tried again on the next server inside the pass (Nomad client/rpc.go, Consul agent/consul/client.go retry within RPCHoldTimeout)', { mode: 'exact' }),
         claimRow(name, '[consul] failed full syncs ÷ agents whose full-sync read met s0', '×', 1, consul.hit > 0 ? consul.failed / consul.hit : null,
           'Consul agent/ae: one read per full sync; a failed one fails the sync (at least one per agent that met s0)', { mode: 'atLeast' }),
         claimRow(name, '[ae-sync] agents whose full-sync read met s0', '', null, ours.hit, 'measured only', { claimText: '—' }),
