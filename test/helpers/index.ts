@@ -2,6 +2,8 @@
 // letting promises run (with and without a fake clock), a bounded real-time wait for
 // integration tests, and server fixtures. The test doubles a user also needs
 // (scripted SyncState and pingers) live in ae-sync/testing and are re-exported here.
+import type { ClaimRow } from '../../src/sim/claims.js';
+import type { ScenarioResult } from '../../src/sim/scenarios/types.js';
 import { pino, type Logger } from 'pino';
 import type { Server } from '../../src/servers/types.js';
 import { ServerManager, type ServerManagerOptions } from '../../src/servers/serverManager.js';
@@ -100,4 +102,11 @@ export function managerHarness(options: Partial<ServerManagerOptions> = {}) {
   const names = (): string[] => manager.servers().map((s) => s.name);
   const states = (): string[] => manager.health().map((h) => `${h.server.name}:${h.state}`);
   return { manager, clock, log, events, health, fatal, names, states };
+}
+
+/** The claim row of `result` whose description starts with `what` (throws naming it when there is none). */
+export function claimOf(result: ScenarioResult, what: string): ClaimRow {
+  const found = result.claims.find((c) => c.what.startsWith(what));
+  if (!found) throw new Error(`no claim row "${what}" in ${result.scenario}`);
+  return found;
 }

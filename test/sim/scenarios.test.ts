@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimRow } from '../../src/sim/claims.js';
+import { claimOf } from '../helpers/index.js';
 import { findScenario, type ScenarioResult } from '../../src/sim/scenarios/index.js';
 import { rebalanceCap } from '../../src/sim/scenarios/rebalance100k.js';
 
@@ -11,11 +11,7 @@ async function run(name: string, agents: number, durationMs?: number, servers = 
   return scenario.run({ seed: 7, agents, servers, ...(durationMs !== undefined ? { durationMs } : {}) });
 }
 
-function row(result: ScenarioResult, what: string): ClaimRow {
-  const found = result.claims.find((c) => c.what.startsWith(what));
-  if (!found) throw new Error(`no claim row "${what}" in ${result.scenario}`);
-  return found;
-}
+const row = claimOf;
 
 describe('simulator scenarios (small N)', { timeout: 90_000 }, () => {
   it('steady: recycles ~N/S/150 s connections per server and moves ~(S−1)/S of them when 500 agents run 20 min', async () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimRow } from '../../src/sim/claims.js';
+import { claimOf } from '../helpers/index.js';
 import { readRefusal } from '../../src/sim/scenarios/readRefusal.js';
 import { serverFlap } from '../../src/sim/scenarios/serverFlap.js';
 import { sessionLoss } from '../../src/sim/scenarios/sessionLoss.js';
 import { fleetRestart } from '../../src/sim/scenarios/fleetRestart.js';
-import type { ScenarioResult } from '../../src/sim/scenarios/types.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { equilibrium, MIN } from '../../src/sim/scenarios/common.js';
 
@@ -13,11 +12,7 @@ import { equilibrium, MIN } from '../../src/sim/scenarios/common.js';
 // writes/s/server so that pacing binds as it does at 100,000 agents with the default 500
 // (N·M / (S × cap) = 500 s, past the 60 s retry window).
 
-function row(result: ScenarioResult, what: string): ClaimRow {
-  const found = result.claims.find((c) => c.what.startsWith(what));
-  if (!found) throw new Error(`no claim row "${what}" in ${result.scenario}`);
-  return found;
-}
+const row = claimOf;
 
 describe('catalog scenarios (small N)', { timeout: 300_000 }, () => {
   it('server-flap: ae-sync full-syncs no more while a server flaps; consul full-syncs about once per flap', async () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimRow } from '../../src/sim/claims.js';
+import { claimOf } from '../helpers/index.js';
 import { churn } from '../../src/sim/scenarios/churn.js';
 import { fleetRestart } from '../../src/sim/scenarios/fleetRestart.js';
 import { partitionHeal } from '../../src/sim/scenarios/partitionHeal.js';
 import { partitionMinority } from '../../src/sim/scenarios/partitionMinority.js';
-import type { ScenarioResult } from '../../src/sim/scenarios/types.js';
 
 // The server manager's scenarios at small N. The cap binds only when N / (S × cap)
 // exceeds the reuse jitter (180 s by default: above ~58K agents on 5 servers), so these
@@ -19,11 +18,7 @@ const CAP = 32;
 const SCALED = { interval: 60_000, minReuseDuration: 1_250, connsPerSecPerServer: CAP };
 const NETWORK = { unreachableMs: 500 };
 
-function row(result: ScenarioResult, what: string): ClaimRow {
-  const found = result.claims.find((c) => c.what.startsWith(what));
-  if (!found) throw new Error(`no claim row "${what}" in ${result.scenario}`);
-  return found;
-}
+const row = claimOf;
 
 // Each test takes a few seconds of CPU; the timeout leaves room for a busy machine.
 describe('server manager scenarios (small N)', { timeout: 300_000 }, () => {
