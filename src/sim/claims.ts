@@ -115,6 +115,9 @@ const COMPONENTS: readonly (readonly [string, string])[] = [
   ['Nomad client/rpc_proxy/rpc_proxy.go', "Nomad's RPC proxy"],
   ['Consul agent/ae/ae.go', "Consul's anti-entropy sync"],
   ['the manager.go', "Consul's server manager"],
+  ['Consul agent/consul/client_serf.go', "Consul's client membership handling"],
+  ['Consul agent/consul/client.go', "Consul's client RPC"],
+  ['Nomad client/rpc.go', "Nomad's client RPC"],
 ];
 const SETTINGS: readonly (readonly [string, string])[] = [
   ['newRebalanceConnsPerSecPerServer', 'connection cap'],
