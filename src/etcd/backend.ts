@@ -20,7 +20,7 @@ import { isNodeConflictError } from '../catalog/errors.js';
 import { MAX_TIMER_MS } from '../shared/clock.js';
 import { EtcdSession } from './session.js';
 import { redactingLogger } from './redact.js';
-import { WriteRevisions, type ReadStats } from './readFloor.js';
+import { WriteRevisions, type HasRevision, type ReadStats } from './readFloor.js';
 
 export { REDACT_PATHS } from './redact.js';
 
@@ -179,6 +179,7 @@ class EtcdCatalogBackend implements EtcdBackend {
       onEnd: (s) => {
         if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
       },
+      revoked: (response) => this.revisions.note(node, response as HasRevision),
     });
     this.sessions.set(id, session);
     try {

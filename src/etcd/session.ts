@@ -25,6 +25,11 @@ export interface SessionDeps {
   log: Logger;
   /** Called once when the session ends (closed or lost), so the backend forgets it. */
   onEnd: (session: EtcdSession) => void;
+  /**
+   * The revoke was acknowledged, with this response: it is a write of the node (its
+   * entries leave), so later stale reads must not be older than it (the read floor).
+   */
+  revoked?: (response: unknown) => void;
 }
 
 export { LOST_AFTER_TTLS };
@@ -130,7 +135,8 @@ export class EtcdSession implements NodeSession {
     // Revoke through the first member that answers, each attempt bounded.
     for (const { client } of this.deps.clients(this.preferred)) {
       try {
-        await boundedCall(never, this.deps.callTimeoutMs, (o) => client().leaseClient.leaseRevoke({ ID: this.id }, o), this.deps.clock);
+        const response = await boundedCall(never, this.deps.callTimeoutMs, (o) => client().leaseClient.leaseRevoke({ ID: this.id }, o), this.deps.clock);
+        this.deps.revoked?.(response);
         return;
       } catch (err) {
         if (/lease not found/i.test(String((err as Error).message))) return;
