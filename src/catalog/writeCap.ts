@@ -34,6 +34,14 @@ export interface WriteBucket {
   readonly phased?: boolean;
 }
 
+/**
+ * Tokens within this of a whole op count as that op. Refills add elapsed / interval, so a
+ * bucket can hold 0.9999999999999999 when one op is due: writeAllowance and writeWaitMs
+ * must round it the same way, or the allowance says "wait" while the wait says "0 ms" and
+ * a paced pass wakes itself at the same instant forever.
+ */
+const TOKEN_EPSILON = 1e-9;
+
 /** One pacer wake-up at least this far apart (ms): at a short interval, a wake waits for a batch, not for one op. */
 export const MIN_WAKE_GAP_MS = 250;
 
@@ -107,8 +115,8 @@ export function refill(bucket: WriteBucket, nowMs: number, settings: WriteCapSet
  * bulk writes that follow, never the user's).
  */
 export function writeAllowance(bucket: WriteBucket, settings: WriteCapSettings, urgent: boolean): number {
-  const available = bucket.tokens + (urgent ? settings.writeBurst : 0);
-  return available >= 1 ? Math.floor(available + 1e-9) : 0;
+  const whole = Math.floor(bucket.tokens + (urgent ? settings.writeBurst : 0) + TOKEN_EPSILON);
+  return whole >= 1 ? whole : 0;
 }
 
 /** The bucket after `ops` writes. */
@@ -122,7 +130,7 @@ export function spend(bucket: WriteBucket, ops: number): WriteBucket {
  */
 export function writeWaitMs(bucket: WriteBucket, settings: WriteCapSettings, counts: WriteCounts, ops: number, urgent: boolean): number {
   const missing = ops - (bucket.tokens + (urgent ? settings.writeBurst : 0));
-  if (!(missing > 1e-9)) return 0;
+  if (!(missing > TOKEN_EPSILON)) return 0;
   return clampDelay(Math.max(1, Math.ceil(missing * writeIntervalMs(settings, counts))));
 }
 

@@ -60,10 +60,12 @@ export class WritePacer {
     if (this.#pacing) d.log.debug(details, 'writes paced under the fleet write cap');
     else d.log.info({ ...details, etaMs: Math.round(totalOps * intervalMs) }, 'pacing writes under the fleet write cap');
     this.#pacing = true;
+    // A deferred pass was held back, so its wake is never at the same instant: were the
+    // steps ever to disagree on a rounding, the pass would otherwise wake itself forever.
     this.#timer = d.clock.setTimeout(() => {
       this.#timer = undefined;
       if (!this.#closed) d.wake();
-    }, waitMs);
+    }, Math.max(1, waitMs));
   }
 
   /** A pass wrote everything it owed: a paced run, if any, is over. */

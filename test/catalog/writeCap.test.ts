@@ -101,6 +101,24 @@ describe('the write bucket', () => {
     expect(writeWaitMs(restartedBucket(0, 0), cap(0.001), { nodes: 100_000, servers: 3 }, 10_000, false)).toBe(MAX_TIMER_MS);
   });
 
+  it('agrees with writeAllowance to the last bit: a wait of 0 ms exactly when the ops are allowed (a bucket one ulp short of an op)', () => {
+    // 0.9999999999999999 is what a refill leaves when one op is due after rounding; the two
+    // steps once disagreed on it, and a paced pass woke itself at the same instant forever.
+    const oneUlpShort = { tokens: 0.9999999999999999, atMs: 0, phased: true };
+    expect(writeAllowance(oneUlpShort, s, false)).toBe(1);
+    expect(writeWaitMs(oneUlpShort, s, counts, 1, false)).toBe(0);
+    const random = seededRandom(11);
+    for (let i = 0; i < 20_000; i++) {
+      const whole = Math.floor(random() * 6) - 2;
+      const tokens = whole + [0, 1e-12, 1 - 1e-12, 1 - 2 ** -53, random()][i % 5]!;
+      const ops = 1 + Math.floor(random() * 4);
+      const urgent = random() < 0.3;
+      const bucket: WriteBucket = { tokens, atMs: 0 };
+      const allowed = writeAllowance(bucket, s, urgent) >= ops;
+      expect({ tokens, ops, urgent, waits: writeWaitMs(bucket, s, counts, ops, urgent) > 0 }).toEqual({ tokens, ops, urgent, waits: !allowed });
+    }
+  });
+
   it('takes the interval the counts give at each refill (the cluster grew: the tokens come slower)', () => {
     const b = restartedBucket(0, 0);
     expect(writeAllowance(refill(b, 10_000, s, { nodes: 60, servers: 3 }), s, false)).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { sleep } from '../../src/shared/clock.js';
-import { HeapClock, drainMicrotasks } from '../../src/sim/heapClock.js';
+import { HeapClock, InstantGuard, drainMicrotasks } from '../../src/sim/heapClock.js';
 
 describe('HeapClock', () => {
   it('fires timers in deadline order when they were set out of order', async () => {
@@ -95,6 +95,38 @@ describe('HeapClock', () => {
     clock.setTimeout(() => undefined, 150);
     await clock.runUntil(1000);
     expect(seen).toEqual([100, 200]);
+  });
+
+  it('ends a run with an error naming the instant when a timer re-arms itself at 0 ms through a promise', async () => {
+    const clock = new HeapClock();
+    let fired = 0;
+    const rearm = (): void => {
+      fired++;
+      void Promise.resolve().then(() => clock.setTimeout(rearm, 0));
+    };
+    clock.setTimeout(rearm, 10);
+    await expect(clock.runUntil(1_000, { guard: new InstantGuard(50, 1e9) })).rejects.toThrow(/stuck at 10 ms: 51 rounds of events/);
+    expect(fired).toBe(51);
+  });
+
+  it('ends a run with an error when a timer re-arms itself at 0 ms synchronously (it never leaves its round)', async () => {
+    const clock = new HeapClock();
+    const rearm = (): void => void clock.setTimeout(rearm, 0);
+    clock.setTimeout(rearm, 7);
+    await expect(clock.runUntil(1_000, { guard: new InstantGuard(1e9, 500) })).rejects.toThrow(/stuck at 7 ms: 501 events/);
+  });
+
+  it('lets a cascade at one instant run to its end within the bounds, and counts each instant afresh', async () => {
+    const clock = new HeapClock();
+    const seen: number[] = [];
+    const cascade = (depth: number): void => {
+      seen.push(clock.now());
+      if (depth > 0) void Promise.resolve().then(() => clock.setTimeout(() => cascade(depth - 1), 0));
+    };
+    clock.setTimeout(() => cascade(50), 10);
+    clock.setTimeout(() => cascade(50), 20);
+    await clock.runUntil(1_000, { guard: new InstantGuard(50, 51) });
+    expect(seen).toEqual([...Array(51).fill(10), ...Array(51).fill(20)]);
   });
 
   it('stops after maxSteps timers when the step bound is reached', async () => {

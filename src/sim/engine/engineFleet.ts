@@ -41,7 +41,7 @@ import { EngineTimers } from './engineTimers.js';
 import { observedCaller, SimRegistries } from '../catalog/registries.js';
 import { callServer } from '../../servers/callPath.js';
 import { managerTelemetry } from '../../telemetry/serverManager.js';
-import { drainAfterMicrotasks, drainMicrotasks } from '../heapClock.js';
+import { drainAfterMicrotasks, drainMicrotasks, InstantGuard } from '../heapClock.js';
 import { SYNCER_DELAYED_EVENT, SyncerEngine } from './syncerEngine.js';
 
 // Queue event kinds (the machines' delayed events use 1 and 11).
@@ -320,7 +320,7 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
    * Runs every event due at or before `untilMs`: each instant's events in push order,
    * then the continuations they left. Calls `onProgress` about every `progressEvery` events.
    */
-  async run(untilMs: number, onProgress?: () => void, progressEvery = 50_000): Promise<void> {
+  async run(untilMs: number, onProgress?: () => void, progressEvery = 50_000, guard = new InstantGuard()): Promise<void> {
     const queue = this.queue;
     const e = this.#popped;
     // The hosted registries are real async code: their promises settle in microtasks, which
@@ -330,10 +330,12 @@ export class EngineFleet extends FleetLedger implements FleetDriver {
     if (hosted) await drainMicrotasks();
     this.#drain();
     for (let t = queue.peekTime(); t <= untilMs; t = queue.peekTime()) {
+      guard.round(t);
       this.#now = t;
       while (queue.peekTime() === t) {
         queue.pop(e);
         this.events++;
+        guard.event();
         this.#dispatch(e);
       }
       this.#drain();

@@ -5,7 +5,7 @@
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { serverFor, defaultBucketMs, type SimConfig } from '../config.js';
 import { Fleet } from '../fleet.js';
-import { HeapClock } from '../heapClock.js';
+import { HeapClock, type InstantGuard } from '../heapClock.js';
 import { Recorder, type RecorderData } from '../metrics.js';
 import { Network } from '../network.js';
 import type { FleetData } from '../stats.js';
@@ -49,6 +49,8 @@ export interface ShardHooks {
   progressEvery?: number;
   /** Called once everything is scheduled, before time starts (in-thread runs only). */
   probe?: (ctx: ShardContext) => void;
+  /** The bounds on one instant's work (in-thread runs only); defaults to a new InstantGuard. */
+  guard?: InstantGuard;
 }
 
 /** The one silent logger every agent shares (its children are itself: nothing is built per agent). */
@@ -173,7 +175,7 @@ async function runEngineShard(config: SimConfig, range: ShardRange, hooks: Shard
   };
   schedule(config, range, fleet, network, recorder, bucketMs, sched);
   const progress = hooks.onProgress;
-  await fleet.run(config.durationMs, progress ? () => progress(fleet.now(), fleet.events) : undefined, hooks.progressEvery ?? 20_000);
+  await fleet.run(config.durationMs, progress ? () => progress(fleet.now(), fleet.events) : undefined, hooks.progressEvery ?? 20_000, hooks.guard);
   progress?.(fleet.now(), fleet.events);
   return { range, recorder: recorder.data(), fleet: fleet.data(), agentEvents: fleet.events - sharedEvents, sharedEvents };
 }
@@ -214,6 +216,7 @@ async function runActorShard(config: SimConfig, range: ShardRange, hooks: ShardH
 
   const progress = hooks.onProgress;
   await clock.runUntil(config.durationMs, {
+    ...(hooks.guard ? { guard: hooks.guard } : {}),
     ...(progress ? { onProgress: (c: HeapClock) => progress(c.now(), c.eventsProcessed), progressEvery: hooks.progressEvery ?? 20_000 } : {}),
   });
   progress?.(clock.now(), clock.eventsProcessed);

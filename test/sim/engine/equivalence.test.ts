@@ -36,7 +36,7 @@ describe('the event engine', () => {
         // Names the first difference (a whole run's JSON is megabytes), then checks every byte.
         expect(firstDifference(JSON.parse(events), JSON.parse(actors))).toBeUndefined();
         expect(events === actors).toBe(true);
-      }, 300_000);
+      }, 120_000);
 
   it('differs from the actor engine when the runs differ (the comparison can fail)', async () => {
     const { config } = equilibrium({ seed: 5, agents: 100, servers: 3, durationMs: 20 * MIN });
