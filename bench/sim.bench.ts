@@ -6,6 +6,9 @@
 //   sim-100k:    100K agents, --workers 2   target ≤ 30 s wall, ≤ 1 GB peak RSS
 //   sim-speedup: 20K agents, --workers 1 then 2   target ≥ 1.7×
 //   sim-1m:      1M agents, --workers 2   target ≤ 5 min wall, ≤ 4 GB peak RSS
+//   sim-profile: 10K agents on the event engine in this thread under V8's CPU profiler: where
+//                an agent-hour's CPU goes (xstate, garbage collection, the engine, the
+//                library's rules), against the 0.6 ms per agent-hour the 30 s target needs
 //   sim-actors:  10K agents on the actor engine (the classes users embed) in this thread,
 //                this tree against git revision SIM_BENCH_BASE (default HEAD), alternated
 //                SIM_BENCH_ROUNDS times (default 2): CPU per agent-hour of each, their
@@ -13,7 +16,9 @@
 // Each point prints wall, CPU (all threads), events, worker heap peaks, peak RSS and the
 // load average around it (the machine may be shared).
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { SimConfig } from '../src/sim/config.js';
 import type { SimEngine } from '../src/sim/simulator.js';
@@ -61,7 +66,7 @@ export interface SimPoint {
  * run's alone, and it gets the simulate command's V8 flags (no allocation-site
  * pretenuring, V8's default young generation), not the bench runner's — and measures it.
  */
-export function measure(build: string, agents: number, minutes: number, workers: number, engine: SimEngine = 'events'): Promise<SimPoint> {
+export function measure(build: string, agents: number, minutes: number, workers: number, engine: SimEngine = 'events', nodeArgs: string[] = []): Promise<SimPoint> {
   const config = JSON.stringify(steadyConfig(agents, minutes));
   const script = `
     const { simulate } = await import(${JSON.stringify(pathToFileURL(`${build}/src/sim/simulator.js`).href)});
@@ -91,7 +96,7 @@ export function measure(build: string, agents: number, minutes: number, workers:
       summary: createHash('sha256').update(JSON.stringify(run.summary)).digest('hex').slice(0, 16),
     }));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', ...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -164,6 +169,7 @@ export const points: Record<string, () => Promise<Figures>> = {
       const speedup = Math.round((one.wallSec / two.wallSec) * 100) / 100;
       return { ...figures(one, MINUTES), ...figures(two, MINUTES), 'speedup --workers 2 vs 1 (wall)': speedup, 'target ≥ 1.7×': speedup >= 1.7 ? 'met' : 'missed' };
     }),
+  'sim-profile': () => withBuild((build) => profiled(build, 10_000, MINUTES)),
   'sim-actors': () => actorsAgainst(process.env.SIM_BENCH_BASE ?? 'HEAD', 10_000, Number(process.env.SIM_BENCH_ROUNDS ?? 2)),
   'sim-1m': () =>
     withBuild(async (build) => {
@@ -171,6 +177,61 @@ export const points: Record<string, () => Promise<Figures>> = {
       return { ...figures(p, MINUTES), 'target ≤ 300 s wall, ≤ 4096 MB peak RSS': p.wallSec <= 300 && p.rssMB <= 4096 ? 'met' : 'missed' };
     }),
 };
+
+/** One V8 CPU profile's node, as `--cpu-prof` writes it. */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+}
+
+/** Where a sampled frame's self time belongs. */
+function partOf(frame: ProfileNode['callFrame']): string {
+  if (frame.functionName === '(garbage collector)') return 'garbage collection';
+  if (frame.functionName === '(idle)') return 'idle';
+  const url = frame.url;
+  if (url.includes('/node_modules/xstate/')) return "xstate (the machines' transition function)";
+  if (url.includes('/src/sim/')) return 'the simulator (engine, queue, network, recorder)';
+  if (url.includes('/src/') || url.includes('/machines/')) return "the library's rules (server manager, syncer, machine actions and guards)";
+  return 'Node and V8 (other)';
+}
+
+/**
+ * The default workload on the event engine in one thread under `--cpu-prof`: each part's
+ * share of the samples, as ms per agent-hour. The 30 s target for 100K agent-hours on
+ * two cores leaves 2 × 30 s / 100,000 = 0.6 ms per agent-hour for everything.
+ */
+async function profiled(build: string, agents: number, minutes: number): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-profile-'));
+  try {
+    const p = await measure(build, agents, minutes, 0, 'events', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const perAgentHourMs = (p.cpuSec * 1000 * 60) / (agents * minutes);
+    const byPart = new Map<string, number>();
+    let total = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+      const part = new Map(profile.nodes.map((n) => [n.id, partOf(n.callFrame)]));
+      profile.samples.forEach((id, i) => {
+        const us = profile.timeDeltas[i] ?? 0;
+        const name = part.get(id) ?? 'Node and V8 (other)';
+        if (name === 'idle') return;
+        byPart.set(name, (byPart.get(name) ?? 0) + us);
+        total += us;
+      });
+    }
+    const k = `sim ${agents / 1000}K agents × 5 servers × ${minutes} min, event engine, in this thread, profiled`;
+    const out: Figures = { [`${k}: CPU per agent-hour (ms)`]: perAgentHourMs.toFixed(3) };
+    for (const [name, us] of [...byPart].sort((a, b) => b[1] - a[1]))
+      out[`  ${name}`] = `${((100 * us) / total).toFixed(1)} % = ${((perAgentHourMs * us) / total).toFixed(3)} ms per agent-hour`;
+    const xstate = byPart.get("xstate (the machines' transition function)") ?? 0;
+    const gcUs = byPart.get('garbage collection') ?? 0;
+    out['xstate alone (ms per agent-hour)'] = ((perAgentHourMs * xstate) / total).toFixed(3);
+    out['xstate + garbage collection (ms per agent-hour)'] = ((perAgentHourMs * (xstate + gcUs)) / total).toFixed(3);
+    out['budget for 100K agent-hours in 30 s on 2 cores (ms per agent-hour)'] = '0.600';
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The actor engine — a StateSyncer and a ServerManager per agent, as users embed them —

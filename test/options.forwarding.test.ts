@@ -77,6 +77,25 @@ const SHARED = {
   fullSyncOnServerUp: ['always', w('fullSyncOnServerUp')],
 } as const;
 
+/** The registry's options the catalog agent and the simulator's tuning both forward. */
+const REGISTRY = {
+  sessionTtl: [12_011, g('sessionTtlMs')],
+  callTimeout: [4_012, g('callTimeoutMs')],
+  clusterSizeRefresh: [25_013, g('clusterSizeRefreshMs')],
+  maxConsecutiveFailures: [6, g('maxConsecutiveFailures')],
+  writeAttempts: [3, g('writeAttempts')],
+  readAttempts: [2, g('readAttempts')],
+  maxBatchOps: [17, g('maxBatchOps')],
+  writesPerSecPerServer: [250.5, g('writesPerSecPerServer')],
+  writeBurst: [19, g('writeBurst')],
+} as const;
+
+type Table = Record<string, readonly [unknown, Probe]>;
+/** A table's option values, by name. */
+const valuesOf = <T extends Table>(table: T) => Object.fromEntries(Object.entries(table).map(([k, [v]]) => [k, v])) as { [K in keyof T]: T[K][0] };
+/** A table's probes, by name. */
+const probesOf = <T extends Table>(table: T) => Object.fromEntries(Object.entries(table).map(([k, [, probe]]) => [k, probe])) as { [K in keyof T]: Probe };
+
 function fixture() {
   const clock = createTestClock();
   const random = () => 0.25;
@@ -86,7 +105,7 @@ function fixture() {
   // Providers of their own, never the global ones a missing option falls back to.
   const meterProvider: MeterProvider = { getMeter: () => createNoopMeter() };
   const tracerProvider = new ProxyTracerProvider();
-  const values = Object.fromEntries(Object.entries(SHARED).map(([k, [v]]) => [k, v])) as { [K in keyof typeof SHARED]: (typeof SHARED)[K][0] };
+  const values = valuesOf(SHARED);
   return { clock, random, logger, discover, inspect, meterProvider, tracerProvider, values };
 }
 
@@ -118,7 +137,7 @@ describe('option forwarding', () => {
       tracerProvider: f.tracerProvider,
     };
     const where: { [K in keyof SyncAgentOptions]-?: Probe } = {
-      ...Object.fromEntries(Object.entries(SHARED).map(([k, [, probe]]) => [k, probe])) as { [K in keyof typeof SHARED]: Probe },
+      ...probesOf(SHARED),
       state: s('state'),
       pinger: m('pinger'),
       clusterSize: m('clusterSize'),
@@ -152,21 +171,14 @@ describe('option forwarding', () => {
       tracerProvider: f.tracerProvider,
       backend: cluster,
       node: 'n7',
-      sessionTtl: 12_011,
-      callTimeout: 4_012,
-      clusterSizeRefresh: 25_013,
-      maxConsecutiveFailures: 6,
-      writeAttempts: 3,
-      readAttempts: 2,
+      ...valuesOf(REGISTRY),
       blockAfterFailures: 4,
       blockedWarnInterval: 30_014,
-      maxBatchOps: 17,
       checkUpdateInterval: 120_015,
-      writesPerSecPerServer: 250.5,
-      writeBurst: 19,
     };
     const where: { [K in keyof CatalogAgentOptions]-?: Probe } = {
-      ...Object.fromEntries(Object.entries(SHARED).map(([k, [, probe]]) => [k, probe])) as { [K in keyof typeof SHARED]: Probe },
+      ...probesOf(SHARED),
+      ...probesOf(REGISTRY),
       discover: m('discover'),
       clock: (r) => (r.manager.settings.clock === r.syncer.settings.clock && r.syncer.settings.clock === r.registry.settings.clock ? r.registry.settings.clock : 'differs'),
       random: both('random', 'random'),
@@ -178,18 +190,9 @@ describe('option forwarding', () => {
       // The registry is handed the backend wrapped for telemetry: what it resolved calls into ours.
       backend: (r) => (r.registry.settings.backend.pinger === cluster.pinger ? cluster : 'differs'),
       node: g('node'),
-      sessionTtl: g('sessionTtlMs'),
-      callTimeout: g('callTimeoutMs'),
-      clusterSizeRefresh: g('clusterSizeRefreshMs'),
-      maxConsecutiveFailures: g('maxConsecutiveFailures'),
-      writeAttempts: g('writeAttempts'),
-      readAttempts: g('readAttempts'),
       blockAfterFailures: g('blockAfterFailures'),
       blockedWarnInterval: g('blockedWarnIntervalMs'),
-      maxBatchOps: g('maxBatchOps'),
       checkUpdateInterval: g('checkUpdateIntervalMs'),
-      writesPerSecPerServer: g('writesPerSecPerServer'),
-      writeBurst: g('writeBurst'),
     };
     seen.last = {};
     const agent = createCatalogAgent(options);
@@ -219,28 +222,12 @@ describe('option forwarding', () => {
       fullSyncOnServerUp: v.fullSyncOnServerUp,
       syncerClusterSize: 9,
       // The registry's, for runs with entries.
-      sessionTtl: 12_011,
-      callTimeout: 4_012,
-      clusterSizeRefresh: 25_013,
-      maxConsecutiveFailures: 6,
-      writeAttempts: 3,
-      readAttempts: 2,
-      maxBatchOps: 17,
-      writesPerSecPerServer: 250.5,
-      writeBurst: 19,
+      ...valuesOf(REGISTRY),
     };
     const where: { [K in keyof AgentTuning]-?: Probe } = {
       ...Object.fromEntries(Object.keys(tuning).filter((k) => k in SHARED).map((k) => [k, SHARED[k as keyof typeof SHARED][1]])) as { [K in keyof typeof SHARED]: Probe },
       syncerClusterSize: (r) => r.syncer.settings.clusterSize(),
-      sessionTtl: g('sessionTtlMs'),
-      callTimeout: g('callTimeoutMs'),
-      clusterSizeRefresh: g('clusterSizeRefreshMs'),
-      maxConsecutiveFailures: g('maxConsecutiveFailures'),
-      writeAttempts: g('writeAttempts'),
-      readAttempts: g('readAttempts'),
-      maxBatchOps: g('maxBatchOps'),
-      writesPerSecPerServer: g('writesPerSecPerServer'),
-      writeBurst: g('writeBurst'),
+      ...probesOf(REGISTRY),
     };
     seen.last = {};
     // The actor engine builds a StateSyncer, a ServerManager and (with entries) a ServiceRegistry per agent: the probes see them.

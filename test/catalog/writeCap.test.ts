@@ -168,6 +168,27 @@ function peakPerServerPerSec(writesAt: number[], servers: number): number {
   return peak / 60 / servers;
 }
 
+/**
+ * One agent's bulk rewrite of `owed` entries on the steps alone, from `startMs`: a write
+ * whenever its allowance says so, else a wake when the pacer would set it. Pushes each
+ * write's time onto `writesAt`.
+ */
+function rewrite(bucket: WriteBucket, startMs: number, owed: number, s: WriteCapSettings, counts: { nodes: number; servers: number }, writesAt: number[]): void {
+  let now = startMs;
+  for (let guard = 0; owed > 0; guard++) {
+    if (guard > 10_000) throw new Error(`the rewrite made no progress at ${now} ms`);
+    bucket = refill(bucket, now, s, counts);
+    const ops = Math.min(owed, writeAllowance(bucket, s, false));
+    if (ops > 0) {
+      bucket = spend(bucket, ops);
+      for (let i = 0; i < ops; i++) writesAt.push(now);
+      owed -= ops;
+      continue;
+    }
+    now += writeWaitMs(bucket, s, counts, wakeOps(s, counts, owed, Infinity), false);
+  }
+}
+
 describe('a fleet on the steps alone', () => {
   it('keeps every 60 s window of a session-loss rewrite under servers × cap and writes every entry within N·M / (S × cap) + one interval', () => {
     const nodes = 2_000;
@@ -178,24 +199,8 @@ describe('a fleet on the steps alone', () => {
     const intervalMs = writeIntervalMs(s, counts);
     expect(intervalMs).toBe(20_000);
     const random = seededRandom(42);
-    // Each agent: a restarted bucket, then a write whenever its allowance says so (woken as the pacer would).
     const writesAt: number[] = [];
-    for (let a = 0; a < nodes; a++) {
-      let bucket = restartedBucket(0, random());
-      let owed = entries;
-      let now = 0;
-      while (owed > 0) {
-        bucket = refill(bucket, now, s, counts);
-        const ops = Math.min(owed, writeAllowance(bucket, s, false));
-        if (ops > 0) {
-          bucket = spend(bucket, ops);
-          for (let i = 0; i < ops; i++) writesAt.push(now);
-          owed -= ops;
-          continue;
-        }
-        now += writeWaitMs(bucket, s, counts, wakeOps(s, counts, owed, Infinity), false);
-      }
-    }
+    for (let a = 0; a < nodes; a++) rewrite(restartedBucket(0, random()), 0, entries, s, counts, writesAt);
     expect(writesAt).toHaveLength(nodes * entries);
     const lastMs = Math.max(...writesAt);
     const idealMs = (1000 * nodes * entries) / (servers * s.writesPerSecPerServer);
@@ -215,21 +220,9 @@ describe('a fleet on the steps alone', () => {
     const random = seededRandom(7);
     const writesAt: number[] = [];
     for (let a = 0; a < nodes; a++) {
-      let bucket = restartedBucket(0, random());
+      const bucket = restartedBucket(0, random());
       // Cut off for 60 s after the loss, then back when its retried full sync runs: within 120 s.
-      let now = 60_000 + Math.floor(random() * 120_000);
-      let owed = entries;
-      while (owed > 0) {
-        bucket = refill(bucket, now, s, counts);
-        const ops = Math.min(owed, writeAllowance(bucket, s, false));
-        if (ops > 0) {
-          bucket = spend(bucket, ops);
-          for (let i = 0; i < ops; i++) writesAt.push(now);
-          owed -= ops;
-          continue;
-        }
-        now += writeWaitMs(bucket, s, counts, 1, false);
-      }
+      rewrite(bucket, 60_000 + Math.floor(random() * 120_000), entries, s, counts, writesAt);
     }
     expect(peakPerServerPerSec(writesAt, servers)).toBeLessThanOrEqual(s.writesPerSecPerServer * 1.1);
     // Each agent's last write: its return plus its M slots, at most one interval late.

@@ -4,8 +4,9 @@
 import { scaleFactor } from '../../shared/stagger.js';
 import type { AgentTuning } from '../agent.js';
 import type { RateSeries } from '../metrics.js';
-import type { SimRun } from '../simulator.js';
-import type { RunLabel } from './common.js';
+import type { SimConfig, SimRun } from '../simulator.js';
+import { equilibrium, MIN, resolve, runOne, type RunLabel } from './common.js';
+import type { Scenario, ScenarioHooks, ScenarioParams } from './types.js';
 import { claimRow, type ClaimRow } from '../claims.js';
 import { CAP_WINDOW_MS, peakWindowRate } from './measure.js';
 
@@ -27,6 +28,44 @@ export const CONSUL_CATALOG: Pick<AgentTuning, 'fullSyncOnServerUp' | 'readAttem
 /** The tuning a labelled catalog run uses: `consul` swaps in {@link CONSUL_CATALOG}. */
 export function catalogTuningFor(label: RunLabel, tuning: AgentTuning): AgentTuning {
   return label === 'consul' ? { ...tuning, ...CONSUL_CATALOG } : tuning;
+}
+
+/** What a catalog scenario starts from: its steady configuration and when its faults may begin. */
+export interface CatalogSetting {
+  /** Entries per agent (`--entries`, else the scenario's default). */
+  entries: number;
+  /** The steady configuration of the scenario's fleet (equilibrium's). */
+  steadyConfig: SimConfig;
+  /** The first whole minute after the steady configuration's warm-up. */
+  settledAtMs: number;
+}
+
+export function catalogSetting(params: ScenarioParams, defaults: Scenario['defaults'], tuning: AgentTuning): CatalogSetting {
+  const entries = params.entries ?? defaults.entries ?? DEFAULT_ENTRIES;
+  const base = resolve(params, defaults, 0);
+  const { warmupMs, config } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
+  return { entries, steadyConfig: config, settledAtMs: Math.ceil(warmupMs / MIN) * MIN };
+}
+
+/** One labelled run of a catalog scenario: the steady configuration with the label's catalog tuning and the run's own span and timeline. */
+export function catalogRun(
+  scenario: string,
+  label: RunLabel,
+  setting: CatalogSetting,
+  tuning: AgentTuning,
+  run: Pick<SimConfig, 'durationMs' | 'warmupMs' | 'timeline'> & Pick<Partial<SimConfig>, 'bucketMs'>,
+  hooks: ScenarioHooks | undefined,
+): Promise<SimRun> {
+  const config: SimConfig = {
+    ...setting.steadyConfig,
+    durationMs: run.durationMs,
+    warmupMs: run.warmupMs,
+    ...(run.bucketMs !== undefined ? { bucketMs: run.bucketMs } : {}),
+    tuning: catalogTuningFor(label, tuning),
+    entries: setting.entries,
+    timeline: run.timeline,
+  };
+  return runOne(`${scenario} (${label})`, config, hooks);
 }
 
 /** Mean per-second rates over [fromMs, toMs): per server (summed over servers, divided by S) and fleet-wide. */

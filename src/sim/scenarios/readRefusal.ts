@@ -6,8 +6,8 @@
 import { claimRow, formatNumber, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../agent.js';
 import type { SimConfig } from '../simulator.js';
-import { BASE_TUNING, MIN, equilibrium, report, resolve, runOne, sized, type RunLabel } from './common.js';
-import { catalogRates, catalogTuningFor, DEFAULT_ENTRIES } from './catalogCommon.js';
+import { BASE_TUNING, MIN, report, resolve, sized, type RunLabel } from './common.js';
+import { catalogRates, catalogRun, catalogSetting, DEFAULT_ENTRIES } from './catalogCommon.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
 const REFUSAL_MS = 20 * MIN;
@@ -23,27 +23,19 @@ export function readRefusal(options: ReadRefusalOptions = {}): Scenario {
     description: `Server s0 answers but refuses every catalog read for ${REFUSAL_MS / MIN} min. Run \`consul\`: one read per full sync, so each agent whose list meets s0 fails a full sync. Run \`ae-sync\`: the read is retried on the next server in the same pass: 0 failed full syncs.`,
     defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
-      const base = resolve(params, this.defaults, 0);
-      const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
-      const refuseAt = Math.ceil(warmupMs / MIN) * MIN;
+      const setting = catalogSetting(params, this.defaults, tuning);
+      const entries = setting.entries;
+      const refuseAt = setting.settledAtMs;
       const serveAt = refuseAt + REFUSAL_MS;
       const p = resolve(params, this.defaults, serveAt + 5 * MIN);
       const runs: ScenarioRunReport[] = [];
       const measured = {} as Record<RunLabel, { failed: number; hit: number; refused: number; readsPerServer: number }>;
       for (const label of ['consul', 'ae-sync'] as const) {
-        const config: SimConfig = {
-          ...steadyConfig,
-          durationMs: p.durationMs,
-          warmupMs: refuseAt,
-          tuning: catalogTuningFor(label, tuning),
-          entries,
-          timeline: [
-            { atMs: refuseAt, op: 'refuseReads', server: 0 },
-            { atMs: serveAt, op: 'serveReads', server: 0 },
-          ],
-        };
-        const run = await runOne(`read-refusal (${label})`, config, hooks);
+        const timeline: SimConfig['timeline'] = [
+          { atMs: refuseAt, op: 'refuseReads', server: 0 },
+          { atMs: serveAt, op: 'serveReads', server: 0 },
+        ];
+        const run = await catalogRun('read-refusal', label, setting, tuning, { durationMs: p.durationMs, warmupMs: refuseAt, timeline }, hooks);
         const f = run.fleet;
         measured[label] = { failed: f.fullSyncFailures, hit: f.agentsRefused, refused: f.readsRefused, readsPerServer: catalogRates(run, refuseAt, serveAt, p.servers).readsPerServer };
         runs.push(report(label, run, [{ label: 's0 refuses reads', tSec: refuseAt / 1000 }, { label: 's0 serves again', tSec: serveAt / 1000 }]));

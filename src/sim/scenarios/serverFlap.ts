@@ -5,10 +5,9 @@
 // full sync it can trust, so the flapping costs the catalog nothing beyond the steady state.
 import { claimRow, formatNumber, type ClaimRow } from '../claims.js';
 import type { AgentTuning } from '../agent.js';
-import type { SimConfig } from '../simulator.js';
 import type { TimelineEvent } from '../timeline.js';
-import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, equilibrium, report, resolve, runOne, sized, type RunLabel } from './common.js';
-import { catalogRates, catalogTuningFor, DEFAULT_ENTRIES, steadyCatalogFormula, type CatalogRates } from './catalogCommon.js';
+import { BASE_TUNING, CHANGE_INTERVAL_MS, MIN, SEC, report, resolve, sized, type RunLabel } from './common.js';
+import { catalogRates, catalogRun, catalogSetting, DEFAULT_ENTRIES, steadyCatalogFormula, type CatalogRates } from './catalogCommon.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
 /** ae-sync's fleet full syncs/s while the server flaps, at most this multiple of the steady phase's. */
@@ -45,10 +44,9 @@ export function serverFlap(options: ServerFlapOptions = {}): Scenario {
     description: `One server of S leaves and rejoins every ${FLAP_PERIOD_MS / SEC} s for ${FLAP_WINDOW_MS / MIN} min after a steady phase (a catalog of M entries per agent). Run \`consul\`: every rejoin asks every agent for a full sync. Run \`ae-sync\`: only agents without a trusted full sync ask; fleet full syncs/s ≤ ${FLAP_SLACK} × the steady phase's.`,
     defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
-      const base = resolve(params, this.defaults, 0);
-      const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
-      const steadyFrom = Math.ceil(warmupMs / MIN) * MIN;
+      const setting = catalogSetting(params, this.defaults, tuning);
+      const entries = setting.entries;
+      const steadyFrom = setting.settledAtMs;
       const flapFrom = steadyFrom + STEADY_WINDOW_MS;
       const flapTo = flapFrom + FLAP_WINDOW_MS;
       const p = resolve(params, this.defaults, flapTo);
@@ -56,15 +54,8 @@ export function serverFlap(options: ServerFlapOptions = {}): Scenario {
       const runs: ScenarioRunReport[] = [];
       const measured = {} as Record<RunLabel, { steady: CatalogRates; flap: CatalogRates }>;
       for (const label of ['consul', 'ae-sync'] as const) {
-        const config: SimConfig = {
-          ...steadyConfig,
-          durationMs: p.durationMs,
-          warmupMs: steadyFrom,
-          tuning: catalogTuningFor(label, tuning),
-          entries,
-          timeline: flaps(server, flapFrom, Math.min(flapTo, p.durationMs)),
-        };
-        const run = await runOne(`server-flap (${label})`, config, hooks);
+        const timeline = flaps(server, flapFrom, Math.min(flapTo, p.durationMs));
+        const run = await catalogRun('server-flap', label, setting, tuning, { durationMs: p.durationMs, warmupMs: steadyFrom, timeline }, hooks);
         measured[label] = { steady: catalogRates(run, steadyFrom, flapFrom, p.servers), flap: catalogRates(run, flapFrom, p.durationMs, p.servers) };
         runs.push(report(label, run, [{ label: 'flapping starts', tSec: flapFrom / 1000 }]));
       }

@@ -10,8 +10,8 @@ import { DEFAULT_WRITES_PER_SEC_PER_SERVER } from '../../catalog/registryOptions
 import { DEFAULT_SESSION_TTL_MS } from '../../catalog/registryOptions.js';
 import { DEFAULT_RETRY_FAIL_INTERVAL_MS } from '../../syncer/options.js';
 import { scaleFactor } from '../../shared/stagger.js';
-import { BASE_TUNING, MIN, SEC, equilibrium, report, resolve, runOne, sized, type RunLabel } from './common.js';
-import { catalogTuningFor, DEFAULT_ENTRIES, peakFleetWindowPerServer } from './catalogCommon.js';
+import { BASE_TUNING, MIN, SEC, report, resolve, sized, type RunLabel } from './common.js';
+import { catalogRun, catalogSetting, DEFAULT_ENTRIES, peakFleetWindowPerServer } from './catalogCommon.js';
 import { CAP_WINDOW_MS, peakWindowRate, type WindowPeak } from './measure.js';
 import type { Scenario, ScenarioRunReport } from './types.js';
 
@@ -33,10 +33,10 @@ export function sessionLoss(options: SessionLossOptions = {}): Scenario {
     description: `Every agent is cut off from every server for ${PARTITION_MS / SEC} s (three session TTLs): the servers drop every session and its entries; then the partition heals and every agent writes its M entries again. Run \`consul\`: unpaced. Run \`ae-sync\`: no server above ${WRITE_CAP_SLACK} × writesPerSecPerServer writes/s in any 60 s window, every entry back within ${REWRITE_SLACK} × max(N·M / (S × cap), the full-sync retry window) of the heal.`,
     defaults: { agents: 10_000, servers: 5, entries: DEFAULT_ENTRIES },
     async run(params, hooks) {
-      const entries = params.entries ?? this.defaults.entries ?? DEFAULT_ENTRIES;
+      const setting = catalogSetting(params, this.defaults, tuning);
+      const entries = setting.entries;
       const base = resolve(params, this.defaults, 0);
-      const { warmupMs, config: steadyConfig } = equilibrium({ ...base, durationMs: Number.MAX_SAFE_INTEGER }, tuning);
-      const cutAt = Math.ceil(warmupMs / MIN) * MIN;
+      const cutAt = setting.settledAtMs;
       const lostAt = cutAt + (tuning.sessionTtl ?? DEFAULT_SESSION_TTL_MS);
       const healAt = cutAt + PARTITION_MS;
       const cap = tuning.writesPerSecPerServer ?? DEFAULT_WRITES_PER_SEC_PER_SERVER;
@@ -51,21 +51,13 @@ export function sessionLoss(options: SessionLossOptions = {}): Scenario {
       const runs: ScenarioRunReport[] = [];
       const measured = {} as Record<RunLabel, { peak: WindowPeak; fleetPeak: number; backSec: number | null }>;
       for (const label of ['consul', 'ae-sync'] as const) {
-        const config: SimConfig = {
-          ...steadyConfig,
-          durationMs: p.durationMs,
-          warmupMs: cutAt,
-          bucketMs: 5 * SEC,
-          tuning: catalogTuningFor(label, tuning),
-          entries,
-          timeline: [
-            { atMs: cutAt, op: 'partition', group: 0, servers: all },
-            // The agents give up on their sessions one TTL without a renewal; the servers drop them and their entries.
-            { atMs: lostAt, op: 'loseSessions' },
-            { atMs: healAt, op: 'heal' },
-          ],
-        };
-        const run = await runOne(`session-loss (${label})`, config, hooks);
+        const timeline: SimConfig['timeline'] = [
+          { atMs: cutAt, op: 'partition', group: 0, servers: all },
+          // The agents give up on their sessions one TTL without a renewal; the servers drop them and their entries.
+          { atMs: lostAt, op: 'loseSessions' },
+          { atMs: healAt, op: 'heal' },
+        ];
+        const run = await catalogRun('session-loss', label, setting, tuning, { durationMs: p.durationMs, warmupMs: cutAt, bucketMs: 5 * SEC, timeline }, hooks);
         const back = run.fleet.entriesBackAt;
         measured[label] = {
           peak: peakWindowRate(run.series, ['putsPerSec', 'deletesPerSec'], healAt, p.durationMs, CAP_WINDOW_MS),
