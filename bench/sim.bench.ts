@@ -16,10 +16,11 @@
 // Each point prints wall, CPU (all threads), events, worker heap peaks, peak RSS and the
 // load average around it (the machine may be shared).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { setup } from 'xstate';
 import type { SimConfig } from '../src/sim/config.js';
 import type { SimEngine } from '../src/sim/simulator.js';
 import type { simulate as simulateFromSource } from '../src/sim/simulator.js';
@@ -95,13 +96,18 @@ export function measure(build: string, agents: number, minutes: number, workers:
       rssMB: Math.round((process.resourceUsage().maxRSS * 1024) / ${MB}),
       summary: createHash('sha256').update(JSON.stringify(run.summary)).digest('hex').slice(0, 16),
     }));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', ...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A file, not `-e`: worker threads inherit the process's flags, and `--input-type` (which
+  // `-e` with an import needs) makes every worker fail to load its own script.
+  const dir = mkdtempSync(join(tmpdir(), 'sim-point-'));
+  const file = join(dir, 'point.mjs');
+  writeFileSync(file, script);
+  return new Promise<SimPoint>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', ...nodeArgs, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as SimPoint) : reject(new Error(`simulator point exited with ${code}`))));
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 function figures(p: SimPoint, minutes: number): Figures {
@@ -227,10 +233,56 @@ async function profiled(build: string, agents: number, minutes: number): Promise
     out['xstate alone (ms per agent-hour)'] = ((perAgentHourMs * xstate) / total).toFixed(3);
     out['xstate + garbage collection (ms per agent-hour)'] = ((perAgentHourMs * (xstate + gcUs)) / total).toFixed(3);
     out['budget for 100K agent-hours in 30 s on 2 cores (ms per agent-hour)'] = '0.600';
-    return out;
+    return { ...out, ...(await transitionCosts(build)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** µs per call of `step` (after a warm-up of a tenth as many). */
+function perCallUs(calls: number, step: () => void): number {
+  for (let i = 0; i < calls / 10; i++) step();
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) step();
+  return ((performance.now() - started) * 1000) / calls;
+}
+
+/**
+ * xstate's transition function on its own, through the engine's driver on the build:
+ * a bare two-state toggle (the least any machine costs per transition), and each
+ * machine's busiest cycle as the engine runs it.
+ */
+async function transitionCosts(build: string): Promise<Figures> {
+  type Driver = { initial(input: unknown): unknown; transition(snapshot: unknown, event: unknown): unknown };
+  const { MachineDriver } = (await import(pathToFileURL(`${build}/src/sim/engine/machineDriver.js`).href)) as { MachineDriver: new (machine: unknown) => Driver };
+  const machines = (await import(pathToFileURL(`${build}/machines/index.js`).href)) as { rebalancerMachine: unknown; stateSyncerMachine: unknown };
+  const calls = 200_000;
+  const toggle = new MachineDriver(setup({}).createMachine({ initial: 'a', states: { a: { on: { T: 'b' } }, b: { on: { T: 'a' } } } }));
+  let t = toggle.initial(undefined);
+  const toggleUs = perCallUs(calls, () => (t = toggle.transition(t, { type: 'T' })));
+  // The rebalancer: its wait ends, it rebalances, the worker answers.
+  const rebalancer = new MachineDriver(machines.rebalancerMachine);
+  let r = rebalancer.initial({ env: { firstDelayMs: () => 1000, nextDelayMs: () => 1000 } });
+  r = rebalancer.transition(r, { type: 'xstate.after.firstRebalance.rebalancer.initialWait' });
+  let step = 0;
+  const rebalancerUs = perCallUs(calls, () => {
+    const runId = (r as { context: { runId: number } }).context.runId;
+    r = rebalancer.transition(r, step++ % 2 === 0 ? { type: 'REBALANCE_DONE', id: runId } : { type: 'xstate.after.nextRebalance.rebalancer.waiting' });
+  });
+  // The syncer: a full sync's answer, then the full-sync deadline in partialSync.
+  const syncer = new MachineDriver(machines.stateSyncerMachine);
+  const env = { interval: 60_000, serverUpInterval: 3_000, retryFailInterval: 15_000, syncFull: () => undefined, syncChanges: () => undefined, stagger: () => 0, now: () => 0, clampDelay: (ms: number) => ms };
+  let y = syncer.initial({ env });
+  step = 0;
+  const syncerUs = perCallUs(calls, () => {
+    const request = (y as { context: { request: number } }).context.request;
+    y = syncer.transition(y, step++ % 2 === 0 ? { type: 'SYNC_DONE', id: request } : { type: 'xstate.after.fullSyncDeadline.stateSyncer.partialSync' });
+  });
+  return {
+    'xstate, one transition of a bare two-state toggle (µs)': toggleUs.toFixed(2),
+    "xstate, one transition of the rebalancer's cycle (µs)": rebalancerUs.toFixed(2),
+    "xstate, one transition of the syncer's full-sync cycle (µs)": syncerUs.toFixed(2),
+  };
 }
 
 /**
