@@ -9,6 +9,7 @@
 //   sim-profile: 10K agents on the event engine in this thread under V8's CPU profiler: where
 //                an agent-hour's CPU goes (xstate, garbage collection, the engine, the
 //                library's rules), against the 0.6 ms per agent-hour the 30 s target needs
+//   (SIM_BENCH_WORKER_HEAP=MB gives the points with workers that old-generation limit per worker)
 //   sim-actors:  10K agents on the actor engine (the classes users embed) in this thread,
 //                this tree against git revision SIM_BENCH_BASE (default HEAD), alternated
 //                SIM_BENCH_ROUNDS times (default 2): CPU per agent-hour of each, their
@@ -76,7 +77,8 @@ export function measure(build: string, agents: number, minutes: number, workers:
     const started = performance.now();
     let lastNote = started;
     const run = await simulate(${config}, {
-      workers: ${workers},
+      workers: ${workers},${WORKER_HEAP_MB !== undefined && workers > 0 ? `
+      workerHeapMb: ${WORKER_HEAP_MB},` : ''}
       engine: ${JSON.stringify(engine)},
       onProgress: (simMs, totalMs, events) => {
         const now = performance.now();
@@ -102,7 +104,7 @@ export function measure(build: string, agents: number, minutes: number, workers:
   const file = join(dir, 'point.mjs');
   writeFileSync(file, script);
   return new Promise<SimPoint>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', '--max-old-space-size=4096', ...nodeArgs, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--no-allocation-site-pretenuring', ...nodeArgs, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -111,7 +113,8 @@ export function measure(build: string, agents: number, minutes: number, workers:
 }
 
 function figures(p: SimPoint, minutes: number): Figures {
-  const k = `sim ${p.agents >= 1e6 ? `${p.agents / 1e6}M` : `${p.agents / 1000}K`} agents × 5 servers × ${minutes} min, --workers ${p.workers}`;
+  const heapLimit = WORKER_HEAP_MB !== undefined && p.workers > 0 ? ` --worker-heap ${WORKER_HEAP_MB}` : '';
+  const k = `sim ${p.agents >= 1e6 ? `${p.agents / 1e6}M` : `${p.agents / 1000}K`} agents × 5 servers × ${minutes} min, --workers ${p.workers}${heapLimit}`;
   const heap = p.heapMB.reduce((a, b) => a + b, 0);
   return {
     [`${k}: wall s`]: p.wallSec,
@@ -138,6 +141,8 @@ async function withBuild(fn: (build: string, simulate: Simulate) => Promise<Figu
 }
 
 const MINUTES = Number(process.env.SIM_BENCH_MINUTES ?? 60);
+/** SIM_BENCH_WORKER_HEAP: each worker's old-generation limit, MB (`--worker-heap`); unset, Node's. */
+const WORKER_HEAP_MB = process.env.SIM_BENCH_WORKER_HEAP === undefined ? undefined : Number(process.env.SIM_BENCH_WORKER_HEAP);
 
 /** Live heap per agent of the event engine, in this thread: the largest gc'd heap seen during the run, less the heap before it. */
 async function liveHeapPerAgent(simulate: Simulate, agents: number, minutes: number): Promise<Figures> {

@@ -103,6 +103,21 @@ export function checkMemory(estimate: MemoryEstimate, workers: number): void {
   }
 }
 
+/**
+ * Refuses `--worker-heap` when this process runs with `--max-old-space-size` (on its
+ * command line or in NODE_OPTIONS): V8 applies that flag to every isolate, so each worker
+ * would get the process's limit whatever `resourceLimits` asks, and the run would go on
+ * without the limit the user set.
+ */
+export function checkWorkerHeap(workerHeapMb: number | undefined, execArgv: readonly string[], nodeOptions: string | undefined): void {
+  if (workerHeapMb === undefined) return;
+  const flags = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  const set = flags.find((f) => /^--max[-_]old[-_]space[-_]size(=|$)/.test(f));
+  if (set !== undefined) {
+    throw new PreflightError(`--worker-heap ${workerHeapMb} would have no effect: node runs with ${set}, which sets every worker's heap limit; start node without it`);
+  }
+}
+
 /** Creates the report folder and proves it writable (a probe file, removed again). */
 export async function checkOutDir(dir: string): Promise<void> {
   const probe = join(dir, `.ae-sync-probe-${randomBytes(6).toString('hex')}`);
@@ -119,5 +134,6 @@ export async function checkOutDir(dir: string): Promise<void> {
 /** Every check, in order of cost. */
 export async function preflight(options: CliOptions, dir: string): Promise<void> {
   checkMemory(estimateMemory(options), options.workers);
+  checkWorkerHeap(options.workerHeapMb, process.execArgv, process.env.NODE_OPTIONS);
   await checkOutDir(dir);
 }

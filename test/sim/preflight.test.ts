@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, parseArgs } from '../../src/sim/main.js';
 import { MAX_WORKERS } from '../../src/sim/args.js';
-import { CATALOG_PEAK_KB, checkMemory, checkOutDir, estimateMemory, isPreflightError, PEAK_KB_PER_AGENT, WORKER_BASE_MB } from '../../src/sim/preflight.js';
+import { CATALOG_PEAK_KB, checkMemory, checkOutDir, checkWorkerHeap, estimateMemory, isPreflightError, PEAK_KB_PER_AGENT, WORKER_BASE_MB } from '../../src/sim/preflight.js';
+import { spawnSync } from 'node:child_process';
 
 const MB = 1024 * 1024;
 let dir: string;
@@ -85,6 +86,32 @@ describe('simulate preflight', () => {
     expect(() => checkMemory(e, 2)).toThrow(/1,000,000 agents need about 33,228 MB .*more than this machine's 8,192 MB of memory/);
     // The event engine fits a million agents in 8 GB: 500,000 × 6 KB + 12 MB = 2,942 MB per worker.
     expect(() => checkMemory(estimateMemory(parseArgs(['--scenario', 'steady', '--agents', '1000000', '--workers', '2']), 8_192 * MB), 2)).not.toThrow();
+  });
+
+  it('refuses --worker-heap when node runs with --max-old-space-size, on its command line or in NODE_OPTIONS, and nothing else', () => {
+    const refused = (argv: string[], nodeOptions?: string) => {
+      try {
+        checkWorkerHeap(512, argv, nodeOptions);
+        return 'accepted';
+      } catch (err) {
+        return isPreflightError(err) ? err.message : 'other error';
+      }
+    };
+    expect(refused(['--max-old-space-size=4096'])).toMatch(/--worker-heap 512 would have no effect: node runs with --max-old-space-size=4096/);
+    expect(refused(['--max_old_space_size=4096'])).toMatch(/--max_old_space_size=4096/);
+    expect(refused([], '--enable-source-maps --max-old-space-size=2048')).toMatch(/--max-old-space-size=2048/);
+    expect(refused(['--max-semi-space-size=16', '--no-allocation-site-pretenuring'], '--enable-source-maps')).toBe('accepted');
+    expect(() => checkWorkerHeap(undefined, ['--max-old-space-size=4096'], undefined)).not.toThrow();
+  });
+
+  it("gives a worker the process's --max-old-space-size whatever resourceLimits asks (Node's behaviour the check above guards against)", () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      new Worker('require("worker_threads").parentPort.postMessage(require("v8").getHeapStatistics().heap_size_limit / 2 ** 20)', { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64 } })
+        .on('message', (mb) => { console.log(Math.round(mb)); process.exit(0); });`;
+    const limitMb = (flags: string[]) => Number(spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8', timeout: 20_000 }).stdout.trim());
+    expect(limitMb([])).toBeLessThan(128);
+    expect(limitMb(['--max-old-space-size=1536'])).toBeGreaterThan(1_000);
   });
 
   it('exits 2 before running when --agents cannot fit in this machine', async () => {
