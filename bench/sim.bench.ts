@@ -112,6 +112,11 @@ export function measure(build: string, agents: number, minutes: number, workers:
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
+/** CPU ms per simulated agent-hour of a point (the whole process: start-up and agents' construction included). */
+function msPerAgentHour(p: SimPoint, minutes: number): number {
+  return (p.cpuSec * 1000 * 60) / (p.agents * minutes);
+}
+
 function figures(p: SimPoint, minutes: number): Figures {
   const heapLimit = WORKER_HEAP_MB !== undefined && p.workers > 0 ? ` --worker-heap ${WORKER_HEAP_MB}` : '';
   const k = `sim ${p.agents >= 1e6 ? `${p.agents / 1e6}M` : `${p.agents / 1000}K`} agents × 5 servers × ${minutes} min, --workers ${p.workers}${heapLimit}`;
@@ -195,15 +200,20 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
 }
 
+const XSTATE = "xstate (the machines' transition function)";
+const GC = 'garbage collection';
+const IDLE = 'idle';
+const OTHER = 'Node and V8 (other)';
+
 /** Where a sampled frame's self time belongs. */
 function partOf(frame: ProfileNode['callFrame']): string {
-  if (frame.functionName === '(garbage collector)') return 'garbage collection';
-  if (frame.functionName === '(idle)') return 'idle';
+  if (frame.functionName === '(garbage collector)') return GC;
+  if (frame.functionName === '(idle)') return IDLE;
   const url = frame.url;
-  if (url.includes('/node_modules/xstate/')) return "xstate (the machines' transition function)";
+  if (url.includes('/node_modules/xstate/')) return XSTATE;
   if (url.includes('/src/sim/')) return 'the simulator (engine, queue, network, recorder)';
   if (url.includes('/src/') || url.includes('/machines/')) return "the library's rules (server manager, syncer, machine actions and guards)";
-  return 'Node and V8 (other)';
+  return OTHER;
 }
 
 /**
@@ -215,7 +225,7 @@ async function profiled(build: string, agents: number, minutes: number): Promise
   const dir = mkdtempSync(join(tmpdir(), 'sim-profile-'));
   try {
     const p = await measure(build, agents, minutes, 0, 'events', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    const perAgentHourMs = (p.cpuSec * 1000 * 60) / (agents * minutes);
+    const perAgentHourMs = msPerAgentHour(p, minutes);
     const byPart = new Map<string, number>();
     let total = 0;
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
@@ -223,20 +233,20 @@ async function profiled(build: string, agents: number, minutes: number): Promise
       const part = new Map(profile.nodes.map((n) => [n.id, partOf(n.callFrame)]));
       profile.samples.forEach((id, i) => {
         const us = profile.timeDeltas[i] ?? 0;
-        const name = part.get(id) ?? 'Node and V8 (other)';
-        if (name === 'idle') return;
+        const name = part.get(id) ?? OTHER;
+        if (name === IDLE) return;
         byPart.set(name, (byPart.get(name) ?? 0) + us);
         total += us;
       });
     }
     const k = `sim ${agents / 1000}K agents × 5 servers × ${minutes} min, event engine, in this thread, profiled`;
     const out: Figures = { [`${k}: CPU per agent-hour (ms)`]: perAgentHourMs.toFixed(3) };
+    const ms = (us: number) => ((perAgentHourMs * us) / total).toFixed(3);
     for (const [name, us] of [...byPart].sort((a, b) => b[1] - a[1]))
-      out[`  ${name}`] = `${((100 * us) / total).toFixed(1)} % = ${((perAgentHourMs * us) / total).toFixed(3)} ms per agent-hour`;
-    const xstate = byPart.get("xstate (the machines' transition function)") ?? 0;
-    const gcUs = byPart.get('garbage collection') ?? 0;
-    out['xstate alone (ms per agent-hour)'] = ((perAgentHourMs * xstate) / total).toFixed(3);
-    out['xstate + garbage collection (ms per agent-hour)'] = ((perAgentHourMs * (xstate + gcUs)) / total).toFixed(3);
+      out[`  ${name}`] = `${((100 * us) / total).toFixed(1)} % = ${ms(us)} ms per agent-hour`;
+    const xstate = byPart.get(XSTATE) ?? 0;
+    out['xstate alone (ms per agent-hour)'] = ms(xstate);
+    out['xstate + garbage collection (ms per agent-hour)'] = ms(xstate + (byPart.get(GC) ?? 0));
     out['budget for 100K agent-hours in 30 s on 2 cores (ms per agent-hour)'] = '0.600';
     return { ...out, ...(await transitionCosts(build)) };
   } finally {
@@ -300,7 +310,7 @@ async function actorsAgainst(base: string, agents: number, rounds: number): Prom
   if (!baseBuild) throw new Error(`could not build ${base}`);
   try {
     return await withBuild(async (build) => {
-      const per = (p: SimPoint) => (p.cpuSec * 1000 * 60) / (p.agents * MINUTES);
+      const per = (p: SimPoint) => msPerAgentHour(p, MINUTES);
       const k = `sim ${agents / 1000}K agents × 5 servers × ${MINUTES} min, actor engine, in this thread`;
       const out: Figures = {};
       const ratios: number[] = [];
@@ -328,8 +338,7 @@ export function run(): Promise<Figures> {
   return withBuild(async (build) => {
     const events = await measure(build, 10_000, MINUTES, 0, 'events');
     const actors = await measure(build, 10_000, MINUTES, 0, 'actors');
-    // CPU per simulated agent-hour (the whole process: start-up and agents' construction included).
-    const per = (p: SimPoint) => (p.cpuSec * 1000 * 60) / (p.agents * MINUTES);
+    const per = (p: SimPoint) => msPerAgentHour(p, MINUTES);
     const ratio = per(actors) / per(events);
     const k = `sim 10K agents × 5 servers × ${MINUTES} min, in this thread: CPU per agent-hour`;
     return {

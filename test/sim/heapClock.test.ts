@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { sleep } from '../../src/shared/clock.js';
-import { HeapClock, InstantGuard, drainMicrotasks } from '../../src/sim/heapClock.js';
+import { HeapClock, drainMicrotasks } from '../../src/sim/heapClock.js';
+import { InstantGuard } from '../../src/sim/instantGuard.js';
 
 describe('HeapClock', () => {
   it('fires timers in deadline order when they were set out of order', async () => {

@@ -41,7 +41,8 @@ import { EngineTimers } from './engineTimers.js';
 import { observedCaller, SimRegistries } from '../catalog/registries.js';
 import { callServer } from '../../servers/callPath.js';
 import { managerTelemetry } from '../../telemetry/serverManager.js';
-import { drainAfterMicrotasks, drainMicrotasks, InstantGuard } from '../heapClock.js';
+import { drainAfterMicrotasks, drainMicrotasks } from '../heapClock.js';
+import { InstantGuard } from '../instantGuard.js';
 import { SYNCER_DELAYED_EVENT, SyncerEngine } from './syncerEngine.js';
 
 // Queue event kinds (the machines' delayed events use 1 and 11).

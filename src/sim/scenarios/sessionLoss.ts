@@ -35,7 +35,7 @@ export function sessionLoss(options: SessionLossOptions = {}): Scenario {
     async run(params, hooks) {
       const setting = catalogSetting(params, this.defaults, tuning);
       const entries = setting.entries;
-      const base = resolve(params, this.defaults, 0);
+      const base = setting.steadyConfig;
       const cutAt = setting.settledAtMs;
       const lostAt = cutAt + (tuning.sessionTtl ?? DEFAULT_SESSION_TTL_MS);
       const healAt = cutAt + PARTITION_MS;

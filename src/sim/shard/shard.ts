@@ -5,7 +5,8 @@
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { serverFor, defaultBucketMs, type SimConfig } from '../config.js';
 import { Fleet } from '../fleet.js';
-import { HeapClock, type InstantGuard } from '../heapClock.js';
+import { HeapClock } from '../heapClock.js';
+import type { InstantGuard } from '../instantGuard.js';
 import { Recorder, type RecorderData } from '../metrics.js';
 import { Network } from '../network.js';
 import type { FleetData } from '../stats.js';

@@ -2,7 +2,7 @@
 // than the guard allows ends with an error naming the instant, on either engine, instead
 // of hanging (the guard's own bounds are tested with the heap clock).
 import { describe, expect, it } from 'vitest';
-import { InstantGuard } from '../../../src/sim/heapClock.js';
+import { InstantGuard } from '../../../src/sim/instantGuard.js';
 import { runShard } from '../../../src/sim/shard/shard.js';
 import { equilibrium, MIN } from '../../../src/sim/scenarios/common.js';
 
